@@ -1,0 +1,255 @@
+package awssim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario seeds resources and sets faults. The same schema is read from the
+// -scenario file and from POST /_awssim/scenario; see the package doc.
+type Scenario struct {
+	// TimeScale, when set, changes the clock's simulated seconds per wall second.
+	TimeScale float64 `yaml:"timeScale,omitempty" json:"timeScale,omitempty"`
+	// Seed lists API calls to make, in order, as a client would.
+	Seed []SeedCall `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// Faults change how API calls are answered.
+	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// Lifecycle makes lifecycle events of deployments fail.
+	Lifecycle []LifecycleFault `yaml:"lifecycle,omitempty" json:"lifecycle,omitempty"`
+	// Hangs makes deployments of a group stop making progress.
+	Hangs []Hang `yaml:"hangs,omitempty" json:"hangs,omitempty"`
+	// BreakBlobUploads makes that many registry blob uploads fail (-1: all).
+	BreakBlobUploads int `yaml:"breakBlobUploads,omitempty" json:"breakBlobUploads,omitempty"`
+}
+
+// SeedCall is one API call made when a scenario is applied.
+type SeedCall struct {
+	Service   string         `yaml:"service" json:"service"`
+	Operation string         `yaml:"operation" json:"operation"`
+	Region    string         `yaml:"region,omitempty" json:"region,omitempty"`
+	Input     map[string]any `yaml:"input,omitempty" json:"input,omitempty"`
+}
+
+// Fault changes the answer to matching API calls.
+type Fault struct {
+	Service   string `yaml:"service" json:"service"`
+	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"` // empty: every operation
+	// Error is the AWS error code to answer with (ThrottlingException,
+	// AccessDeniedException, InternalFailure, ...), with HTTP Status
+	// (default 400, or 500 when Error is empty and Status unset is not allowed).
+	Error   string `yaml:"error,omitempty" json:"error,omitempty"`
+	Message string `yaml:"message,omitempty" json:"message,omitempty"`
+	Status  int    `yaml:"status,omitempty" json:"status,omitempty"`
+	// Latency delays the answer.
+	Latency time.Duration `yaml:"latency,omitempty" json:"latency,omitempty"`
+	// Reset closes the connection without an answer.
+	Reset bool `yaml:"reset,omitempty" json:"reset,omitempty"`
+	// After lets that many matching calls through first; Count is how many
+	// calls the fault then affects (0: all of them).
+	After int `yaml:"after,omitempty" json:"after,omitempty"`
+	Count int `yaml:"count,omitempty" json:"count,omitempty"`
+
+	seen int
+}
+
+// LifecycleFault makes a lifecycle event fail in deployments of a group.
+type LifecycleFault struct {
+	Application     string `yaml:"application,omitempty" json:"application,omitempty"`
+	DeploymentGroup string `yaml:"deploymentGroup" json:"deploymentGroup"`
+	Event           string `yaml:"event" json:"event"`                             // e.g. ValidateService, AfterAllowTestTraffic
+	ErrorCode       string `yaml:"errorCode,omitempty" json:"errorCode,omitempty"` // default ScriptFailed
+	Script          string `yaml:"script,omitempty" json:"script,omitempty"`
+	Message         string `yaml:"message,omitempty" json:"message,omitempty"`
+	LogTail         string `yaml:"logTail,omitempty" json:"logTail,omitempty"`
+	// Count is how many deployments fail this way (0: every one).
+	Count int `yaml:"count,omitempty" json:"count,omitempty"`
+}
+
+// Hang makes deployments of a group stay where they are once Event starts
+// (default: the first event), until stopped.
+type Hang struct {
+	Application     string `yaml:"application,omitempty" json:"application,omitempty"`
+	DeploymentGroup string `yaml:"deploymentGroup" json:"deploymentGroup"`
+	Event           string `yaml:"event,omitempty" json:"event,omitempty"`
+}
+
+// LoadScenario reads a scenario file.
+func LoadScenario(path string) (Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, err
+	}
+	return ParseScenario(data)
+}
+
+// ParseScenario parses a scenario from YAML or JSON.
+func ParseScenario(data []byte) (Scenario, error) {
+	var sc Scenario
+	if err := yaml.Unmarshal(data, &sc); err != nil {
+		return Scenario{}, fmt.Errorf("parsing scenario: %w", err)
+	}
+	for i, f := range sc.Faults {
+		if f.Service == "" {
+			return Scenario{}, fmt.Errorf("parsing scenario: fault %d has no service", i)
+		}
+	}
+	return sc, nil
+}
+
+// Apply makes the scenario's seed calls and adds its faults.
+func (s *Server) Apply(sc Scenario) error {
+	if sc.TimeScale > 0 {
+		s.Clock.SetScale(sc.TimeScale)
+	}
+	for i, c := range sc.Seed {
+		if err := s.seed(c); err != nil {
+			return fmt.Errorf("seed call %d (%s %s): %w", i, c.Service, c.Operation, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range sc.Faults {
+		s.faults = append(s.faults, &f)
+	}
+	s.scenario.Lifecycle = append(s.scenario.Lifecycle, sc.Lifecycle...)
+	s.scenario.Hangs = append(s.scenario.Hangs, sc.Hangs...)
+	if sc.BreakBlobUploads != 0 {
+		s.scenario.BreakBlobUploads = sc.BreakBlobUploads
+	}
+	return nil
+}
+
+// ClearFaults removes every fault, lifecycle fault and hang.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+	s.scenario = Scenario{}
+}
+
+func (s *Server) seed(c SeedCall) error {
+	region := c.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if c.Service == "s3" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.seedS3(c.Operation, c.Input)
+	}
+	body, err := json.Marshal(c.Input)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	op, ok := s.jsonOps[c.Service][c.Operation]
+	if !ok {
+		return fmt.Errorf("unknown operation")
+	}
+	_, err = op(&request{Region: region, Body: body})
+	return err
+}
+
+// applyFaults answers the call per the first matching fault and reports
+// whether it did. Latency faults delay and let the call through.
+func (s *Server) applyFaults(w http.ResponseWriter, service, operation string) bool {
+	s.mu.Lock()
+	var hit *Fault
+	for _, f := range s.faults {
+		if f.Service != service || (f.Operation != "" && f.Operation != operation) {
+			continue
+		}
+		f.seen++
+		if f.seen <= f.After || (f.Count > 0 && f.seen > f.After+f.Count) {
+			continue
+		}
+		hit = f
+		break
+	}
+	var fault Fault
+	if hit != nil {
+		fault = *hit
+	}
+	s.mu.Unlock()
+	if hit == nil {
+		return false
+	}
+	if fault.Latency > 0 {
+		time.Sleep(fault.Latency)
+	}
+	switch {
+	case fault.Reset:
+		resetConnection(w)
+		return true
+	case fault.Error != "" || fault.Status != 0:
+		status := fault.Status
+		if status == 0 {
+			status = 400
+		}
+		code := fault.Error
+		if code == "" {
+			code = "InternalFailure"
+		}
+		msg := fault.Message
+		if msg == "" {
+			msg = faultMessage(code, service, operation)
+		}
+		writeError(w, service, &Error{Status: status, Code: code, Message: msg})
+		return true
+	}
+	return false
+}
+
+func faultMessage(code, service, operation string) string {
+	switch code {
+	case "ThrottlingException", "Throttling":
+		return "Rate exceeded"
+	case "AccessDeniedException", "AccessDenied":
+		return fmt.Sprintf("User: arn:aws:iam::%s:user/sandbox is not authorized to perform: %s:%s because no identity-based policy allows the %s:%s action", Account, service, operation, service, operation)
+	}
+	return "We encountered an internal error. Please try again."
+}
+
+// resetConnection closes the client's connection without an HTTP answer.
+func resetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		if rec, isRec := w.(*statusRecorder); isRec {
+			hj, ok = rec.ResponseWriter.(http.Hijacker)
+		}
+	}
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, isTCP := conn.(*net.TCPConn); isTCP {
+		tc.SetLinger(0) // RST instead of FIN
+	}
+	conn.Close()
+}
+
+// requestID returns a request id in the shape AWS uses.
+func requestID() string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 36)
+	for i := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			b[i] = '-'
+		default:
+			b[i] = hex[rand.IntN(16)]
+		}
+	}
+	return string(b)
+}
