@@ -1,0 +1,80 @@
+package config
+
+// Input is one input of the action as action.yml declares it.
+type Input struct {
+	Name    string
+	Default string
+}
+
+// Inputs lists every input the action reads, with the default action.yml
+// gives it. Outside Actions (a plain binary run) the same defaults apply.
+var Inputs = []Input{
+	{"command", "deploy"},
+	{"deployment-id", ""},
+
+	{"aws-region", ""},
+	{"role-to-assume", ""},
+	{"role-session-name", "bluegreen-deploy"},
+	{"role-duration-seconds", "3600"},
+
+	{"secrets", ""},
+	{"parse-json-secrets", "false"},
+	{"export-secrets", "false"},
+
+	{"ecr-repository", ""},
+	{"image-tags", ""},
+	{"create-repository", "false"},
+	{"image", ""},
+	{"skip-existing", "true"},
+
+	{"context", "."},
+	{"dockerfile", ""},
+	{"target", ""},
+	{"build-args", ""},
+	{"labels", ""},
+	{"build-secrets", ""},
+	{"no-cache", "false"},
+
+	{"codedeploy-application", ""},
+	{"codedeploy-deployment-group", ""},
+	{"deployment-config", ""},
+	{"description", ""},
+	{"bundle", ""},
+	{"s3-bucket", ""},
+	{"s3-prefix", "bluegreen-deploy"},
+	{"container-name", ""},
+	{"container-port", ""},
+	{"health-check-path", "/"},
+	{"task-definition", ""},
+	{"appspec", ""},
+
+	{"wait", "true"},
+	{"timeout", ""},
+	{"on-ready", "continue"},
+	{"on-active-deployment", "wait"},
+	{"rollback-on-cancel", "true"},
+	{"rollback-on-timeout", "true"},
+
+	{"github-token", "${{ github.token }}"},
+	{"environment", ""},
+	{"environment-url", ""},
+}
+
+// Outputs lists every output the action sets.
+var Outputs = []string{
+	"image-uri",
+	"image-digest",
+	"image-tags",
+	"image-pushed",
+	"secrets",
+	"deployment-id",
+	"deployment-status",
+	"deployment-url",
+	"rollback-deployment-id",
+	"task-definition-arn",
+	"revision-location",
+	"github-deployment-id",
+	"duration-seconds",
+	"error-code",
+	"error-message",
+}
