@@ -27,6 +27,9 @@ type Scenario struct {
 	Hangs []Hang `yaml:"hangs,omitempty" json:"hangs,omitempty"`
 	// BreakBlobUploads makes that many registry blob uploads fail (-1: all).
 	BreakBlobUploads int `yaml:"breakBlobUploads,omitempty" json:"breakBlobUploads,omitempty"`
+	// DeniedSecrets lists secret names or ARNs (full or partial) whose reads
+	// (GetSecretValue, BatchGetSecretValue, DescribeSecret) are denied.
+	DeniedSecrets []string `yaml:"deniedSecrets,omitempty" json:"deniedSecrets,omitempty"`
 }
 
 // SeedCall is one API call made when a scenario is applied.
@@ -120,6 +123,7 @@ func (s *Server) Apply(sc Scenario) error {
 	}
 	s.scenario.Lifecycle = append(s.scenario.Lifecycle, sc.Lifecycle...)
 	s.scenario.Hangs = append(s.scenario.Hangs, sc.Hangs...)
+	s.scenario.DeniedSecrets = append(s.scenario.DeniedSecrets, sc.DeniedSecrets...)
 	if sc.BreakBlobUploads != 0 {
 		s.scenario.BreakBlobUploads = sc.BreakBlobUploads
 	}

@@ -142,6 +142,10 @@ func errorf(code, format string, args ...any) *Error {
 	return &Error{Status: 400, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// epochSeconds renders t as JSON 1.1 services do: seconds since the epoch,
+// with a fraction.
+func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

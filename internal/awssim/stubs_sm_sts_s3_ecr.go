@@ -5,11 +5,6 @@ package awssim
 
 import "net/http"
 
-type smState struct{}
-
-func newSMState() *smState                             { return &smState{} }
-func (s *Server) secretsManagerOps() map[string]jsonOp { return map[string]jsonOp{} }
-
 type ecrState struct{}
 
 func newECRState() *ecrState                { return &ecrState{} }
@@ -26,6 +21,3 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, region string, 
 func (s *Server) seedS3(operation string, input map[string]any) error                        { return nil }
 func writeS3Error(w http.ResponseWriter, e *Error)                                           { w.WriteHeader(e.Status) }
 
-func (s *Server) serveSTS(w http.ResponseWriter, operation, region string, body []byte) {}
-func writeQueryError(w http.ResponseWriter, e *Error)                                   { w.WriteHeader(e.Status) }
-func formValue(body, key string) string                                                 { return "" }

@@ -1,0 +1,93 @@
+// Package pipeline is the one place that orders the action's stages
+// (secrets, image, deploy), carries each stage's result to the next, and
+// turns the outcome into an exit code.
+package pipeline
+
+import (
+	"context"
+	"errors"
+		"io"
+	"net/http"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+)
+
+// Exit codes of the action.
+const (
+	ExitOK       = 0 // every stage succeeded; a deployment Succeeded, or is Ready with on-ready: pause
+	ExitFailed   = 1 // a stage failed, a deployment failed or was rolled back, or the run was cancelled
+	ExitBadInput = 2 // the inputs are invalid; nothing was sent to AWS
+)
+
+// ErrNotBuilt marks a stage this version of the action does not have yet.
+var ErrNotBuilt = errors.New("not built yet")
+
+// Env is the process boundary of a run.
+type Env struct {
+	Getenv     func(string) string
+	Stdout     io.Writer
+	HTTPClient *http.Client // nil: the SDK's default
+}
+
+// run is the state of one pipeline run.
+type run struct {
+	cfg     *config.Config
+	env     Env
+	rep     *report.Reporter
+	clients *awscfg.Clients
+	start   time.Time
+}
+
+// Run reads the inputs, runs the stages they ask for and returns the exit code.
+func Run(ctx context.Context, env Env) int {
+	rep := report.New(env.Getenv, env.Stdout)
+	cfg, err := config.Load(env.Getenv)
+	if err != nil {
+		for _, e := range unwrapJoined(err) {
+			rep.Errorf("%v", e)
+		}
+		rep.Output("error-code", "INVALID_INPUT")
+		rep.Output("error-message", err.Error())
+		return ExitBadInput
+	}
+	r := &run{cfg: cfg, env: env, rep: rep, start: time.Now()}
+	if err := r.stages(ctx); err != nil {
+		rep.Errorf("%v", err)
+		if rep.Outputs()["error-message"] == "" {
+			rep.Output("error-message", err.Error())
+		}
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// stages runs, in order, each stage the inputs ask for.
+func (r *run) stages(ctx context.Context) error {
+	if err := errors.Join(r.checkSecrets(), r.checkImage(), r.checkDeploy()); err != nil {
+		return err
+	}
+	if r.cfg.NeedsAWS() {
+		clients, err := awscfg.Load(ctx, r.cfg.AWS, r.env.Getenv, r.env.HTTPClient)
+		if err != nil {
+			return err
+		}
+		r.clients = clients
+	}
+	for _, stage := range []func(context.Context) error{r.secrets, r.image, r.deploy} {
+		if err := stage(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unwrapJoined splits an errors.Join error into its parts.
+func unwrapJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

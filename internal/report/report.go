@@ -1,0 +1,119 @@
+// Package report talks to the runner: step outputs, masks, log groups,
+// annotations, the job summary and exported env. Outside Actions, where the
+// runner's files are not set, outputs are printed to stdout instead.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Reporter writes workflow commands and the runner's files.
+type Reporter struct {
+	gha    *githubactions.Action
+	out    io.Writer
+	getenv func(string) string
+
+	mu      sync.Mutex
+	outputs map[string]string
+}
+
+// New returns a Reporter writing commands to out and files named by getenv.
+func New(getenv func(string) string, out io.Writer) *Reporter {
+	return &Reporter{
+		gha:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(out)),
+		out:     out,
+		getenv:  getenv,
+		outputs: map[string]string{},
+	}
+}
+
+// Output sets a step output as soon as it is known. Outside Actions it
+// prints "name=value" instead.
+func (r *Reporter) Output(name, value string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outputs[name] = value
+	if r.getenv("GITHUB_OUTPUT") == "" {
+		fmt.Fprintf(r.out, "output %s=%s\n", name, value)
+		return
+	}
+	r.gha.SetOutput(name, value)
+}
+
+// Outputs returns the outputs set so far.
+func (r *Reporter) Outputs() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := make(map[string]string, len(r.outputs))
+	for k, v := range r.outputs {
+		m[k] = v
+	}
+	return m
+}
+
+// OutputNames returns the names of the outputs set so far, sorted.
+func (r *Reporter) OutputNames() []string {
+	names := make([]string, 0)
+	for k := range r.Outputs() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Mask tells the runner to hide value in every later log line.
+func (r *Reporter) Mask(value string) {
+	if value != "" {
+		r.gha.AddMask(value)
+	}
+}
+
+// ExportEnv writes a variable to GITHUB_ENV for later steps and reports
+// whether it could: outside Actions there is no later step.
+func (r *Reporter) ExportEnv(name, value string) bool {
+	if r.getenv("GITHUB_ENV") == "" {
+		return false
+	}
+	r.gha.SetEnv(name, value)
+	return true
+}
+
+// Summary appends markdown to the job summary, when the runner provides one.
+func (r *Reporter) Summary(markdown string) {
+	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
+		return
+	}
+	r.gha.AddStepSummary(markdown)
+}
+
+// Group starts a collapsible log group; EndGroup ends it.
+func (r *Reporter) Group(title string) { r.gha.Group(title) }
+
+// EndGroup ends the current log group.
+func (r *Reporter) EndGroup() { r.gha.EndGroup() }
+
+// Infof prints a log line.
+func (r *Reporter) Infof(format string, args ...any) { r.gha.Infof(format, args...) }
+
+// Noticef prints a notice annotation.
+func (r *Reporter) Noticef(format string, args ...any) { r.gha.Noticef(format, args...) }
+
+// Warningf prints a warning annotation.
+func (r *Reporter) Warningf(format string, args ...any) { r.gha.Warningf(format, args...) }
+
+// Errorf prints an error annotation.
+func (r *Reporter) Errorf(format string, args ...any) { r.gha.Errorf(format, args...) }
+
+// FileErrorf prints an error annotation pointing at a file and line (line 0: the file).
+func (r *Reporter) FileErrorf(file string, line int, format string, args ...any) {
+	fields := map[string]string{"file": file}
+	if line > 0 {
+		fields["line"] = fmt.Sprint(line)
+	}
+	r.gha.WithFieldsMap(fields).Errorf(format, args...)
+}
