@@ -6,7 +6,7 @@ package pipeline
 import (
 	"context"
 	"errors"
-		"io"
+	"io"
 	"net/http"
 	"time"
 

@@ -1,0 +1,90 @@
+package report
+
+import "time"
+
+// Outcome is how a run ended, as the summary's first line says it.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeDone       Outcome = "done"        // no deployment: the stages asked for succeeded
+	OutcomeDeployed   Outcome = "deployed"    // the deployment Succeeded
+	OutcomePaused     Outcome = "paused"      // left at Ready (on-ready: pause)
+	OutcomeRolledBack Outcome = "rolled back" // failed or stopped, and rolled back
+	OutcomeFailed     Outcome = "failed"
+	OutcomeCancelled  Outcome = "cancelled"
+)
+
+// Result is what a run did, filled in by the pipeline stage by stage and
+// rendered as outputs and the job summary.
+type Result struct {
+	Outcome  Outcome
+	Start    time.Time
+	End      time.Time
+	Secrets  []string // env names of the fetched secrets, never values
+	Image    *Image
+	Deploy   *Deployment
+	Timeline []Span
+	Err      error
+}
+
+// Image is the image that was built and pushed, or resolved.
+type Image struct {
+	URI    string // repository@sha256:digest
+	Digest string
+	Tags   []string
+	Pushed bool // false: the tag was already in ECR, or an existing image was given
+}
+
+// Deployment is the CodeDeploy deployment the run created or acted on.
+type Deployment struct {
+	ID                string
+	URL               string // console link
+	Application       string
+	Group             string
+	Config            string
+	Platform          string // Server, ECS
+	Status            string // CodeDeploy's status: Succeeded, Failed, Stopped, Ready, ...
+	RollbackID        string
+	TaskDefinitionARN string
+	RevisionLocation  string
+	ErrorCode         string
+	ErrorMessage      string
+	Targets           []Target
+	Failure           *Diagnostics // the failing lifecycle event, when there is one
+}
+
+// Target is one deployment target (an instance, or the ECS service).
+type Target struct {
+	ID     string
+	Label  string // Blue, Green, or "" for ECS
+	Status string
+	Events []Event
+}
+
+// Event is one lifecycle event of a target.
+type Event struct {
+	Name   string
+	Status string
+	Start  time.Time
+	End    time.Time
+}
+
+// Diagnostics explain a failed lifecycle event.
+type Diagnostics struct {
+	Target    string
+	Event     string
+	ErrorCode string
+	Script    string
+	Message   string
+	LogTail   string
+	File      string // a file in the workspace to blame (appspec.yml, task definition), if any
+	Line      int
+}
+
+// Span is one stage or phase on the run's timeline.
+type Span struct {
+	Name  string // secrets, build, push, deployment phases, traffic shift, termination wait
+	Start time.Time
+	End   time.Time
+}
