@@ -38,7 +38,7 @@ type run struct {
 	env     Env
 	rep     *report.Reporter
 	clients *awscfg.Clients
-	start   time.Time
+	result  *report.Result
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
@@ -53,15 +53,8 @@ func Run(ctx context.Context, env Env) int {
 		rep.Output("error-message", err.Error())
 		return ExitBadInput
 	}
-	r := &run{cfg: cfg, env: env, rep: rep, start: time.Now()}
-	if err := r.stages(ctx); err != nil {
-		rep.Errorf("%v", err)
-		if rep.Outputs()["error-message"] == "" {
-			rep.Output("error-message", err.Error())
-		}
-		return ExitFailed
-	}
-	return ExitOK
+	r := &run{cfg: cfg, env: env, rep: rep, result: &report.Result{Start: time.Now()}}
+	return r.finish(ctx, r.stages(ctx))
 }
 
 // stages runs, in order, each stage the inputs ask for.
