@@ -1,0 +1,740 @@
+package awssim
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// cdState holds CodeDeploy applications, their groups and every deployment.
+type cdState struct {
+	apps        map[string]*cdApp
+	deployments []*cdDeployment // in creation order
+	byID        map[string]*cdDeployment
+}
+
+func newCDState() *cdState {
+	return &cdState{apps: map[string]*cdApp{}, byID: map[string]*cdDeployment{}}
+}
+
+// cdTime is a timestamp on the wire of CodeDeploy and ECS: epoch seconds with
+// a fraction.
+type cdTime time.Time
+
+func (t cdTime) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(time.Time(t).UnixMilli())/1000, 'f', 3, 64), nil
+}
+
+// cdTimePtr returns t for an optional field: nil when t is zero.
+func cdTimePtr(t time.Time) *cdTime {
+	if t.IsZero() {
+		return nil
+	}
+	c := cdTime(t)
+	return &c
+}
+
+type cdApp struct {
+	ApplicationID   string `json:"applicationId"`
+	ApplicationName string `json:"applicationName"`
+	CreateTime      cdTime `json:"createTime"`
+	LinkedToGitHub  bool   `json:"linkedToGitHub"`
+	ComputePlatform string `json:"computePlatform"`
+
+	region string
+	groups map[string]*cdGroup
+}
+
+// cdGroupFields are the deployment group settings CreateDeploymentGroup takes
+// and GetDeploymentGroup echoes.
+type cdGroupFields struct {
+	DeploymentGroupName              string              `json:"deploymentGroupName"`
+	DeploymentConfigName             string              `json:"deploymentConfigName,omitempty"`
+	ServiceRoleArn                   string              `json:"serviceRoleArn,omitempty"`
+	DeploymentStyle                  *cdStyle            `json:"deploymentStyle,omitempty"`
+	BlueGreenDeploymentConfiguration *cdBlueGreen        `json:"blueGreenDeploymentConfiguration,omitempty"`
+	AutoRollbackConfiguration        *cdAutoRollback     `json:"autoRollbackConfiguration,omitempty"`
+	LoadBalancerInfo                 *cdLoadBalancerInfo `json:"loadBalancerInfo,omitempty"`
+	EcsServices                      []cdECSService      `json:"ecsServices,omitempty"`
+	AlarmConfiguration               json.RawMessage     `json:"alarmConfiguration,omitempty"`
+	TriggerConfigurations            json.RawMessage     `json:"triggerConfigurations,omitempty"`
+	Ec2TagFilters                    json.RawMessage     `json:"ec2TagFilters,omitempty"`
+	Ec2TagSet                        json.RawMessage     `json:"ec2TagSet,omitempty"`
+	OnPremisesInstanceTagFilters     json.RawMessage     `json:"onPremisesInstanceTagFilters,omitempty"`
+	OutdatedInstancesStrategy        string              `json:"outdatedInstancesStrategy,omitempty"`
+}
+
+type cdStyle struct {
+	DeploymentType   string `json:"deploymentType,omitempty"`   // IN_PLACE, BLUE_GREEN
+	DeploymentOption string `json:"deploymentOption,omitempty"` // WITH_TRAFFIC_CONTROL, WITHOUT_TRAFFIC_CONTROL
+}
+
+type cdBlueGreen struct {
+	TerminateBlueInstancesOnDeploymentSuccess *struct {
+		Action                       string `json:"action,omitempty"` // TERMINATE, KEEP_ALIVE
+		TerminationWaitTimeInMinutes int    `json:"terminationWaitTimeInMinutes,omitempty"`
+	} `json:"terminateBlueInstancesOnDeploymentSuccess,omitempty"`
+	DeploymentReadyOption *struct {
+		ActionOnTimeout   string `json:"actionOnTimeout,omitempty"` // CONTINUE_DEPLOYMENT, STOP_DEPLOYMENT
+		WaitTimeInMinutes int    `json:"waitTimeInMinutes,omitempty"`
+	} `json:"deploymentReadyOption,omitempty"`
+	GreenFleetProvisioningOption *struct {
+		Action string `json:"action,omitempty"` // DISCOVER_EXISTING, COPY_AUTO_SCALING_GROUP
+	} `json:"greenFleetProvisioningOption,omitempty"`
+}
+
+// stopAtReady reports whether deployments wait at Ready, and for how long.
+func (bg *cdBlueGreen) stopAtReady() (bool, time.Duration) {
+	if bg == nil || bg.DeploymentReadyOption == nil || bg.DeploymentReadyOption.ActionOnTimeout != "STOP_DEPLOYMENT" {
+		return false, 0
+	}
+	return true, time.Duration(bg.DeploymentReadyOption.WaitTimeInMinutes) * time.Minute
+}
+
+// terminationWait is how long the original environment outlives a successful
+// deployment; keep is true with KEEP_ALIVE.
+func (bg *cdBlueGreen) terminationWait() (wait time.Duration, keep bool) {
+	if bg == nil || bg.TerminateBlueInstancesOnDeploymentSuccess == nil {
+		return 0, false
+	}
+	o := bg.TerminateBlueInstancesOnDeploymentSuccess
+	return time.Duration(o.TerminationWaitTimeInMinutes) * time.Minute, o.Action == "KEEP_ALIVE"
+}
+
+type cdAutoRollback struct {
+	Enabled bool     `json:"enabled"`
+	Events  []string `json:"events,omitempty"` // DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST
+}
+
+type cdName struct {
+	Name string `json:"name,omitempty"`
+}
+
+type cdLoadBalancerInfo struct {
+	ElbInfoList             []cdName `json:"elbInfoList,omitempty"`
+	TargetGroupInfoList     []cdName `json:"targetGroupInfoList,omitempty"`
+	TargetGroupPairInfoList []struct {
+		TargetGroups     []cdName        `json:"targetGroups,omitempty"`
+		ProdTrafficRoute json.RawMessage `json:"prodTrafficRoute,omitempty"`
+		TestTrafficRoute json.RawMessage `json:"testTrafficRoute,omitempty"`
+	} `json:"targetGroupPairInfoList,omitempty"`
+}
+
+// targetGroups returns the names of the blue and green target groups of an
+// ECS group, swapped when the previous deployment moved production traffic.
+func (lb *cdLoadBalancerInfo) targetGroups(swap bool) (blue, green string) {
+	if lb == nil || len(lb.TargetGroupPairInfoList) == 0 || len(lb.TargetGroupPairInfoList[0].TargetGroups) < 2 {
+		return "", ""
+	}
+	tgs := lb.TargetGroupPairInfoList[0].TargetGroups
+	if swap {
+		return tgs[1].Name, tgs[0].Name
+	}
+	return tgs[0].Name, tgs[1].Name
+}
+
+type cdECSService struct {
+	ServiceName string `json:"serviceName"`
+	ClusterName string `json:"clusterName"`
+}
+
+type cdGroup struct {
+	cdGroupFields
+	app     *cdApp
+	id      string
+	asgs    []string
+	fleet   []string // ids of the instances currently serving
+	swapTGs bool     // the ECS green target group now serves production
+	last    *cdDeployment
+	success *cdDeployment
+}
+
+// active returns the group's deployment that has not finished, if any.
+func (s *Server) cdActive(g *cdGroup) *cdDeployment {
+	for _, d := range s.cd.deployments {
+		if d.group == g && !d.terminal() {
+			return d
+		}
+	}
+	return nil
+}
+
+func (s *Server) codeDeployOps() map[string]jsonOp {
+	ops := map[string]jsonOp{
+		"CreateApplication":         s.cdCreateApplication,
+		"GetApplication":            s.cdGetApplication,
+		"CreateDeploymentGroup":     s.cdCreateDeploymentGroup,
+		"GetDeploymentGroup":        s.cdGetDeploymentGroup,
+		"GetDeploymentConfig":       s.cdGetDeploymentConfig,
+		"CreateDeployment":          s.cdCreateDeployment,
+		"GetDeployment":             s.cdGetDeployment,
+		"BatchGetDeployments":       s.cdBatchGetDeployments,
+		"ListDeployments":           s.cdListDeployments,
+		"ContinueDeployment":        s.cdContinueDeployment,
+		"StopDeployment":            s.cdStopDeployment,
+		"ListDeploymentTargets":     s.cdListDeploymentTargets,
+		"BatchGetDeploymentTargets": s.cdBatchGetDeploymentTargets,
+		"GetDeploymentTarget":       s.cdGetDeploymentTarget,
+	}
+	for name, op := range ops {
+		ops[name] = func(r *request) (any, error) {
+			s.cdAdvance()
+			return op(r)
+		}
+	}
+	return ops
+}
+
+func (s *Server) cdApplication(name string) (*cdApp, error) {
+	if name == "" {
+		return nil, errorf("ApplicationNameRequiredException", "The minimum number of required application names was not specified.")
+	}
+	app, ok := s.cd.apps[name]
+	if !ok {
+		return nil, errorf("ApplicationDoesNotExistException", "No application found for name: %s", name)
+	}
+	return app, nil
+}
+
+func (s *Server) cdGroup(appName, groupName string) (*cdGroup, error) {
+	app, err := s.cdApplication(appName)
+	if err != nil {
+		return nil, err
+	}
+	if groupName == "" {
+		return nil, errorf("DeploymentGroupNameRequiredException", "The deployment group name was not specified.")
+	}
+	g, ok := app.groups[groupName]
+	if !ok {
+		return nil, errorf("DeploymentGroupDoesNotExistException", "No Deployment Group found for name: %s", groupName)
+	}
+	return g, nil
+}
+
+func (s *Server) cdCreateApplication(r *request) (any, error) {
+	var in struct {
+		ApplicationName string `json:"applicationName"`
+		ComputePlatform string `json:"computePlatform"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.ApplicationName == "" {
+		return nil, errorf("ApplicationNameRequiredException", "The minimum number of required application names was not specified.")
+	}
+	if _, ok := s.cd.apps[in.ApplicationName]; ok {
+		return nil, errorf("ApplicationAlreadyExistsException", "%s already exists in the account.", in.ApplicationName)
+	}
+	switch in.ComputePlatform {
+	case "":
+		in.ComputePlatform = "Server"
+	case "Server", "ECS":
+	default:
+		return nil, errorf("InvalidComputePlatformException", "The sandbox supports the Server and ECS compute platforms, not %q.", in.ComputePlatform)
+	}
+	app := &cdApp{
+		ApplicationID:   requestID(),
+		ApplicationName: in.ApplicationName,
+		CreateTime:      cdTime(s.Clock.Now()),
+		ComputePlatform: in.ComputePlatform,
+		region:          r.Region,
+		groups:          map[string]*cdGroup{},
+	}
+	s.cd.apps[app.ApplicationName] = app
+	return map[string]string{"applicationId": app.ApplicationID}, nil
+}
+
+func (s *Server) cdGetApplication(r *request) (any, error) {
+	var in struct {
+		ApplicationName string `json:"applicationName"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	app, err := s.cdApplication(in.ApplicationName)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"application": app}, nil
+}
+
+func (s *Server) cdCreateDeploymentGroup(r *request) (any, error) {
+	var in struct {
+		cdGroupFields
+		ApplicationName   string   `json:"applicationName"`
+		AutoScalingGroups []string `json:"autoScalingGroups"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	app, err := s.cdApplication(in.ApplicationName)
+	if err != nil {
+		return nil, err
+	}
+	switch name := in.DeploymentGroupName; {
+	case name == "":
+		return nil, errorf("DeploymentGroupNameRequiredException", "The deployment group name was not specified.")
+	case app.groups[name] != nil:
+		return nil, errorf("DeploymentGroupAlreadyExistsException", "The deployment group %s already exists for application %s.", name, app.ApplicationName)
+	case in.ServiceRoleArn == "":
+		return nil, errorf("RoleRequiredException", "Role ARN is required.")
+	}
+	if in.DeploymentConfigName == "" {
+		in.DeploymentConfigName = cdDefaultConfig[app.ComputePlatform]
+	}
+	if _, err := s.cdConfig(in.DeploymentConfigName, app.ComputePlatform); err != nil {
+		return nil, err
+	}
+	if in.DeploymentStyle == nil {
+		in.DeploymentStyle = &cdStyle{DeploymentType: "IN_PLACE", DeploymentOption: "WITHOUT_TRAFFIC_CONTROL"}
+		if app.ComputePlatform == "ECS" {
+			in.DeploymentStyle = &cdStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"}
+		}
+	}
+	if app.ComputePlatform == "ECS" {
+		if len(in.EcsServices) != 1 {
+			return nil, errorf("InvalidECSServiceException", "Exactly one ECS service must be specified for an ECS deployment group.")
+		}
+		es := in.EcsServices[0]
+		svc, ok := s.findECSService(es.ClusterName, es.ServiceName)
+		if !ok || svc.DeploymentController.Type != "CODE_DEPLOY" {
+			return nil, errorf("InvalidECSServiceException", "ECS service %s in cluster %s does not exist or does not use the CODE_DEPLOY deployment controller.", es.ServiceName, es.ClusterName)
+		}
+		if blue, _ := in.LoadBalancerInfo.targetGroups(false); blue == "" {
+			return nil, errorf("InvalidLoadBalancerInfoException", "An ECS deployment group needs a target group pair with two target groups.")
+		}
+	}
+	g := &cdGroup{cdGroupFields: in.cdGroupFields, app: app, id: requestID(), asgs: in.AutoScalingGroups}
+	g.fleet = cdNewInstances(2 * max(len(g.asgs), 1))
+	app.groups[g.DeploymentGroupName] = g
+	return map[string]string{"deploymentGroupId": g.id}, nil
+}
+
+// cdNewInstances returns n fresh EC2 instance ids.
+func cdNewInstances(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = "i-" + cdRandom("0123456789abcdef", 17)
+	}
+	return ids
+}
+
+// cdRandom returns n random characters of alphabet.
+func cdRandom(alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+type cdLastDeployment struct {
+	DeploymentID string  `json:"deploymentId"`
+	Status       string  `json:"status"`
+	CreateTime   cdTime  `json:"createTime"`
+	EndTime      *cdTime `json:"endTime,omitempty"`
+}
+
+func cdLastOf(d *cdDeployment) *cdLastDeployment {
+	if d == nil {
+		return nil
+	}
+	return &cdLastDeployment{DeploymentID: d.id, Status: d.status, CreateTime: cdTime(d.created), EndTime: cdTimePtr(d.completed)}
+}
+
+func (s *Server) cdGetDeploymentGroup(r *request) (any, error) {
+	var in struct {
+		ApplicationName     string `json:"applicationName"`
+		DeploymentGroupName string `json:"deploymentGroupName"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	g, err := s.cdGroup(in.ApplicationName, in.DeploymentGroupName)
+	if err != nil {
+		return nil, err
+	}
+	info := struct {
+		cdGroupFields
+		ApplicationName          string            `json:"applicationName"`
+		DeploymentGroupID        string            `json:"deploymentGroupId"`
+		ComputePlatform          string            `json:"computePlatform"`
+		AutoScalingGroups        []cdName          `json:"autoScalingGroups,omitempty"`
+		LastAttemptedDeployment  *cdLastDeployment `json:"lastAttemptedDeployment,omitempty"`
+		LastSuccessfulDeployment *cdLastDeployment `json:"lastSuccessfulDeployment,omitempty"`
+		TargetRevision           *cdRevision       `json:"targetRevision,omitempty"`
+	}{
+		cdGroupFields:            g.cdGroupFields,
+		ApplicationName:          g.app.ApplicationName,
+		DeploymentGroupID:        g.id,
+		ComputePlatform:          g.app.ComputePlatform,
+		LastAttemptedDeployment:  cdLastOf(g.last),
+		LastSuccessfulDeployment: cdLastOf(g.success),
+	}
+	for _, a := range g.asgs {
+		info.AutoScalingGroups = append(info.AutoScalingGroups, cdName{Name: a})
+	}
+	if g.success != nil {
+		info.TargetRevision = g.success.revision.public()
+	}
+	return map[string]any{"deploymentGroupInfo": info}, nil
+}
+
+// cdConfig finds a deployment configuration for a compute platform.
+func (s *Server) cdConfig(name, platform string) (*cdConfig, error) {
+	c, ok := cdBuiltinConfigs[name]
+	if !ok {
+		return nil, errorf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", name)
+	}
+	if platform != "" && c.ComputePlatform != platform {
+		return nil, errorf("InvalidDeploymentConfigNameException", "Deployment config %s is for the %s compute platform, not %s.", name, c.ComputePlatform, platform)
+	}
+	return c, nil
+}
+
+func (s *Server) cdGetDeploymentConfig(r *request) (any, error) {
+	var in struct {
+		DeploymentConfigName string `json:"deploymentConfigName"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	c, err := s.cdConfig(in.DeploymentConfigName, "")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"deploymentConfigInfo": c}, nil
+}
+
+// cdAt returns the deployment with the given id.
+func (s *Server) cdAt(id string) (*cdDeployment, error) {
+	if id == "" {
+		return nil, errorf("DeploymentIdRequiredException", "At least one deployment ID must be specified.")
+	}
+	if !cdValidID(id) {
+		return nil, errorf("InvalidDeploymentIdException", "Specified DeploymentId is not in the valid format: %s", id)
+	}
+	d, ok := s.cd.byID[id]
+	if !ok {
+		return nil, errorf("DeploymentDoesNotExistException", "The deployment %s could not be found.", id)
+	}
+	return d, nil
+}
+
+// cdValidID reports whether id has the shape of a deployment id.
+func cdValidID(id string) bool {
+	if len(id) != 11 || id[:2] != "d-" {
+		return false
+	}
+	for _, c := range id[2:] {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) cdGetDeployment(r *request) (any, error) {
+	var in struct {
+		DeploymentID string `json:"deploymentId"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"deploymentInfo": d.info()}, nil
+}
+
+func (s *Server) cdBatchGetDeployments(r *request) (any, error) {
+	var in struct {
+		DeploymentIDs []string `json:"deploymentIds"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.DeploymentIDs) > 25 {
+		return nil, errorf("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (25) was exceeded.")
+	}
+	infos := []*cdDeploymentInfo{}
+	for _, id := range in.DeploymentIDs {
+		if !cdValidID(id) {
+			return nil, errorf("InvalidDeploymentIdException", "Specified DeploymentId is not in the valid format: %s", id)
+		}
+		if d, ok := s.cd.byID[id]; ok {
+			infos = append(infos, d.info())
+		}
+	}
+	return map[string]any{"deploymentsInfo": infos}, nil
+}
+
+// cdListPage is how many ids a List call returns at most.
+const cdListPage = 100
+
+func (s *Server) cdListDeployments(r *request) (any, error) {
+	var in struct {
+		ApplicationName     string   `json:"applicationName"`
+		DeploymentGroupName string   `json:"deploymentGroupName"`
+		IncludeOnlyStatuses []string `json:"includeOnlyStatuses"`
+		NextToken           string   `json:"nextToken"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	var app *cdApp
+	var g *cdGroup
+	var err error
+	switch {
+	case in.DeploymentGroupName != "":
+		if g, err = s.cdGroup(in.ApplicationName, in.DeploymentGroupName); err != nil {
+			return nil, err
+		}
+	case in.ApplicationName != "":
+		if app, err = s.cdApplication(in.ApplicationName); err != nil {
+			return nil, err
+		}
+	}
+	var ids []string
+	for i := len(s.cd.deployments) - 1; i >= 0; i-- {
+		d := s.cd.deployments[i]
+		if (g != nil && d.group != g) || (app != nil && d.app != app) {
+			continue
+		}
+		if len(in.IncludeOnlyStatuses) > 0 && !slices.Contains(in.IncludeOnlyStatuses, d.status) {
+			continue
+		}
+		ids = append(ids, d.id)
+	}
+	start := 0
+	if in.NextToken != "" {
+		if start, err = strconv.Atoi(in.NextToken); err != nil || start < 0 || start > len(ids) {
+			return nil, errorf("InvalidNextTokenException", "The next token was specified in an invalid format.")
+		}
+	}
+	out := struct {
+		Deployments []string `json:"deployments"`
+		NextToken   string   `json:"nextToken,omitempty"`
+	}{Deployments: ids[start:min(start+cdListPage, len(ids))]}
+	if start+cdListPage < len(ids) {
+		out.NextToken = strconv.Itoa(start + cdListPage)
+	}
+	if out.Deployments == nil {
+		out.Deployments = []string{}
+	}
+	return out, nil
+}
+
+func (s *Server) cdContinueDeployment(r *request) (any, error) {
+	var in struct {
+		DeploymentID       string `json:"deploymentId"`
+		DeploymentWaitType string `json:"deploymentWaitType"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	if d.terminal() {
+		return nil, errorf("DeploymentAlreadyCompletedException", "The deployment %s has already completed.", d.id)
+	}
+	if d.style.DeploymentType != "BLUE_GREEN" {
+		return nil, errorf("UnsupportedActionForDeploymentTypeException", "ContinueDeployment applies to blue/green deployments only.")
+	}
+	ready := true
+	switch in.DeploymentWaitType {
+	case "", "READY_WAIT":
+	case "TERMINATION_WAIT":
+		ready = false
+	default:
+		return nil, errorf("InvalidDeploymentWaitTypeException", "The wait type %q is not valid.", in.DeploymentWaitType)
+	}
+	if d.wait == nil || d.wait.ready != ready {
+		return nil, errorf("DeploymentIsNotInReadyStateException", "The deployment %s is not in a ready state.", d.id)
+	}
+	d.resume(s.Clock.Now())
+	return struct{}{}, nil
+}
+
+func (s *Server) cdStopDeployment(r *request) (any, error) {
+	var in struct {
+		DeploymentID        string `json:"deploymentId"`
+		AutoRollbackEnabled *bool  `json:"autoRollbackEnabled"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	if d.terminal() {
+		return nil, errorf("DeploymentAlreadyCompletedException", "The deployment %s has already completed.", d.id)
+	}
+	rollback := d.rollbackOn("DEPLOYMENT_STOP_ON_REQUEST")
+	if in.AutoRollbackEnabled != nil {
+		rollback = *in.AutoRollbackEnabled && d.creator != "codeDeployRollback"
+	}
+	s.cdEnd(d, s.Clock.Now(), "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", rollback)
+	return map[string]string{"status": "Succeeded", "statusMessage": "Deployment stopped."}, nil
+}
+
+func (s *Server) cdStartedAt(id string) (*cdDeployment, error) {
+	d, err := s.cdAt(id)
+	if err != nil {
+		return nil, err
+	}
+	if d.started.IsZero() {
+		return nil, errorf("DeploymentNotStartedException", "The specified deployment has not started.")
+	}
+	return d, nil
+}
+
+func (s *Server) cdListDeploymentTargets(r *request) (any, error) {
+	var in struct {
+		DeploymentID  string              `json:"deploymentId"`
+		TargetFilters map[string][]string `json:"targetFilters"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdStartedAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	for name := range in.TargetFilters {
+		if name != "TargetStatus" && name != "ServerInstanceLabel" {
+			return nil, errorf("InvalidTargetFilterNameException", "The target filter name %s is not valid.", name)
+		}
+	}
+	ids := []string{}
+	for _, t := range d.targets {
+		if st := in.TargetFilters["TargetStatus"]; len(st) > 0 && !slices.Contains(st, t.status(d)) {
+			continue
+		}
+		if lb := in.TargetFilters["ServerInstanceLabel"]; len(lb) > 0 && !slices.Contains(lb, t.label) {
+			continue
+		}
+		ids = append(ids, t.id)
+	}
+	return map[string]any{"targetIds": ids}, nil
+}
+
+func (s *Server) cdTarget(d *cdDeployment, id string) (*cdTarget, error) {
+	if id == "" {
+		return nil, errorf("DeploymentTargetIdRequiredException", "A deployment target ID was not provided.")
+	}
+	for _, t := range d.targets {
+		if t.id == id {
+			return t, nil
+		}
+	}
+	return nil, errorf("DeploymentTargetDoesNotExistException", "The provided target ID does not belong to the deployment %s: %s", d.id, id)
+}
+
+func (s *Server) cdBatchGetDeploymentTargets(r *request) (any, error) {
+	var in struct {
+		DeploymentID string   `json:"deploymentId"`
+		TargetIDs    []string `json:"targetIds"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdStartedAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.TargetIDs) > 25 {
+		return nil, errorf("DeploymentTargetListSizeExceededException", "The maximum number of targets that can be associated with a deployment (25) was exceeded.")
+	}
+	out := []any{}
+	for _, id := range in.TargetIDs {
+		t, err := s.cdTarget(d, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s.cdTargetInfo(d, t))
+	}
+	return map[string]any{"deploymentTargets": out}, nil
+}
+
+func (s *Server) cdGetDeploymentTarget(r *request) (any, error) {
+	var in struct {
+		DeploymentID string `json:"deploymentId"`
+		TargetID     string `json:"targetId"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	d, err := s.cdStartedAt(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.cdTarget(d, in.TargetID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"deploymentTarget": s.cdTargetInfo(d, t)}, nil
+}
+
+// cdDescriptionMax is the longest description CreateDeployment accepts.
+const cdDescriptionMax = 256
+
+func (s *Server) cdCreateDeployment(r *request) (any, error) {
+	var in struct {
+		ApplicationName           string          `json:"applicationName"`
+		DeploymentGroupName       string          `json:"deploymentGroupName"`
+		Revision                  *cdRevision     `json:"revision"`
+		DeploymentConfigName      string          `json:"deploymentConfigName"`
+		Description               string          `json:"description"`
+		FileExistsBehavior        string          `json:"fileExistsBehavior"`
+		AutoRollbackConfiguration *cdAutoRollback `json:"autoRollbackConfiguration"`
+		TargetInstances           *struct {
+			AutoScalingGroups []string `json:"autoScalingGroups"`
+		} `json:"targetInstances"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	g, err := s.cdGroup(in.ApplicationName, in.DeploymentGroupName)
+	if err != nil {
+		return nil, err
+	}
+	platform := g.app.ComputePlatform
+	if in.DeploymentConfigName == "" {
+		in.DeploymentConfigName = g.DeploymentConfigName
+	}
+	cfg, err := s.cdConfig(in.DeploymentConfigName, platform)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Description) > cdDescriptionMax {
+		return nil, errorf("DescriptionTooLongException", "The description is too long: %d characters, at most %d allowed.", len(in.Description), cdDescriptionMax)
+	}
+	if in.Revision == nil {
+		return nil, errorf("RevisionRequiredException", "The revision ID was not specified.")
+	}
+	spec, err := s.cdParseRevision(platform, in.Revision)
+	if err != nil {
+		return nil, err
+	}
+	if active := s.cdActive(g); active != nil {
+		return nil, errorf("DeploymentLimitExceededException", "The deployment group '%s' already has an active Deployment '%s'", g.DeploymentGroupName, active.id)
+	}
+	d := s.cdNewDeployment(g, cfg, in.Revision, s.Clock.Now())
+	d.spec, d.description, d.fileExists = spec, in.Description, in.FileExistsBehavior
+	if in.AutoRollbackConfiguration != nil {
+		d.autoRollback = in.AutoRollbackConfiguration
+	}
+	greens := 0
+	if in.TargetInstances != nil {
+		greens = 2 * len(in.TargetInstances.AutoScalingGroups)
+	}
+	s.cdPlan(d, greens)
+	return map[string]string{"deploymentId": d.id}, nil
+}
