@@ -1,0 +1,297 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// workspace makes a workspace with an app to build, a bundle and a task
+// definition, and a symlink that leads out of it.
+func workspace(t *testing.T) string {
+	t.Helper()
+	ws := t.TempDir()
+	for _, dir := range []string{"app", "bundle"} {
+		if err := os.MkdirAll(filepath.Join(ws, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"app/Dockerfile", "bundle/appspec.yml", "taskdef.json"} {
+		if err := os.WriteFile(filepath.Join(ws, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(os.TempDir(), filepath.Join(ws, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// env returns a getenv over the inputs (by name) and GitHub variables.
+func env(ws string, inputs map[string]string) func(string) string {
+	m := map[string]string{
+		"GITHUB_WORKSPACE": ws,
+		"GITHUB_SHA":       "0123456789abcdef0123456789abcdef01234567",
+		"AWS_REGION":       "eu-west-1",
+	}
+	for k, v := range inputs {
+		if strings.HasPrefix(k, "GITHUB_") || strings.HasPrefix(k, "AWS_") {
+			m[k] = v
+			continue
+		}
+		m["INPUT_"+strings.ToUpper(k)] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// merge returns base with more on top.
+func merge(base map[string]string, more map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+var (
+	build  = map[string]string{"ecr-repository": "team/app", "context": "app"}
+	deploy = map[string]string{"ecr-repository": "team/app", "context": "app", "codedeploy-application": "app", "codedeploy-deployment-group": "app-prod"}
+)
+
+func TestLoadValid(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t)
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		check  func(t *testing.T, c *Config)
+	}{
+		{"secrets only", map[string]string{"secrets": "DB,prod/db\nprod/app/*\narn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf", "parse-json-secrets": "true"}, func(t *testing.T, c *Config) {
+			if !c.SecretsEnabled() || c.BuildEnabled() || c.DeployEnabled() {
+				t.Errorf("stages = %v %v %v, want secrets only", c.SecretsEnabled(), c.BuildEnabled(), c.DeployEnabled())
+			}
+			want := []SecretSpec{{Alias: "DB", ID: "prod/db"}, {ID: "prod/app/", Prefix: true}, {ID: "arn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf"}}
+			if len(c.Secrets.Specs) != len(want) {
+				t.Fatalf("specs = %+v, want %+v", c.Secrets.Specs, want)
+			}
+			for i := range want {
+				if c.Secrets.Specs[i] != want[i] {
+					t.Errorf("spec %d = %+v, want %+v", i, c.Secrets.Specs[i], want[i])
+				}
+			}
+			if got := c.Secrets.Specs[2].Region(); got != "us-west-2" {
+				t.Errorf("ARN region = %q, want us-west-2", got)
+			}
+			if !c.Secrets.ParseJSON {
+				t.Error("ParseJSON = false, want true")
+			}
+		}},
+		{"build with defaults", build, func(t *testing.T, c *Config) {
+			if got, want := c.Image.Tags, []string{"0123456789abcdef0123456789abcdef01234567"}; len(got) != 1 || got[0] != want[0] {
+				t.Errorf("tags = %v, want %v (the commit SHA)", got, want)
+			}
+			if c.Build.Dockerfile != filepath.Join(ws, "app", "Dockerfile") {
+				t.Errorf("dockerfile = %q, want app/Dockerfile in the workspace", c.Build.Dockerfile)
+			}
+			if !c.Image.SkipExisting || c.Image.CreateRepository || c.Build.NoCache {
+				t.Errorf("skip-existing/create-repository/no-cache = %v/%v/%v, want true/false/false", c.Image.SkipExisting, c.Image.CreateRepository, c.Build.NoCache)
+			}
+		}},
+		{"build args and tags", merge(build, map[string]string{"image-tags": "v1, latest\nrc", "build-args": "A=1\nB=x=y", "labels": "team=core"}), func(t *testing.T, c *Config) {
+			if got := strings.Join(c.Image.Tags, " "); got != "v1 latest rc" {
+				t.Errorf("tags = %q, want v1 latest rc", got)
+			}
+			if len(c.Build.Args) != 2 || c.Build.Args[1] != (KeyValue{"B", "x=y"}) {
+				t.Errorf("build args = %v", c.Build.Args)
+			}
+		}},
+		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True"}), func(t *testing.T, c *Config) {
+			d := c.Deploy
+			if d.Timeout != 45*time.Minute || d.OnReady != ReadyPause || d.OnActive != ActiveStop || d.ContainerPort != 8080 || !d.Wait {
+				t.Errorf("deploy = %+v", d)
+			}
+			if d.Bundle != filepath.Join(ws, "bundle") {
+				t.Errorf("bundle = %q, want the absolute path", d.Bundle)
+			}
+		}},
+		{"existing image", map[string]string{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64), "codedeploy-application": "app", "codedeploy-deployment-group": "g", "task-definition": "taskdef.json"}, func(t *testing.T, c *Config) {
+			if c.BuildEnabled() || !c.DeployEnabled() {
+				t.Error("want deploy without build")
+			}
+		}},
+		{"continue", map[string]string{"command": "continue", "deployment-id": "d-ABCDEF123"}, func(t *testing.T, c *Config) {
+			if c.Command != CommandContinue || c.DeploymentID != "d-ABCDEF123" {
+				t.Errorf("command = %q %q", c.Command, c.DeploymentID)
+			}
+		}},
+		{"region from AWS_DEFAULT_REGION", map[string]string{"secrets": "x/y", "AWS_REGION": "", "AWS_DEFAULT_REGION": "ap-south-1"}, func(t *testing.T, c *Config) {
+			if c.AWS.Region != "ap-south-1" {
+				t.Errorf("region = %q", c.AWS.Region)
+			}
+		}},
+		{"region input wins", map[string]string{"secrets": "x/y", "aws-region": "us-gov-west-1"}, func(t *testing.T, c *Config) {
+			if c.AWS.Region != "us-gov-west-1" {
+				t.Errorf("region = %q", c.AWS.Region)
+			}
+		}},
+		{"token default outside Actions", map[string]string{"secrets": "x/y", "github-token": "${{ github.token }}", "GITHUB_TOKEN": "ghs_x"}, func(t *testing.T, c *Config) {
+			if c.GitHub.Token != "ghs_x" {
+				t.Errorf("token = %q, want GITHUB_TOKEN", c.GitHub.Token)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(ws, tt.inputs))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadInvalid(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t)
+	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		input  string // the input the error must name
+		want   string // a fragment of the problem
+	}{
+		{"unknown command", map[string]string{"command": "deploy-now"}, "command", "not one of"},
+		{"nothing to do", map[string]string{}, "command", "nothing to do"},
+		{"continue without id", map[string]string{"command": "continue"}, "deployment-id", "required"},
+		{"stop without id", map[string]string{"command": "stop"}, "deployment-id", "required"},
+		{"bad deployment id", map[string]string{"command": "status", "deployment-id": "d-123"}, "deployment-id", "not a CodeDeploy deployment id"},
+		{"deployment id with deploy", merge(build, map[string]string{"deployment-id": "d-ABCDEF123"}), "deployment-id", "only used with"},
+		{"no region", map[string]string{"secrets": "a/b", "AWS_REGION": ""}, "aws-region", "required"},
+		{"bad region", map[string]string{"secrets": "a/b", "aws-region": "Europe"}, "aws-region", "not an AWS region"},
+		{"bad role", map[string]string{"secrets": "a/b", "role-to-assume": "deploy"}, "role-to-assume", "not an IAM role ARN"},
+		{"bad session name", map[string]string{"secrets": "a/b", "role-session-name": "a b"}, "role-session-name", "2-64"},
+		{"role duration too short", map[string]string{"secrets": "a/b", "role-duration-seconds": "60"}, "role-duration-seconds", "from 900 to 43200"},
+		{"role duration not a number", map[string]string{"secrets": "a/b", "role-duration-seconds": "1h"}, "role-duration-seconds", "whole number"},
+		{"short prefix", map[string]string{"secrets": "ab*"}, "secrets", "at least 3 characters"},
+		{"star inside", map[string]string{"secrets": "a*b"}, "secrets", "only at the end"},
+		{"prefix ARN", map[string]string{"secrets": arn + "app*"}, "secrets", "not an ARN"},
+		{"bad secret name", map[string]string{"secrets": "has space"}, "secrets", "1-512"},
+		{"bad alias", map[string]string{"secrets": "1DB,prod/db"}, "secrets", "alias"},
+		{"empty id after alias", map[string]string{"secrets": "DB,"}, "secrets", "no secret id"},
+		{"bad ARN", map[string]string{"secrets": "arn:aws:s3:::bucket"}, "secrets", "not a Secrets Manager secret ARN"},
+		{"bad boolean", map[string]string{"secrets": "a/b", "parse-json-secrets": "yes"}, "parse-json-secrets", "not a boolean"},
+		{"export without secrets", merge(build, map[string]string{"export-secrets": "true"}), "export-secrets", "without secrets"},
+		{"parse without secrets", merge(build, map[string]string{"parse-json-secrets": "true"}), "parse-json-secrets", "without secrets"},
+		{"bad repository", merge(build, map[string]string{"ecr-repository": "Team/App"}), "ecr-repository", "not an ECR repository name"},
+		{"repository too short", merge(build, map[string]string{"ecr-repository": "a"}), "ecr-repository", "not an ECR repository name"},
+		{"bad tag", merge(build, map[string]string{"image-tags": "v1\n.hidden"}), "image-tags", "not a valid tag"},
+		{"no tag outside Actions", merge(build, map[string]string{"GITHUB_SHA": ""}), "image-tags", "required outside GitHub Actions"},
+		{"image and repository", merge(build, map[string]string{"image": "r.example.com/app:v1"}), "image", "not both"},
+		{"bad image", map[string]string{"image": "app"}, "image", "not an image reference"},
+		{"tags without repository", map[string]string{"secrets": "a/b", "image-tags": "v1"}, "image-tags", "needs ecr-repository"},
+		{"create without repository", map[string]string{"secrets": "a/b", "create-repository": "true"}, "create-repository", "needs ecr-repository"},
+		{"no-cache without repository", map[string]string{"secrets": "a/b", "no-cache": "true"}, "no-cache", "needs ecr-repository"},
+		{"bad no-cache", merge(build, map[string]string{"no-cache": "1"}), "no-cache", "not a boolean"},
+		{"bad skip-existing", merge(build, map[string]string{"skip-existing": "nope"}), "skip-existing", "not a boolean"},
+		{"context outside workspace", merge(build, map[string]string{"context": "../.."}), "context", "outside the workspace"},
+		{"context through symlink", merge(build, map[string]string{"context": "escape"}), "context", "symbolic link"},
+		{"missing context", merge(build, map[string]string{"context": "nope"}), "context", "does not exist"},
+		{"context is a file", merge(build, map[string]string{"context": "taskdef.json"}), "context", "not a directory"},
+		{"dockerfile is a dir", merge(build, map[string]string{"dockerfile": "app"}), "dockerfile", "is a directory"},
+		{"absolute dockerfile outside", merge(build, map[string]string{"dockerfile": "/etc/passwd"}), "dockerfile", "outside the workspace"},
+		{"bad build arg", merge(build, map[string]string{"build-args": "A=1\nnovalue"}), "build-args", "not KEY=VALUE"},
+		{"duplicate build arg", merge(build, map[string]string{"build-args": "A=1\nA=2"}), "build-args", "given twice"},
+		{"bad label key", merge(build, map[string]string{"labels": "9x=1"}), "labels", "not a valid key"},
+		{"build secret not env name", merge(build, map[string]string{"secrets": "a/b", "build-secrets": "db-pass"}), "build-secrets", "env name"},
+		{"build secrets without secrets", merge(build, map[string]string{"build-secrets": "DB"}), "build-secrets", "needs secrets"},
+		{"application without group", merge(build, map[string]string{"codedeploy-application": "app"}), "codedeploy-deployment-group", "go together"},
+		{"bad application name", merge(deploy, map[string]string{"codedeploy-application": "my app"}), "codedeploy-application", "not a CodeDeploy name"},
+		{"bad config name", merge(deploy, map[string]string{"deployment-config": strings.Repeat("x", 101)}), "deployment-config", "not a CodeDeploy name"},
+		{"deploy without image", map[string]string{"codedeploy-application": "app", "codedeploy-deployment-group": "g"}, "image", "needs an image"},
+		{"bundle without bucket", merge(deploy, map[string]string{"bundle": "bundle"}), "s3-bucket", "required with bundle"},
+		{"bad bucket", merge(deploy, map[string]string{"s3-bucket": "My_Bucket"}), "s3-bucket", "not an S3 bucket name"},
+		{"bucket with dots in a row", merge(deploy, map[string]string{"s3-bucket": "a..b"}), "s3-bucket", "not an S3 bucket name"},
+		{"bad prefix", merge(deploy, map[string]string{"s3-prefix": "a b"}), "s3-prefix", "safe S3 key prefix"},
+		{"bundle outside workspace", merge(deploy, map[string]string{"bundle": "/tmp", "s3-bucket": "bkt"}), "bundle", "outside the workspace"},
+		{"bundle and task definition", merge(deploy, map[string]string{"bundle": "bundle", "s3-bucket": "bkt", "task-definition": "taskdef.json"}), "task-definition", "give one"},
+		{"missing task definition", merge(deploy, map[string]string{"task-definition": "nope.json"}), "task-definition", "does not exist"},
+		{"missing appspec", merge(deploy, map[string]string{"appspec": "appspec.yaml"}), "appspec", "does not exist"},
+		{"bad port", merge(deploy, map[string]string{"container-port": "70000"}), "container-port", "from 1 to 65535"},
+		{"bad container name", merge(deploy, map[string]string{"container-name": "web app"}), "container-name", "not a container name"},
+		{"bad health path", merge(deploy, map[string]string{"health-check-path": "healthz"}), "health-check-path", "start with '/'"},
+		{"bad timeout", merge(deploy, map[string]string{"timeout": "90x"}), "timeout", "not a duration"},
+		{"zero timeout", merge(deploy, map[string]string{"timeout": "0s"}), "timeout", "more than 0"},
+		{"huge timeout", merge(deploy, map[string]string{"timeout": "100h"}), "timeout", "at most 48h"},
+		{"bad on-ready", merge(deploy, map[string]string{"on-ready": "wait"}), "on-ready", "not one of continue, pause"},
+		{"bad on-active", merge(deploy, map[string]string{"on-active-deployment": "queue"}), "on-active-deployment", "not one of wait, stop, fail"},
+		{"bad wait", merge(deploy, map[string]string{"wait": "sometimes"}), "wait", "not a boolean"},
+		{"bad rollback-on-cancel", merge(deploy, map[string]string{"rollback-on-cancel": "no"}), "rollback-on-cancel", "not a boolean"},
+		{"bad rollback-on-timeout", merge(deploy, map[string]string{"rollback-on-timeout": "0"}), "rollback-on-timeout", "not a boolean"},
+		{"deploy input without deploy", merge(build, map[string]string{"timeout": "5m"}), "timeout", "needs codedeploy-application"},
+		{"bucket without deploy", merge(build, map[string]string{"s3-bucket": "bkt"}), "s3-bucket", "needs codedeploy-application"},
+		{"description too long", merge(deploy, map[string]string{"description": strings.Repeat("x", 5000)}), "description", "under 4096"},
+		{"bad environment url", merge(build, map[string]string{"environment": "prod", "environment-url": "example.com"}), "environment-url", "not an http(s) URL"},
+		{"environment url without environment", merge(build, map[string]string{"environment-url": "https://example.com"}), "environment-url", "needs environment"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(ws, tt.inputs))
+			if err == nil {
+				t.Fatalf("Load succeeded, want an error naming input %q", tt.input)
+			}
+			var found bool
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var ie *InputError
+				if errors.As(e, &ie) && ie.Input == tt.input && strings.Contains(ie.Problem, tt.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("error = %v\nwant one naming input %q with %q", err, tt.input, tt.want)
+			}
+			if !strings.Contains(err.Error(), `input "`+tt.input+`"`) {
+				t.Errorf("error text %q does not name input %q", err, tt.input)
+			}
+		})
+	}
+	if len(tests) < 40 {
+		t.Errorf("%d bad-input cases, want at least 40", len(tests))
+	}
+}
+
+// TestLoadReportsEveryProblem checks that all problems come back at once.
+func TestLoadReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t)
+	_, err := Load(env(ws, merge(deploy, map[string]string{
+		"timeout":        "soon",
+		"on-ready":       "maybe",
+		"container-port": "0",
+		"image-tags":     "-bad",
+		"secrets":        "x*",
+	})))
+	if err == nil {
+		t.Fatal("Load succeeded, want errors")
+	}
+	got := map[string]bool{}
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ie *InputError
+		if errors.As(e, &ie) {
+			got[ie.Input] = true
+		}
+	}
+	for _, want := range []string{"timeout", "on-ready", "container-port", "image-tags", "secrets"} {
+		if !got[want] {
+			t.Errorf("no error for input %q in %v", want, err)
+		}
+	}
+}
