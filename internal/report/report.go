@@ -6,7 +6,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
@@ -20,6 +22,7 @@ type Reporter struct {
 
 	mu      sync.Mutex
 	outputs map[string]string
+	masked  []string
 }
 
 // New returns a Reporter writing commands to out and files named by getenv.
@@ -32,11 +35,14 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 	}
 }
 
-// Output sets a step output as soon as it is known. Outside Actions it
-// prints "name=value" instead.
+// Output sets a step output as soon as it is known; setting it again to the
+// same value writes nothing. Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old, ok := r.outputs[name]; ok && old == value {
+		return
+	}
 	r.outputs[name] = value
 	if r.getenv("GITHUB_OUTPUT") == "" {
 		fmt.Fprintf(r.out, "output %s=%s\n", name, value)
@@ -66,11 +72,16 @@ func (r *Reporter) OutputNames() []string {
 	return names
 }
 
-// Mask tells the runner to hide value in every later log line.
+// Mask tells the runner to hide value in every later log line, and keeps it
+// out of the job summary.
 func (r *Reporter) Mask(value string) {
-	if value != "" {
-		r.gha.AddMask(value)
+	if value == "" {
+		return
 	}
+	r.gha.AddMask(value)
+	r.mu.Lock()
+	r.masked = append(r.masked, value)
+	r.mu.Unlock()
 }
 
 // ExportEnv writes a variable to GITHUB_ENV for later steps and reports
@@ -83,12 +94,25 @@ func (r *Reporter) ExportEnv(name, value string) bool {
 	return true
 }
 
-// Summary appends markdown to the job summary, when the runner provides one.
+// Summary appends markdown to the job summary, when the runner provides one,
+// with every masked value replaced by ***.
 func (r *Reporter) Summary(markdown string) {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}
-	r.gha.AddStepSummary(markdown)
+	r.gha.AddStepSummary(r.redact(markdown))
+}
+
+// redact replaces the masked values in s, longest first, with ***.
+func (r *Reporter) redact(s string) string {
+	r.mu.Lock()
+	masked := slices.Clone(r.masked)
+	r.mu.Unlock()
+	slices.SortFunc(masked, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range masked {
+		s = strings.ReplaceAll(s, v, "***")
+	}
+	return s
 }
 
 // Group starts a collapsible log group; EndGroup ends it.

@@ -1,6 +1,9 @@
 package report
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Outcome is how a run ended, as the summary's first line says it.
 type Outcome string
@@ -13,7 +16,13 @@ const (
 	OutcomeRolledBack Outcome = "rolled back" // failed or stopped, and rolled back
 	OutcomeFailed     Outcome = "failed"
 	OutcomeCancelled  Outcome = "cancelled"
+	OutcomeTimedOut   Outcome = "timed out"
 )
+
+// OK reports whether the outcome is a success: exit code 0.
+func (o Outcome) OK() bool {
+	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused
+}
 
 // Result is what a run did, filled in by the pipeline stage by stage and
 // rendered as outputs and the job summary.
@@ -25,7 +34,29 @@ type Result struct {
 	Image    *Image
 	Deploy   *Deployment
 	Timeline []Span
+	GitHub   *GitHubDeployment
 	Err      error
+}
+
+// Duration is how long the run took, or 0 while it is running.
+func (r *Result) Duration() time.Duration {
+	if r.End.IsZero() {
+		return 0
+	}
+	return r.End.Sub(r.Start)
+}
+
+// AddSpan records a stage or phase on the run's timeline.
+func (r *Result) AddSpan(name string, start, end time.Time) {
+	r.Timeline = append(r.Timeline, Span{Name: name, Start: start, End: end})
+}
+
+// GitHubDeployment is the GitHub deployment that mirrors the run in an environment.
+type GitHubDeployment struct {
+	ID          int64
+	Environment string
+	URL         string // environment-url, if given
+	State       string // the last status posted: in_progress, success, failure, error
 }
 
 // Image is the image that was built and pushed, or resolved.
@@ -88,3 +119,26 @@ type Span struct {
 	Start time.Time
 	End   time.Time
 }
+
+// ConsoleURL links to a CodeDeploy deployment in the AWS console.
+func ConsoleURL(region, id string) string {
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s", region, id, region)
+}
+
+// FileError is an error a file in the workspace is to blame for
+// (appspec.yml, a task definition, the Dockerfile): the run's error
+// annotation points at it.
+type FileError struct {
+	File string // absolute, or relative to the workspace
+	Line int    // 0: the whole file
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }

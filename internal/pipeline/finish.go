@@ -1,0 +1,94 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+)
+
+// finish records how the run ended and reports it, cancelled or not: the
+// outputs, one error annotation on the file to blame, the job summary, and
+// the GitHub deployment's final status. It returns the exit code.
+func (r *run) finish(ctx context.Context, err error) int {
+	res := r.result
+	res.End = time.Now()
+	res.Err = err
+	res.Outcome = outcome(ctx, err, res)
+	if d := res.Deploy; d != nil && d.ID != "" && d.URL == "" {
+		d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)
+	}
+	final := report.FinalStatus(res)
+	if r.gh != nil {
+		res.GitHub.State = final.State
+	}
+
+	r.rep.OutputResult(res)
+	if f, failed := report.Explain(res); failed {
+		if file := r.workspaceRel(f.File); file != "" {
+			r.rep.FileErrorf(file, f.Line, "%s", f.Message)
+		} else {
+			r.rep.Errorf("%s", f.Message)
+		}
+		outputs := r.rep.Outputs()
+		if outputs["error-code"] == "" {
+			r.rep.Output("error-code", f.Code)
+		}
+		if outputs["error-message"] == "" {
+			r.rep.Output("error-message", f.Message)
+		}
+	}
+	r.rep.Infof("%s in %s", res.Outcome, res.Duration().Round(time.Second))
+	r.rep.Summary(report.Markdown(res))
+	r.finishGitHub(ctx, final)
+	if res.Outcome.OK() {
+		return ExitOK
+	}
+	return ExitFailed
+}
+
+// outcome decides how the run ended. A cancel or timeout says it first; then
+// the stages' word, unless they claim success and returned an error; then
+// the deployment's status.
+func outcome(ctx context.Context, err error, res *report.Result) report.Outcome {
+	switch {
+	case err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled)):
+		return report.OutcomeCancelled
+	case errors.Is(err, context.DeadlineExceeded):
+		return report.OutcomeTimedOut
+	case res.Outcome != "" && (err == nil || !res.Outcome.OK()):
+		return res.Outcome
+	case err != nil:
+		return report.OutcomeFailed
+	}
+	if d := res.Deploy; d != nil {
+		switch d.Status {
+		case "Succeeded":
+			return report.OutcomeDeployed
+		case "Ready":
+			return report.OutcomePaused
+		case "Failed", "Stopped":
+			if d.RollbackID != "" {
+				return report.OutcomeRolledBack
+			}
+			return report.OutcomeFailed
+		}
+	}
+	return report.OutcomeDone
+}
+
+// workspaceRel makes an absolute path inside the workspace relative to it,
+// as annotations want; other paths are returned as they are.
+func (r *run) workspaceRel(path string) string {
+	if !filepath.IsAbs(path) {
+		return path
+	}
+	rel, err := filepath.Rel(r.cfg.GitHub.Workspace, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}

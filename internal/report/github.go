@@ -1,0 +1,121 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// Deployments creates GitHub deployments for a repository and posts their
+// statuses, through the REST API at GITHUB_API_URL (github.com or GitHub
+// Enterprise Server).
+type Deployments struct {
+	repos       *github.RepositoriesService
+	owner, repo string
+}
+
+// NewDeployments returns a client for repository ("owner/name") at apiURL,
+// authenticated with token. httpClient nil: http.DefaultClient.
+func NewDeployments(httpClient *http.Client, apiURL, token, repository string) (*Deployments, error) {
+	owner, repo, ok := strings.Cut(repository, "/")
+	if !ok || owner == "" || repo == "" {
+		return nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", repository)
+	}
+	base, err := url.Parse(strings.TrimSuffix(apiURL, "/") + "/")
+	if err != nil {
+		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", apiURL, err)
+	}
+	client := github.NewClient(httpClient).WithAuthToken(token)
+	// GITHUB_API_URL is already the API root (https://ghes.example.com/api/v3
+	// on Enterprise Server), so it is the base URL as it is.
+	client.BaseURL = base
+	return &Deployments{repos: client.Repositories, owner: owner, repo: repo}, nil
+}
+
+// Create creates a deployment of the commit sha to environment, with no
+// merge of the default branch and no required status checks, and returns
+// its id.
+func (d *Deployments) Create(ctx context.Context, sha, environment, description string) (int64, error) {
+	dep, _, err := d.repos.CreateDeployment(ctx, d.owner, d.repo, &github.DeploymentRequest{
+		Ref:              github.String(sha),
+		Task:             github.String("deploy"),
+		AutoMerge:        github.Bool(false),
+		RequiredContexts: &[]string{},
+		Environment:      github.String(environment),
+		Description:      github.String(truncate(description, 140)),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("creating the GitHub deployment of %s to %q: %w", sha, environment, err)
+	}
+	return dep.GetID(), nil
+}
+
+// Status is one status of a GitHub deployment.
+type Status struct {
+	State          string // in_progress, success, failure, error
+	Description    string
+	LogURL         string // the workflow run
+	EnvironmentURL string
+	AutoInactive   bool // mark the environment's earlier successful deployments inactive
+}
+
+// SetStatus posts a status of deployment id.
+func (d *Deployments) SetStatus(ctx context.Context, id int64, s Status) error {
+	req := &github.DeploymentStatusRequest{
+		State:        github.String(s.State),
+		Description:  github.String(truncate(s.Description, 140)),
+		AutoInactive: github.Bool(s.AutoInactive),
+	}
+	if s.LogURL != "" {
+		req.LogURL = github.String(s.LogURL)
+	}
+	if s.EnvironmentURL != "" {
+		req.EnvironmentURL = github.String(s.EnvironmentURL)
+	}
+	if _, _, err := d.repos.CreateDeploymentStatus(ctx, d.owner, d.repo, id, req); err != nil {
+		return fmt.Errorf("setting GitHub deployment %d to %s: %w", id, s.State, err)
+	}
+	return nil
+}
+
+// FinalStatus is the GitHub deployment status that ends a run with this
+// outcome. A deployment paused at Ready counts as a success, but leaves the
+// environment's earlier deployment active: production traffic has not moved.
+func FinalStatus(res *Result) Status {
+	var s Status
+	switch res.Outcome {
+	case OutcomeDeployed, OutcomeDone:
+		s = Status{State: "success", AutoInactive: true}
+	case OutcomePaused:
+		s = Status{State: "success"}
+	case OutcomeCancelled, OutcomeTimedOut:
+		s = Status{State: "error"}
+	default:
+		s = Status{State: "failure"}
+	}
+	s.Description = "bluegreen-deploy: " + string(res.Outcome)
+	if d := res.Deploy; d != nil && d.ID != "" {
+		s.Description = fmt.Sprintf("%s: %s (%s)", d.ID, res.Outcome, d.Status)
+		if res.Outcome == OutcomePaused {
+			s.Description = d.ID + " is Ready: traffic not shifted yet"
+		}
+	}
+	return s
+}
+
+// truncate keeps s under n bytes (GitHub's limit for descriptions), on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n-3]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OutputResult sets every step output the result knows so far. Stages call
+// it as soon as they fill a part of the result (the deployment id the
+// moment the deployment exists); outputs already set to the same value are
+// not written again.
+func (r *Reporter) OutputResult(res *Result) {
+	if len(res.Secrets) > 0 {
+		r.Output("secrets", strings.Join(res.Secrets, ","))
+	}
+	if im := res.Image; im != nil {
+		r.outputIf("image-uri", im.URI)
+		r.outputIf("image-digest", im.Digest)
+		r.outputIf("image-tags", strings.Join(im.Tags, ","))
+		r.Output("image-pushed", strconv.FormatBool(im.Pushed))
+	}
+	if d := res.Deploy; d != nil {
+		r.outputIf("deployment-id", d.ID)
+		r.outputIf("deployment-url", d.URL)
+		r.outputIf("deployment-status", d.Status)
+		r.outputIf("rollback-deployment-id", d.RollbackID)
+		r.outputIf("task-definition-arn", d.TaskDefinitionARN)
+		r.outputIf("revision-location", d.RevisionLocation)
+	}
+	if gh := res.GitHub; gh != nil && gh.ID != 0 {
+		r.Output("github-deployment-id", strconv.FormatInt(gh.ID, 10))
+	}
+	if !res.End.IsZero() {
+		r.Output("duration-seconds", strconv.Itoa(int(res.Duration().Round(time.Second).Seconds())))
+	}
+}
+
+func (r *Reporter) outputIf(name, value string) {
+	if value != "" {
+		r.Output(name, value)
+	}
+}
+
+// Failure is what a run that did not succeed tells the workflow: the
+// error-code and error-message outputs, and the file its error annotation
+// points at.
+type Failure struct {
+	Code    string
+	Message string // the error, with the failing lifecycle event's diagnostics
+	File    string // as the stage gave it: absolute or relative to the workspace
+	Line    int
+}
+
+// logTailLines is how much of a failing hook's log goes into the message;
+// the summary shows all of it.
+const logTailLines = 20
+
+// Explain says why a run that did not succeed failed; ok is false for a
+// successful one.
+func Explain(res *Result) (f Failure, ok bool) {
+	if res.Outcome.OK() && res.Err == nil {
+		return Failure{}, false
+	}
+	d := res.Deploy
+	if d == nil {
+		d = &Deployment{}
+	}
+
+	var parts []string
+	switch {
+	case res.Err != nil:
+		parts = append(parts, res.Err.Error())
+	case d.ErrorMessage != "":
+		parts = append(parts, d.ErrorMessage)
+	case d.ID != "":
+		parts = append(parts, fmt.Sprintf("deployment %s ended %s (%s)", d.ID, d.Status, res.Outcome))
+	default:
+		parts = append(parts, "the run "+string(res.Outcome))
+	}
+	if diag := d.Failure; diag != nil {
+		line := fmt.Sprintf("%s failed on %s", diag.Event, diag.Target)
+		if diag.ErrorCode != "" {
+			line += " (" + diag.ErrorCode + ")"
+		}
+		if diag.Script != "" {
+			line += ", script " + diag.Script
+		}
+		if diag.Message != "" {
+			line += ": " + diag.Message
+		}
+		parts = append(parts, line)
+		if tail := lastLines(diag.LogTail, logTailLines); tail != "" {
+			parts = append(parts, "log tail:\n"+tail)
+		}
+		f.File, f.Line = diag.File, diag.Line
+	}
+	f.Message = strings.Join(parts, "\n")
+
+	var fe *FileError
+	if errors.As(res.Err, &fe) {
+		f.File, f.Line = fe.File, fe.Line
+	}
+
+	var coded interface{ ErrorCode() string } // smithy.APIError and the like
+	switch {
+	case res.Outcome == OutcomeCancelled:
+		f.Code = "CANCELLED"
+	case res.Outcome == OutcomeTimedOut:
+		f.Code = "TIMEOUT"
+	case d.ErrorCode != "":
+		f.Code = d.ErrorCode
+	case errors.As(res.Err, &coded) && coded.ErrorCode() != "":
+		f.Code = coded.ErrorCode()
+	case res.Outcome == OutcomeRolledBack:
+		f.Code = "ROLLED_BACK"
+	default:
+		f.Code = "FAILED"
+	}
+	return f, true
+}
+
+// lastLines returns the last n lines of s, without a trailing newline.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
