@@ -39,6 +39,7 @@ type run struct {
 	rep     *report.Reporter
 	clients *awscfg.Clients
 	result  *report.Result
+	gh      *report.Deployments // the GitHub deployment's client, once it exists
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
