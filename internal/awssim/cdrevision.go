@@ -59,11 +59,6 @@ type cdSpec struct {
 	port      int
 }
 
-// cdBundle returns an S3 object holding a revision.
-func (s *Server) cdBundle(bucket, key string) ([]byte, bool) {
-	return nil, false
-}
-
 // cdParseRevision checks a revision for a compute platform and reads its AppSpec.
 func (s *Server) cdParseRevision(platform string, rev *cdRevision) (cdSpec, error) {
 	invalid := func(format string, args ...any) (cdSpec, error) {
@@ -75,7 +70,7 @@ func (s *Server) cdParseRevision(platform string, rev *cdRevision) (cdSpec, erro
 		if loc == nil || loc.Bucket == "" || loc.Key == "" {
 			return invalid("The S3 revision must name a bucket and a key.")
 		}
-		data, ok := s.cdBundle(loc.Bucket, loc.Key)
+		data, ok := s.s3Object(loc.Bucket, loc.Key)
 		if platform == "ECS" {
 			if loc.BundleType != "YAML" && loc.BundleType != "JSON" {
 				return invalid("An ECS revision in S3 must have bundle type YAML or JSON, not %q.", loc.BundleType)
