@@ -1,0 +1,153 @@
+package image
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	bkclient "github.com/moby/buildkit/client"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client"
+)
+
+// probeTimeout bounds the check for the engine's BuildKit endpoint.
+const probeTimeout = 15 * time.Second
+
+// Engine is a connection to a Docker engine.
+type Engine struct {
+	api *client.Client
+	bk  *bkclient.Client // nil: builds use the classic API
+
+	Version    string // the engine's version
+	APIVersion string // the API version spoken
+	NoBuildKit error  // why BuildKit is not used, or nil
+}
+
+// Connect connects to the Docker engine at host (a DOCKER_HOST value; ""
+// for the default socket), and to its BuildKit endpoint where it has one.
+func Connect(ctx context.Context, host string) (*Engine, error) {
+	opts := []client.Opt{client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	api, err := client.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the Docker engine at %q: %w", host, err)
+	}
+	v, err := api.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		api.Close()
+		return nil, fmt.Errorf("connecting to the Docker engine at %s: %w", api.DaemonHost(), err)
+	}
+	e := &Engine{api: api, Version: v.Version, APIVersion: api.ClientVersion()}
+	e.bk, e.NoBuildKit = connectBuildKit(ctx, api)
+	return e, nil
+}
+
+// connectBuildKit opens BuildKit over the engine's /grpc and /session
+// endpoints, as buildx's docker driver does, and checks it answers.
+func connectBuildKit(ctx context.Context, api *client.Client) (*bkclient.Client, error) {
+	bk, err := bkclient.New(ctx, "",
+		bkclient.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return api.DialHijack(ctx, "/grpc", "h2c", nil)
+		}),
+		bkclient.WithSessionDialer(func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
+			return api.DialHijack(ctx, "/session", proto, meta)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("opening the engine's BuildKit endpoint: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if _, err := bk.ListWorkers(ctx); err != nil {
+		bk.Close()
+		return nil, fmt.Errorf("the engine's BuildKit endpoint does not answer: %w", err)
+	}
+	return bk, nil
+}
+
+// Close closes the connections.
+func (e *Engine) Close() error {
+	var err error
+	if e.bk != nil {
+		err = e.bk.Close()
+	}
+	return errors.Join(err, e.api.Close())
+}
+
+// Push pushes ref (repository:tag) from the engine's image store to its
+// registry with auth, writing progress to w, and returns the pushed
+// manifest's digest.
+func (e *Engine) Push(ctx context.Context, ref string, auth Auth, w io.Writer) (string, error) {
+	header, err := encodeAuth(auth)
+	if err != nil {
+		return "", err
+	}
+	resp, err := e.api.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: header})
+	if err != nil {
+		return "", fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	defer resp.Close()
+	digest, err := readPushStream(resp, w)
+	if err != nil {
+		return "", fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	return digest, nil
+}
+
+// encodeAuth encodes auth for the engine's X-Registry-Auth header.
+func encodeAuth(auth Auth) (string, error) {
+	buf, err := json.Marshal(registry.AuthConfig{Username: auth.Username, Password: auth.Password, ServerAddress: auth.Server})
+	if err != nil {
+		return "", fmt.Errorf("encoding the registry login: %w", err)
+	}
+	return base64.URLEncoding.EncodeToString(buf), nil
+}
+
+// readPushStream decodes the engine's JSON progress stream to its end,
+// writing status lines (not progress bars) to w, and returns the digest
+// from the stream's aux {Tag, Digest, Size} message.
+func readPushStream(r io.Reader, w io.Writer) (string, error) {
+	dec := json.NewDecoder(r)
+	var digest string
+	for {
+		var m jsonstream.Message
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("reading the engine's progress: %w", err)
+		}
+		if m.Error != nil {
+			if isImmutableRejection(m.Error.Message) {
+				return "", fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
+			}
+			return "", errors.New(m.Error.Message)
+		}
+		if m.Aux != nil {
+			var aux struct{ Tag, Digest string }
+			if err := json.Unmarshal(*m.Aux, &aux); err == nil && aux.Digest != "" {
+				digest = aux.Digest
+			}
+			continue
+		}
+		if m.Progress != nil && m.Progress.Total > 0 {
+			continue // a progress bar update
+		}
+		switch {
+		case m.ID != "":
+			fmt.Fprintf(w, "%s: %s\n", m.ID, m.Status)
+		case m.Status != "":
+			fmt.Fprintln(w, m.Status)
+		}
+	}
+	if digest == "" {
+		return "", errors.New("the engine's progress ended without the pushed digest")
+	}
+	return digest, nil
+}
