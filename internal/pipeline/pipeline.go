@@ -40,6 +40,8 @@ type run struct {
 	clients *awscfg.Clients
 	result  *report.Result
 	gh      *report.Deployments // the GitHub deployment's client, once it exists
+
+	buildSecrets map[string]string // fetched secret values by env name, for build-secrets (filled by the secrets stage)
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
