@@ -7,10 +7,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -218,5 +223,78 @@ func TestDeniedSecrets(t *testing.T) {
 	}
 	if len(out.SecretValues) != 1 || len(out.Errors) != 1 || aws.ToString(out.Errors[0].ErrorCode) != "AccessDeniedException" || aws.ToString(out.Errors[0].SecretId) != "locked" {
 		t.Errorf("BatchGetSecretValue = %d values, errors %+v; want 1 value and AccessDeniedException for locked", len(out.SecretValues), out.Errors)
+	}
+}
+
+// TestFaults checks the scenario's API faults as the SDK sees them on
+// Secrets Manager, STS, S3 and ECR: retried throttling, 5xx and resets,
+// latency, and AccessDenied, which is not retried.
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	seed := []awssim.SeedCall{
+		{Service: "secretsmanager", Operation: "CreateSecret", Input: map[string]any{"Name": "s", "SecretString": "v"}},
+		{Service: "s3", Operation: "CreateBucket", Input: map[string]any{"Bucket": "bkt"}},
+	}
+	getSecret := func(cfg aws.Config) error {
+		_, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("s")})
+		return err
+	}
+	tests := []struct {
+		name        string
+		fault       awssim.Fault
+		call        func(aws.Config) error
+		wantCode    string
+		wantCalls   int
+		wantLatency time.Duration
+	}{
+		{"throttling burst", awssim.Fault{Service: "secretsmanager", Operation: "GetSecretValue", Error: "ThrottlingException", Count: 2}, getSecret, "", 3, 0},
+		{"5xx", awssim.Fault{Service: "ecr", Operation: "DescribeRepositories", Error: "ServerException", Status: 500, Count: 1}, func(cfg aws.Config) error {
+			_, err := ecr.NewFromConfig(cfg).DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+			return err
+		}, "", 2, 0},
+		{"S3 slow down", awssim.Fault{Service: "s3", Operation: "PutObject", Error: "SlowDown", Status: 503, Count: 1}, func(cfg aws.Config) error {
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String("k"), Body: strings.NewReader("x")})
+			return err
+		}, "", 2, 0},
+		{"connection reset", awssim.Fault{Service: "secretsmanager", Operation: "GetSecretValue", Reset: true, Count: 1}, getSecret, "", 2, 0},
+		{"latency", awssim.Fault{Service: "sts", Operation: "GetCallerIdentity", Latency: 300 * time.Millisecond}, func(cfg aws.Config) error {
+			_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			return err
+		}, "", 1, 300 * time.Millisecond},
+		{"access denied", awssim.Fault{Service: "ecr", Operation: "GetAuthorizationToken", Error: "AccessDeniedException"}, func(cfg aws.Config) error {
+			_, err := ecr.NewFromConfig(cfg).GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+			return err
+		}, "AccessDeniedException", 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb := awssimtest.Start(t, awssim.Options{})
+			if err := sb.Apply(awssim.Scenario{Seed: seed, Faults: []awssim.Fault{tt.fault}}); err != nil {
+				t.Fatal(err)
+			}
+			cfg := sb.Config()
+			cfg.Retryer = func() aws.Retryer {
+				return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 10 * time.Millisecond })
+			}
+			start := time.Now()
+			err := tt.call(cfg)
+			if code, _ := errorCode(t, err); code != tt.wantCode {
+				t.Errorf("error = %q (%v), want %q", code, err, tt.wantCode)
+			}
+			if elapsed := time.Since(start); elapsed < tt.wantLatency {
+				t.Errorf("call took %v, want at least %v", elapsed, tt.wantLatency)
+			}
+			calls := 0
+			for _, c := range sb.Calls() {
+				if c.Service == tt.fault.Service && c.Operation == tt.fault.Operation {
+					calls++
+				}
+			}
+			if calls != tt.wantCalls {
+				t.Errorf("%s %s was called %d times, want %d", tt.fault.Service, tt.fault.Operation, calls, tt.wantCalls)
+			}
+		})
 	}
 }
