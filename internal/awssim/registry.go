@@ -34,6 +34,25 @@ type registryRequest struct {
 	operation string // the name the call log uses
 }
 
+// registryOperations names registry calls in the call log by the kind of
+// path and the method.
+var registryOperations = map[string]string{
+	" GET":             "Ping",
+	"manifests GET":    "GetManifest",
+	"manifests HEAD":   "HeadManifest",
+	"manifests PUT":    "PutManifest",
+	"blobs GET":        "GetBlob",
+	"blobs HEAD":       "HeadBlob",
+	"uploads POST":     "StartUpload",
+	"uploads PATCH":    "PatchUpload",
+	"uploads PUT":      "CompleteUpload",
+	"uploads GET":      "GetUpload",
+	"uploads DELETE":   "CancelUpload",
+	"tags GET":         "ListTags",
+	"manifests DELETE": "DeleteManifest",
+	"blobs DELETE":     "DeleteBlob",
+}
+
 func parseRegistryPath(r *http.Request) registryRequest {
 	p := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v2"), "/")
 	var req registryRequest
@@ -46,22 +65,7 @@ func parseRegistryPath(r *http.Request) registryRequest {
 	if req.kind == "blobs/uploads" {
 		req.kind = "uploads"
 	}
-	req.operation = map[string]string{
-		" GET":             "Ping",
-		"manifests GET":    "GetManifest",
-		"manifests HEAD":   "HeadManifest",
-		"manifests PUT":    "PutManifest",
-		"blobs GET":        "GetBlob",
-		"blobs HEAD":       "HeadBlob",
-		"uploads POST":     "StartUpload",
-		"uploads PATCH":    "PatchUpload",
-		"uploads PUT":      "CompleteUpload",
-		"uploads GET":      "GetUpload",
-		"uploads DELETE":   "CancelUpload",
-		"tags GET":         "ListTags",
-		"manifests DELETE": "DeleteManifest",
-		"blobs DELETE":     "DeleteBlob",
-	}[req.kind+" "+r.Method]
+	req.operation = registryOperations[req.kind+" "+r.Method]
 	if req.operation == "" {
 		req.operation = r.Method + " " + r.URL.Path
 	}

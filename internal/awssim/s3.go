@@ -94,15 +94,16 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, region string, 
 	w.Header().Set("X-Amz-Request-Id", strings.ToUpper(randomAlnum(16)))
 	w.Header().Set("X-Amz-Id-2", base64.StdEncoding.EncodeToString([]byte(randomAlnum(48))))
 	name, key := s3Path(r)
+	operation := s3Operation(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.s3.buckets[name]
-	if b == nil && name != "" && s3Operation(r) != "CreateBucket" {
+	if b == nil && name != "" && operation != "CreateBucket" {
 		writeS3Error(w, &Error{Status: 404, Code: "NoSuchBucket", Message: "The specified bucket does not exist"})
 		return
 	}
 	var err *Error
-	switch s3Operation(r) {
+	switch operation {
 	case "ListBuckets":
 		s.listBuckets(w)
 	case "CreateBucket":

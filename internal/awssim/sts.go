@@ -16,7 +16,7 @@ import (
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 // callerARN is the identity every signed request in the sandbox comes from.
-var callerARN = "arn:aws:iam::" + Account + ":user/sandbox"
+const callerARN = "arn:aws:iam::" + Account + ":user/sandbox"
 
 // stsCredentials is the Credentials element of the AssumeRole* results.
 type stsCredentials struct {
