@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,6 +137,10 @@ func (e *BuildError) Error() string { return "building the image: " + e.Err.Erro
 
 func (e *BuildError) Unwrap() error { return e.Err }
 
+// parseErrorLine finds the line in the Dockerfile parse errors of BuildKit
+// versions without source ranges (such as Docker 20.10's).
+var parseErrorLine = regexp.MustCompile(`dockerfile parse error (?:on )?line (\d+)`)
+
 // sourceLine returns the Dockerfile line a BuildKit error points at, or 0.
 func sourceLine(err error) int {
 	for _, src := range errdefs.Sources(err) {
@@ -143,6 +149,10 @@ func sourceLine(err error) int {
 				return int(r.Start.Line)
 			}
 		}
+	}
+	if m := parseErrorLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
 	}
 	return 0
 }
@@ -162,18 +172,32 @@ func (e *Engine) buildClassic(ctx context.Context, spec BuildSpec, w io.Writer) 
 	if err != nil {
 		return "", fmt.Errorf("opening build context %q: %w", spec.Context, err)
 	}
+	dockerfile, err := filepath.Rel(spec.Context, spec.Dockerfile)
+	outside := err != nil || strings.HasPrefix(dockerfile, "..")
+	if outside {
+		// As the docker CLI does: the Dockerfile leads the tar, and a
+		// .dockerignore that names it keeps it out of COPY.
+		dockerfile = classicDockerfile
+		excludes = append(excludes, ".dockerignore")
+	}
 	filtered, err := fsutil.NewFilterFS(contextFS, &fsutil.FilterOpt{ExcludePatterns: excludes})
 	if err != nil {
 		return "", fmt.Errorf("reading %s/.dockerignore: %w", spec.Context, err)
 	}
-	dockerfile, inside := filepath.Rel(spec.Context, spec.Dockerfile)
-	if inside != nil || strings.HasPrefix(dockerfile, "..") {
-		dockerfile = classicDockerfile
-	}
 
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(writeContextTar(ctx, pw, filtered, spec.Dockerfile, dockerfile == classicDockerfile))
+		var lead []tarFile
+		if outside {
+			data, err := os.ReadFile(spec.Dockerfile)
+			if err != nil {
+				pw.CloseWithError(fmt.Errorf("reading the Dockerfile: %w", err))
+				return
+			}
+			ignore := strings.Join(append(excludes[:len(excludes)-1], classicDockerfile, ".dockerignore"), "\n") + "\n"
+			lead = []tarFile{{classicDockerfile, data}, {".dockerignore", []byte(ignore)}}
+		}
+		pw.CloseWithError(writeContextTar(ctx, pw, filtered, lead))
 	}()
 	defer pr.Close()
 
@@ -219,24 +243,25 @@ func readDockerignore(dir string) ([]string, error) {
 	return patterns, nil
 }
 
-// writeContextTar streams the context to w as a tar, led by the Dockerfile
-// when it lives outside the context.
-func writeContextTar(ctx context.Context, w io.Writer, fs fsutil.FS, dockerfile string, addDockerfile bool) error {
-	if addDockerfile {
-		data, err := os.ReadFile(dockerfile)
-		if err != nil {
-			return fmt.Errorf("reading the Dockerfile: %w", err)
-		}
-		tw := tar.NewWriter(w)
-		if err := tw.WriteHeader(&tar.Header{Name: classicDockerfile, Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0)}); err != nil {
+// tarFile is a file added to a classic build's context tar.
+type tarFile struct {
+	name string
+	data []byte
+}
+
+// writeContextTar streams the context to w as a tar, led by the files lead.
+func writeContextTar(ctx context.Context, w io.Writer, fs fsutil.FS, lead []tarFile) error {
+	tw := tar.NewWriter(w)
+	for _, f := range lead {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Unix(0, 0)}); err != nil {
 			return err
 		}
-		if _, err := tw.Write(data); err != nil {
+		if _, err := tw.Write(f.data); err != nil {
 			return err
 		}
-		if err := tw.Flush(); err != nil { // no trailer: the context's entries follow
-			return err
-		}
+	}
+	if err := tw.Flush(); err != nil { // no trailer: the context's entries follow
+		return err
 	}
 	return fsutil.WriteTar(ctx, fs, w)
 }
