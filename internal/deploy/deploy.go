@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,12 +137,6 @@ func Discover(ctx context.Context, api API, application, group string) (Group, e
 		g.ReadyAction = types.DeploymentReadyActionContinueDeployment
 	}
 	return g, nil
-}
-
-// ConsoleURL is the link to a deployment in the AWS console.
-func ConsoleURL(region, id string) string {
-	return fmt.Sprintf("https://%s.console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s",
-		url.PathEscape(region), url.PathEscape(id), url.QueryEscape(region))
 }
 
 // DescriptionLimit is the longest description CodeDeploy accepts.

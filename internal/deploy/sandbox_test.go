@@ -100,8 +100,8 @@ func (r *recorder) add(format string, args ...any) {
 	r.lines = append(r.lines, fmt.Sprintf(format, args...))
 }
 
-func (r *recorder) Created(id string)                      { r.add("created %s", id) }
-func (r *recorder) Phase(id, phase string, _ time.Time)    { r.add("phase %s %s", id, phase) }
+func (r *recorder) Created(id string)                   { r.add("created %s", id) }
+func (r *recorder) Phase(id, phase string, _ time.Time) { r.add("phase %s %s", id, phase) }
 func (r *recorder) Event(id string, t deploy.Target, e deploy.Event) {
 	r.add("event %s %s %s %s", t.Label, t.ID, e.Name, e.Status)
 }

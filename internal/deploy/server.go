@@ -141,6 +141,14 @@ type bundleFile struct {
 	data []byte
 }
 
+// CheckBundle checks a bundle folder before anything is sent to AWS: its
+// files stay inside it and its appspec.yml is sound (an *AppSpecError
+// names the line).
+func CheckBundle(dir string) error {
+	_, err := bundleFiles(ServerInput{Bundle: dir})
+	return err
+}
+
 // bundleFiles reads the bundle folder, or the default bundle, and checks
 // its appspec.yml.
 func bundleFiles(in ServerInput) ([]bundleFile, error) {
