@@ -61,23 +61,37 @@ func outcome(ctx context.Context, err error, res *report.Result) report.Outcome 
 		return report.OutcomeTimedOut
 	case res.Outcome != "" && (err == nil || !res.Outcome.OK()):
 		return res.Outcome
+	}
+	byStatus := deploymentOutcome(res.Deploy)
+	switch {
+	case err != nil && byStatus == report.OutcomeRolledBack:
+		return byStatus
 	case err != nil:
 		return report.OutcomeFailed
-	}
-	if d := res.Deploy; d != nil {
-		switch d.Status {
-		case "Succeeded":
-			return report.OutcomeDeployed
-		case "Ready":
-			return report.OutcomePaused
-		case "Failed", "Stopped":
-			if d.RollbackID != "" {
-				return report.OutcomeRolledBack
-			}
-			return report.OutcomeFailed
-		}
+	case byStatus != "":
+		return byStatus
 	}
 	return report.OutcomeDone
+}
+
+// deploymentOutcome reads the outcome from a deployment's final status, or
+// "" when it has none.
+func deploymentOutcome(d *report.Deployment) report.Outcome {
+	if d == nil {
+		return ""
+	}
+	switch d.Status {
+	case "Succeeded":
+		return report.OutcomeDeployed
+	case "Ready":
+		return report.OutcomePaused
+	case "Failed", "Stopped":
+		if d.RollbackID != "" {
+			return report.OutcomeRolledBack
+		}
+		return report.OutcomeFailed
+	}
+	return ""
 }
 
 // workspaceRel makes an absolute path inside the workspace relative to it,

@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+)
+
+func TestOutcome(t *testing.T) {
+	t.Parallel()
+	live := context.Background()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	deployment := func(status, rollback string) *report.Deployment {
+		return &report.Deployment{ID: "d-A1B2C3D4E", Status: status, RollbackID: rollback}
+	}
+	failed := errors.New("boom")
+	tests := []struct {
+		name string
+		ctx  context.Context
+		err  error
+		res  report.Result
+		want report.Outcome
+	}{
+		{"nothing to deploy", live, nil, report.Result{}, report.OutcomeDone},
+		{"stage says deployed", live, nil, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeDeployed},
+		{"succeeded", live, nil, report.Result{Deploy: deployment("Succeeded", "")}, report.OutcomeDeployed},
+		{"ready", live, nil, report.Result{Deploy: deployment("Ready", "")}, report.OutcomePaused},
+		{"failed and rolled back", live, failed, report.Result{Deploy: deployment("Failed", "d-B2C3D4E5F")}, report.OutcomeRolledBack},
+		{"deployment succeeded, then an error", live, failed, report.Result{Deploy: deployment("Succeeded", "")}, report.OutcomeFailed},
+		{"left in progress (wait: false)", live, nil, report.Result{Deploy: deployment("InProgress", "")}, report.OutcomeDone},
+		{"stage says rolled back", live, failed, report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeRolledBack},
+		{"rolled back without error", live, nil, report.Result{Deploy: deployment("Stopped", "d-B2C3D4E5F")}, report.OutcomeRolledBack},
+		{"failed without rollback", live, nil, report.Result{Deploy: deployment("Failed", "")}, report.OutcomeFailed},
+		{"stage claims success with an error", live, failed, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeFailed},
+		{"build failed", live, failed, report.Result{}, report.OutcomeFailed},
+		{"cancelled", cancelled, fmt.Errorf("watching: %w", context.Canceled), report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeCancelled},
+		{"cancelled, other error", cancelled, failed, report.Result{}, report.OutcomeCancelled},
+		{"cancelled after success", cancelled, nil, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeDeployed},
+		{"timed out", live, fmt.Errorf("waiting 30m: %w", context.DeadlineExceeded), report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeTimedOut},
+	}
+	for _, tt := range tests {
+		if got := outcome(tt.ctx, tt.err, &tt.res); got != tt.want {
+			t.Errorf("%s: outcome() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// testRun is a run whose runner files and stdout are kept for the test to read.
+type testRun struct {
+	*run
+	out *bytes.Buffer
+	env map[string]string
+}
+
+func newTestRun(t *testing.T, cfg *config.Config, env map[string]string) *testRun {
+	t.Helper()
+	dir := t.TempDir()
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["GITHUB_OUTPUT"] = filepath.Join(dir, "output")
+	env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "summary")
+	if cfg.GitHub.Workspace == "" {
+		cfg.GitHub.Workspace = "/github/workspace"
+	}
+	if cfg.AWS.Region == "" {
+		cfg.AWS.Region = "eu-west-1"
+	}
+	var out bytes.Buffer
+	e := Env{Getenv: func(k string) string { return env[k] }, Stdout: &out}
+	return &testRun{
+		run: &run{cfg: cfg, env: e, rep: report.New(e.Getenv, &out), result: &report.Result{Start: time.Now()}},
+		out: &out,
+		env: env,
+	}
+}
+
+func (tr *testRun) summary(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(tr.env["GITHUB_STEP_SUMMARY"])
+	if err != nil {
+		t.Fatalf("reading the summary: %v", err)
+	}
+	return string(data)
+}
+
+func TestFinish(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		cancel      bool
+		err         error
+		res         report.Result
+		wantCode    int
+		wantOutputs map[string]string
+		wantLog     []string // lines stdout must hold
+		wantSummary string   // the summary's first line
+	}{
+		"deployed": {
+			res:         report.Result{Outcome: report.OutcomeDeployed, Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Succeeded"}},
+			wantCode:    ExitOK,
+			wantOutputs: map[string]string{"deployment-id": "d-A1B2C3D4E", "deployment-status": "Succeeded", "deployment-url": report.ConsoleURL("eu-west-1", "d-A1B2C3D4E")},
+			wantSummary: "## ✅ Deployed in",
+		},
+		"paused at Ready": {
+			res:         report.Result{Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Ready"}},
+			wantCode:    ExitOK,
+			wantOutputs: map[string]string{"deployment-status": "Ready"},
+			wantSummary: "## ⏸️ Paused at Ready after",
+		},
+		"rolled back": {
+			err: errors.New("deployment d-A1B2C3D4E failed"),
+			res: report.Result{Outcome: report.OutcomeRolledBack, Deploy: &report.Deployment{
+				ID: "d-A1B2C3D4E", Status: "Failed", RollbackID: "d-B2C3D4E5F", ErrorCode: "HOOK_EXECUTION_FAILURE",
+				Failure: &report.Diagnostics{Target: "i-01", Event: "AfterInstall", ErrorCode: "ScriptFailed", File: "/github/workspace/deploy/appspec.yml", Line: 4},
+			}},
+			wantCode:    ExitFailed,
+			wantOutputs: map[string]string{"error-code": "HOOK_EXECUTION_FAILURE", "rollback-deployment-id": "d-B2C3D4E5F", "error-message": "deployment d-A1B2C3D4E failed\nAfterInstall failed on i-01 (ScriptFailed)"},
+			wantLog:     []string{"::error file=deploy/appspec.yml,line=4::deployment d-A1B2C3D4E failed%0AAfterInstall failed on i-01 (ScriptFailed)"},
+			wantSummary: "## ↩️ Rolled back after",
+		},
+		"build failed on the Dockerfile": {
+			err:         &report.FileError{File: "/github/workspace/app/Dockerfile", Line: 2, Err: errors.New("unknown instruction")},
+			wantCode:    ExitFailed,
+			wantOutputs: map[string]string{"error-code": "FAILED"},
+			wantLog:     []string{"::error file=app/Dockerfile,line=2::/github/workspace/app/Dockerfile:2: unknown instruction"},
+			wantSummary: "## ❌ Failed after",
+		},
+		"cancelled": {
+			cancel:      true,
+			err:         fmt.Errorf("watching: %w", context.Canceled),
+			res:         report.Result{Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Stopped", RollbackID: "d-B2C3D4E5F"}},
+			wantCode:    ExitFailed,
+			wantOutputs: map[string]string{"error-code": "CANCELLED", "error-message": "watching: context canceled"},
+			wantLog:     []string{"::error::watching: context canceled"},
+			wantSummary: "## 🚫 Cancelled after",
+		},
+		"secrets only": {
+			res:         report.Result{Secrets: []string{"DB_PASSWORD"}},
+			wantCode:    ExitOK,
+			wantOutputs: map[string]string{"secrets": "DB_PASSWORD"},
+			wantSummary: "## ✅ Done in",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tr := newTestRun(t, &config.Config{}, nil)
+			start := tr.result.Start
+			*tr.result = tt.res
+			tr.result.Start = start
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			if code := tr.finish(ctx, tt.err); code != tt.wantCode {
+				t.Errorf("finish() = %d, want %d", code, tt.wantCode)
+			}
+			outputs := tr.rep.Outputs()
+			for k, want := range tt.wantOutputs {
+				if outputs[k] != want {
+					t.Errorf("output %s = %q, want %q", k, outputs[k], want)
+				}
+			}
+			if _, ok := outputs["duration-seconds"]; !ok {
+				t.Error("duration-seconds is not set")
+			}
+			if tt.wantCode == ExitOK && (outputs["error-code"] != "" || strings.Contains(tr.out.String(), "::error")) {
+				t.Errorf("a successful run reports an error:\n%s", tr.out.String())
+			}
+			for _, line := range tt.wantLog {
+				if !strings.Contains(tr.out.String(), line+"\n") {
+					t.Errorf("stdout lacks %q:\n%s", line, tr.out.String())
+				}
+			}
+			if got := tr.summary(t); !strings.HasPrefix(got, tt.wantSummary) {
+				t.Errorf("summary starts %q, want %q", strings.SplitN(got, "\n", 2)[0], tt.wantSummary)
+			}
+		})
+	}
+}
