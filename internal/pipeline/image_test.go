@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,12 @@ func workspace(t *testing.T) string {
 // given inputs and returns its exit code, outputs and log.
 func runAction(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) (int, map[string]string, string) {
 	t.Helper()
+	return runActionEnv(t, sb, inputs, nil)
+}
+
+// runActionEnv is runAction with more environment variables.
+func runActionEnv(t *testing.T, sb *awssimtest.Sandbox, inputs, extraEnv map[string]string) (int, map[string]string, string) {
+	t.Helper()
 	env := sb.Env()
 	env["GITHUB_WORKSPACE"] = workspace(t)
 	env["GITHUB_REPOSITORY"] = "octo/app"
@@ -54,6 +61,7 @@ func runAction(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) (
 	for k, v := range inputs {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
+	maps.Copy(env, extraEnv)
 	var out syncBuffer
 	code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	return code, parseOutputs(out.String()), out.String()
@@ -163,5 +171,89 @@ func TestImageBuildPushAndRerun(t *testing.T) {
 	}
 	if got, want := out3["image-pushed"], "false"; got != want {
 		t.Errorf("image input: image-pushed = %q, want %q", got, want)
+	}
+}
+
+func TestImageFailures(t *testing.T) {
+	t.Parallel()
+	requireDocker(t)
+	app := map[string]string{"ecr-repository": "team/app", "create-repository": "true", "context": "testdata/app", "image-tags": "v1"}
+	with := func(extra map[string]string) map[string]string {
+		m := maps.Clone(app)
+		maps.Copy(m, extra)
+		return m
+	}
+	tests := []struct {
+		name    string
+		slow    bool
+		before  func(t *testing.T, sb *awssimtest.Sandbox)
+		inputs  map[string]string
+		env     map[string]string
+		wantErr string
+	}{
+		{
+			name:    "missing repository",
+			inputs:  with(map[string]string{"create-repository": "false"}),
+			wantErr: `::error::input "ecr-repository": ECR repository does not exist: "team/app": create it, or set create-repository: true`,
+		},
+		{
+			name:    "Dockerfile error",
+			inputs:  with(map[string]string{"context": "testdata/build/broken"}),
+			wantErr: "::error file=testdata/build/broken/Dockerfile,line=3::",
+		},
+		{
+			name:    "unreachable engine",
+			inputs:  app,
+			env:     map[string]string{"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+			wantErr: "::error::connecting to the Docker engine at unix:///nonexistent/docker.sock",
+		},
+		{
+			name: "immutable tag",
+			before: func(t *testing.T, sb *awssimtest.Sandbox) {
+				if code, _, log := runAction(t, sb, app); code != ExitOK {
+					t.Fatalf("first push: exit %d; log:\n%s", code, log)
+				}
+			},
+			inputs:  with(map[string]string{"skip-existing": "false"}), // a new created label: another digest
+			wantErr: "tag already exists in an immutable repository: tag invalid: The image tag 'v1' already exists",
+		},
+		{
+			name: "broken blob upload",
+			slow: true,
+			before: func(t *testing.T, sb *awssimtest.Sandbox) {
+				if err := sb.Apply(awssim.Scenario{BreakBlobUploads: -1}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			inputs:  with(map[string]string{"build-args": "RUN_ID=" + t.Name()}),
+			wantErr: "received unexpected HTTP status: 500 Internal Server Error",
+		},
+		{
+			name:    "unknown image",
+			inputs:  map[string]string{"image": "127.0.0.1:1/team/app:v9"},
+			wantErr: "::error::resolving image \"127.0.0.1:1/team/app:v9\": ECR repository does not exist",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.slow && testing.Short() {
+				t.Skip("the engine retries for about 50 s")
+			}
+			sb := awssimtest.Start(t, awssim.Options{})
+			if tt.before != nil {
+				tt.before(t, sb)
+			}
+			code, out, log := runActionEnv(t, sb, tt.inputs, tt.env)
+			if code != ExitFailed {
+				t.Errorf("exit %d, want %d", code, ExitFailed)
+			}
+			if !strings.Contains(log, tt.wantErr) {
+				t.Errorf("log lacks %q:\n%s", tt.wantErr, log)
+			}
+			if out["error-message"] == "" {
+				t.Errorf("no error-message output")
+			}
+		})
 	}
 }
