@@ -13,6 +13,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
 // Exit codes of the action.
@@ -42,6 +43,7 @@ type run struct {
 	gh      *report.Deployments // the GitHub deployment's client, once it exists
 
 	buildSecrets map[string]string // fetched secret values by env name, for build-secrets (filled by the secrets stage)
+	fetched      *secrets.Result   // the secrets stage's result; References() for the deploy stage
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.

@@ -3,15 +3,57 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
-// checkSecrets validates the secrets stage before anything is sent to AWS.
-func (r *run) checkSecrets() error {
-	if r.cfg.SecretsEnabled() {
-		return fmt.Errorf("input \"secrets\": the secrets stage is %w", ErrNotBuilt)
+// checkSecrets finds lines of the secrets input that must collide before
+// anything is sent to AWS.
+func (r *run) checkSecrets() error { return secrets.Check(r.cfg.Secrets) }
+
+// secrets fetches the secrets and masks every value before anything else is
+// printed; then exports them if asked, sets the secrets output (env names,
+// never values) and keeps the values for the build and the references for
+// the deployment. When any secret fails, nothing is exported or set.
+func (r *run) secrets(ctx context.Context) error {
+	if !r.cfg.SecretsEnabled() {
+		return nil
 	}
+	start := time.Now()
+	sm := r.clients.SecretsManager
+	clientFor := func(region string) secretsmanager.BatchGetSecretValueAPIClient {
+		if region == sm.Options().Region {
+			return sm
+		}
+		return secretsmanager.New(sm.Options(), func(o *secretsmanager.Options) { o.Region = region })
+	}
+	res, err := secrets.Fetch(ctx, clientFor, r.cfg.Secrets, r.cfg.AWS.Region)
+	if err != nil {
+		return fmt.Errorf("fetching secrets: %w", err)
+	}
+	for _, m := range res.Masks() {
+		r.rep.Mask(m)
+	}
+
+	names := res.Names()
+	r.rep.Infof("Fetched %d secret values: %s", len(names), strings.Join(names, ", "))
+	if r.cfg.Secrets.Export {
+		for _, v := range res.Vars {
+			if !r.rep.ExportEnv(v.Name, string(v.Value)) {
+				r.rep.Warningf("export-secrets: GITHUB_ENV is not set, so there is no later step to export to")
+				break
+			}
+		}
+	}
+	r.rep.Output("secrets", strings.Join(names, ","))
+	r.fetched = res
+	r.buildSecrets = res.Values()
+	r.result.Secrets = names
+	r.result.Timeline = append(r.result.Timeline, report.Span{Name: "secrets", Start: start, End: time.Now()})
 	return nil
 }
-
-// secrets fetches the secrets, masks and exports them.
-func (r *run) secrets(ctx context.Context) error { return nil }

@@ -86,25 +86,14 @@ func (r *Result) Names() []string {
 // their encoded forms.
 func (r *Result) Masks() []string { return r.masks }
 
-// BuildSecrets returns the values of the named variables, as fetched (a
-// binary secret's bytes unencoded), for BuildKit secret mounts keyed by env
-// name. An unknown name is an error that lists the known ones.
-func (r *Result) BuildSecrets(names []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(names))
-	var missing []string
-	for _, name := range names {
-		i := slices.IndexFunc(r.Vars, func(v Var) bool { return v.Name == name })
-		if i < 0 {
-			missing = append(missing, name)
-			continue
-		}
-		out[name] = r.Vars[i].raw
+// Values returns each variable's value as fetched (a binary secret's bytes
+// unencoded), by env name: what the build may mount as BuildKit secrets.
+func (r *Result) Values() map[string]string {
+	m := make(map[string]string, len(r.Vars))
+	for _, v := range r.Vars {
+		m[v.Name] = string(v.raw)
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("input \"build-secrets\": %s not among the fetched secrets (%s)",
-			strings.Join(missing, ", "), strings.Join(r.Names(), ", "))
-	}
-	return out, nil
+	return m
 }
 
 // References returns, for the deploy stage, how each variable can be fetched

@@ -232,7 +232,7 @@ func TestFetchErrors(t *testing.T) {
 	}
 }
 
-func TestReferencesAndBuildSecrets(t *testing.T) {
+func TestReferencesAndValues(t *testing.T) {
 	t.Parallel()
 	sm := (&fakeSM{region: "us-east-1"}).
 		add("db", `{"user":"admin","conn":{"host":"h","port":1},"a:b":"c"}`).
@@ -243,28 +243,23 @@ func TestReferencesAndBuildSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	arn := sm.arn("db")
-	want := []Reference{
+	wantRefs := []Reference{
 		{Name: "DB_CONN", ValueFrom: arn + ":conn::"},
 		{Name: "DB_USER", ValueFrom: arn + ":user::"},
 		{Name: "TOKEN", ValueFrom: sm.arn("token")},
 		{Name: "BLOB", ValueFrom: sm.arn("blob")},
 	}
-	if got := res.References(); !slices.Equal(got, want) {
-		t.Errorf("References():\n got %q\nwant %q", got, want)
+	if got := res.References(); !slices.Equal(got, wantRefs) {
+		t.Errorf("References():\n got %q\nwant %q", got, wantRefs)
 	}
 
-	got, err := res.BuildSecrets([]string{"TOKEN", "BLOB", "DB_CONN_HOST"})
-	if err != nil {
-		t.Fatal(err)
+	got := res.Values()
+	want := map[string]string{
+		"DB_USER": "admin", "DB_CONN_HOST": "h", "DB_CONN_PORT": "1", "DB_A_B": "c",
+		"TOKEN": "t0ken", "BLOB": "\x00\xfe",
 	}
-	wantBuild := map[string]string{"TOKEN": "t0ken", "BLOB": "\x00\xfe", "DB_CONN_HOST": "h"}
-	for name, w := range wantBuild {
-		if string(got[name]) != w {
-			t.Errorf("BuildSecrets()[%s] = %q, want %q", name, got[name], w)
-		}
-	}
-	if _, err := res.BuildSecrets([]string{"TOKEN", "NOPE"}); err == nil || !strings.Contains(err.Error(), `input "build-secrets": NOPE not among the fetched secrets (BLOB, DB_A_B, DB_CONN_HOST, DB_CONN_PORT, DB_USER, TOKEN)`) {
-		t.Errorf("BuildSecrets(NOPE) error = %v", err)
+	if !maps.Equal(got, want) {
+		t.Errorf("Values() = %q, want %q", got, want)
 	}
 }
 
