@@ -10,6 +10,7 @@ source "$BUNDLE_DIR/deploy.env"
 
 # The secrets' values live only here, readable by root alone.
 ENV_DIR=/etc/bluegreen-deploy
+# shellcheck disable=SC2034 # read by the scripts that source this file
 ENV_FILE="$ENV_DIR/$CONTAINER_NAME.env"
 
 HOOK="${LIFECYCLE_EVENT:-$(basename "$0" .sh)}"
