@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os/exec"
+	"slices"
+	"strings"
+)
+
+// Act runs workflows with nektos/act the way a developer does, but offline:
+// nothing is pulled, the job container is RunnerImage on the host network (so
+// the action's container, which joins it, reaches a sandbox on loopback), and
+// the repository is bound as the workspace.
+type Act struct {
+	Bin string            // the act binary
+	Dir string            // the repository: the workspace and `uses: ./`
+	Env map[string]string // environment for every step (--env)
+}
+
+// Run is what act reported about one workflow run.
+type Run struct {
+	// Outputs are the outputs each step set, by step id.
+	Outputs map[string]map[string]string
+	// Steps are the main stages' results (success, failure), by step id.
+	Steps map[string]string
+	// Summaries are the job summaries the steps wrote, by step id.
+	Summaries map[string]string
+	// Job is the job's result (success, failure).
+	Job string
+}
+
+// Run runs the workflow file's workflow_dispatch event and reports the steps'
+// outputs and results. act's log goes to log as text. A failed job is not an
+// error; failing to run act or to read its log is.
+func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, error) {
+	args := []string{"workflow_dispatch",
+		"--workflows", workflow,
+		"--directory", a.Dir,
+		"--platform", "ubuntu-latest=" + RunnerImage,
+		"--pull=false",
+		"--bind",
+		"--network", "host",
+		"--no-cache-server",
+		"--json",
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Env)) {
+		args = append(args, "--env", k+"="+a.Env[k])
+	}
+	cmd := exec.CommandContext(ctx, a.Bin, args...)
+	cmd.Dir = a.Dir
+	cmd.Stderr = log
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return Run{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return Run{}, fmt.Errorf("starting act: %w", err)
+	}
+	run, readErr := ReadLog(out, log)
+	io.Copy(io.Discard, out)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	switch {
+	case readErr != nil:
+		return run, fmt.Errorf("reading act's log for %s: %w", workflow, readErr)
+	case err != nil && !errors.As(err, &exit):
+		return run, fmt.Errorf("running act on %s: %w", workflow, err)
+	case run.Job == "":
+		return run, fmt.Errorf("act on %s reported no job result (%v)", workflow, err)
+	case (err == nil) != (run.Job == "success"):
+		return run, fmt.Errorf("act on %s: job %s but exit %v", workflow, run.Job, err)
+	}
+	return run, nil
+}
+
+// logLine is the part of one act --json log line ReadLog uses.
+type logLine struct {
+	Msg        string   `json:"msg"`
+	Raw        bool     `json:"raw_output"`
+	Stage      string   `json:"stage"`
+	StepID     []string `json:"stepID"`
+	StepResult string   `json:"stepResult"`
+	JobResult  string   `json:"jobResult"`
+	Command    string   `json:"command"`
+	Name       string   `json:"name"`
+	Arg        string   `json:"arg"`
+	Content    string   `json:"content"`
+}
+
+// ReadLog reads act's --json log: the outputs, results and summaries of the
+// steps (the main stage of each) and the job's result. It writes each message to text.
+func ReadLog(r io.Reader, text io.Writer) (Run, error) {
+	run := Run{Outputs: map[string]map[string]string{}, Steps: map[string]string{}, Summaries: map[string]string{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		var l logLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return run, fmt.Errorf("act log line %q: %w", sc.Text(), err)
+		}
+		msg := l.Msg
+		if l.Raw {
+			msg = "| " + strings.TrimSuffix(msg, "\n")
+		}
+		fmt.Fprintln(text, msg)
+		if l.JobResult != "" {
+			run.Job = l.JobResult
+		}
+		if len(l.StepID) != 1 || l.Stage != "Main" {
+			continue
+		}
+		step := l.StepID[0]
+		if l.StepResult != "" {
+			run.Steps[step] = l.StepResult
+		}
+		switch l.Command {
+		case "summary":
+			run.Summaries[step] += l.Content
+		case "set-output":
+			if run.Outputs[step] == nil {
+				run.Outputs[step] = map[string]string{}
+			}
+			run.Outputs[step][l.Name] = l.Arg
+		}
+	}
+	return run, sc.Err()
+}

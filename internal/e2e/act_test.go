@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+)
+
+// TestWorkflows runs each workflow in testdata/workflows with act: the action
+// is the image built from the Dockerfile, `uses: ./` from the repository, and
+// AWS is a sandbox on loopback. It checks the steps' results and outputs as
+// act reports them, and the deployments as the sandbox ended them.
+func TestWorkflows(t *testing.T) {
+	actBin, err := FindAct()
+	need(t, "act", err)
+	needDocker(t, RunnerImage)
+	actionImage(t)
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Output wants are regular expressions; REGISTRY stands for the sandbox's.
+	const (
+		deploymentID = `^d-[A-Z0-9]{9}$`
+		imageURI     = `^REGISTRY/team/web@sha256:[0-9a-f]{64}$`
+	)
+	tests := []struct {
+		workflow string
+		job      string
+		steps    map[string]string
+		outputs  map[string]map[string]string
+		// status is each deploying step's deployment's final status in the sandbox.
+		status map[string]string
+	}{
+		{
+			workflow: "server.yml",
+			job:      "success",
+			steps:    map[string]string{"deploy": "success", "check": "success"},
+			outputs: map[string]map[string]string{"deploy": {
+				"deployment-id":     deploymentID,
+				"deployment-status": `^Succeeded$`,
+				"image-uri":         imageURI,
+				"image-pushed":      `^true$`,
+				"secrets":           `(^|,)DB_PASSWORD(,|$)`,
+				"revision-location": `^s3://web-bundles/`,
+			}},
+			status: map[string]string{"deploy": "Succeeded"},
+		},
+		{
+			workflow: "ecs.yml",
+			job:      "success",
+			steps:    map[string]string{"deploy": "success"},
+			outputs: map[string]map[string]string{"deploy": {
+				"deployment-id":       deploymentID,
+				"deployment-status":   `^Succeeded$`,
+				"image-uri":           imageURI,
+				"task-definition-arn": `:task-definition/api:2$`,
+			}},
+			status: map[string]string{"deploy": "Succeeded"},
+		},
+		{
+			workflow: "pause-continue.yml",
+			job:      "success",
+			steps:    map[string]string{"deploy": "success", "smoke": "success", "continue": "success"},
+			outputs: map[string]map[string]string{
+				"deploy":   {"deployment-id": deploymentID, "deployment-status": `^Ready$`},
+				"continue": {"deployment-id": deploymentID, "deployment-status": `^Succeeded$`},
+			},
+			status: map[string]string{"continue": "Succeeded"},
+		},
+		{
+			workflow: "failing.yml",
+			job:      "failure",
+			steps:    map[string]string{"deploy": "failure", "report": "success"},
+			outputs: map[string]map[string]string{
+				"deploy": {
+					"deployment-id":     deploymentID,
+					"deployment-status": `^(Failed|Stopped)$`,
+					"error-code":        `^HOOK_EXECUTION_FAILURE$`,
+					"error-message":     `ValidateService`,
+				},
+				"report": {"code": `^HOOK_EXECUTION_FAILURE$`},
+			},
+			status: map[string]string{"deploy": "Failed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSuffix(tt.workflow, ".yml"), func(t *testing.T) {
+			t.Parallel()
+			sb := sandbox(t)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			act := Act{Bin: actBin, Dir: root, Env: sb.Env()}
+			var log bytes.Buffer
+			run, err := act.Run(ctx, filepath.Join(root, "testdata/workflows", tt.workflow), &log)
+			defer func() {
+				if t.Failed() {
+					t.Logf("act's log:\n%s", log.Bytes())
+				}
+			}()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Job != tt.job {
+				t.Errorf("job result = %q, want %q", run.Job, tt.job)
+			}
+			for step, want := range tt.steps {
+				if got := run.Steps[step]; got != want {
+					t.Errorf("step %s result = %q, want %q", step, got, want)
+				}
+			}
+			for step, outputs := range tt.outputs {
+				for name, pattern := range outputs {
+					re := regexp.MustCompile(strings.ReplaceAll(pattern, "REGISTRY", regexp.QuoteMeta(sb.Host)))
+					if got, ok := run.Outputs[step][name]; !ok || !re.MatchString(got) {
+						t.Errorf("steps.%s.outputs.%s = %q (set: %t), want a match for %s", step, name, got, ok, re)
+					}
+				}
+			}
+			cd := codedeploy.NewFromConfig(sb.Config())
+			for step, want := range tt.status {
+				id := run.Outputs[step]["deployment-id"]
+				out, err := cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+				if err != nil {
+					t.Errorf("GetDeployment(%s) from step %s: %v", id, step, err)
+					continue
+				}
+				if got := string(out.DeploymentInfo.Status); got != want {
+					t.Errorf("deployment %s (step %s) ended %s in the sandbox, want %s", id, step, got, want)
+				}
+			}
+			for _, value := range []string{"demo-password-1", "demo-token-2"} {
+				if bytes.Contains(log.Bytes(), []byte(value)) {
+					t.Errorf("a secret value (%s) is in act's log", value)
+				}
+			}
+		})
+	}
+}
+
+// TestReadLog reads a log act v0.2.87 wrote with --json.
+func TestReadLog(t *testing.T) {
+	t.Parallel()
+	const log = `{"level":"info","msg":"Using docker host 'unix:///var/run/docker.sock'"}
+{"job":"a.yml/j","msg":"  ✅  Success - Set up job","step":"Set up job","stepResult":"success","stepid":["--setup-job"]}
+{"job":"a.yml/j","msg":"hi\n","raw_output":true,"stage":"Main","step":"run","stepID":["s"]}
+{"job":"a.yml/j","msg":"  ⚙  Summary - # Deployed","command":"summary","content":"# Deployed\n","stage":"Main","stepID":["s"]}
+{"job":"a.yml/j","msg":"  ✅  Success - Main run","stage":"Main","stepID":["s"],"stepResult":"success"}
+{"arg":"1","command":"set-output","job":"a.yml/j","msg":"  ⚙  ::set-output:: x=1","name":"x","stage":"Main","stepID":["s"]}
+{"arg":"v","command":"set-output","msg":"  ⚙  ::set-output:: y=v","name":"y","stage":"Main","stepID":["comp","inner"]}
+{"job":"a.yml/j","msg":"  ❌  Failure - Post run","stage":"Post","stepID":["s"],"stepResult":"failure"}
+{"job":"a.yml/j","jobResult":"success","msg":"🏁  Job succeeded"}
+`
+	var text bytes.Buffer
+	run, err := ReadLog(strings.NewReader(log), &text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := run.Outputs["s"]["x"], "1"; got != want || len(run.Outputs) != 1 {
+		t.Errorf("outputs = %v, want only s.x = %q", run.Outputs, want)
+	}
+	if got, want := run.Steps["s"], "success"; got != want || len(run.Steps) != 1 {
+		t.Errorf("steps = %v, want only s = %q (the main stage)", run.Steps, want)
+	}
+	if got, want := run.Summaries["s"], "# Deployed\n"; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	if run.Job != "success" {
+		t.Errorf("job = %q, want success", run.Job)
+	}
+	if !strings.Contains(text.String(), "| hi\n") {
+		t.Errorf("text log = %q, want the raw output line as | hi", text.String())
+	}
+	if _, err := ReadLog(strings.NewReader("not json\n"), &text); err == nil {
+		t.Error("ReadLog(not json) = nil error, want one")
+	}
+}

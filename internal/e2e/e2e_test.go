@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+)
+
+// scenarioFile seeds the sandbox for every workflow and the benchmark.
+const scenarioFile = "testdata/sandbox/demo.yaml"
+
+// need skips the test when a tool or image is missing, or fails it in CI
+// (CI=true), where .ci/run provides them all.
+func need(tb testing.TB, what string, err error) {
+	tb.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("%s: %v", what, err)
+	}
+	tb.Skipf("%s: %v (bash .ci/images.sh prepares the images)", what, err)
+}
+
+// needDocker checks for the Docker engine and local images.
+func needDocker(tb testing.TB, images ...string) {
+	tb.Helper()
+	out, err := exec.Command("docker", "version", "--format", "{{.Server.APIVersion}}").CombinedOutput()
+	if err != nil {
+		need(tb, "the Docker engine", &cmdError{err, out})
+	}
+	for _, image := range images {
+		if out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).CombinedOutput(); err != nil {
+			need(tb, "the image "+image, &cmdError{err, out})
+		}
+	}
+}
+
+type cmdError struct {
+	err error
+	out []byte
+}
+
+func (e *cmdError) Error() string { return e.err.Error() + ": " + string(bytes.TrimSpace(e.out)) }
+
+var (
+	buildOnce  sync.Once
+	buildImage string
+	buildLog   bytes.Buffer
+	buildErr   error
+)
+
+// actionImage builds the action's image from the Dockerfile once per test
+// binary, under the name action.yml runs, and returns that name.
+func actionImage(tb testing.TB) string {
+	tb.Helper()
+	needDocker(tb)
+	buildOnce.Do(func() {
+		var root string
+		if root, buildErr = RepoRoot(); buildErr != nil {
+			return
+		}
+		if buildImage, buildErr = ActionImage(root); buildErr != nil {
+			return
+		}
+		buildErr = BuildImage(context.Background(), root, buildImage, &buildLog)
+	})
+	if buildErr != nil {
+		tb.Fatalf("%v\n%s", buildErr, buildLog.Bytes())
+	}
+	return buildImage
+}
+
+// sandbox starts the AWS sandbox seeded with the demo scenario.
+func sandbox(tb testing.TB) *awssimtest.Sandbox {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, err := awssim.LoadScenario(filepath.Join(root, scenarioFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sb := awssimtest.Start(tb, awssim.Options{})
+	if err := sb.Apply(sc); err != nil {
+		tb.Fatalf("seeding the sandbox with %s: %v", scenarioFile, err)
+	}
+	return sb
+}
