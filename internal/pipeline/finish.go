@@ -41,7 +41,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 			r.rep.Output("error-message", f.Message)
 		}
 	}
-	r.rep.Infof("%s in %s", res.Outcome, res.Duration().Round(time.Second))
+	r.rep.Infof("Outcome: %s, in %s", res.Outcome, res.Duration().Round(time.Second))
 	r.rep.Summary(report.Markdown(res))
 	r.finishGitHub(ctx, final)
 	if res.Outcome.OK() {

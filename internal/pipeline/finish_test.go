@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
@@ -185,6 +187,72 @@ func TestFinish(t *testing.T) {
 			}
 			if got := tr.summary(t); !strings.HasPrefix(got, tt.wantSummary) {
 				t.Errorf("summary starts %q, want %q", strings.SplitN(got, "\n", 2)[0], tt.wantSummary)
+			}
+		})
+	}
+}
+
+// TestRunReports runs the whole action in-process against the sandbox and
+// reads what it leaves for the workflow: the summary names the secrets and
+// never holds their values, and a failed run still leaves a summary.
+func TestRunReports(t *testing.T) {
+	t.Parallel()
+	const value = "s3cr3t-Value-42"
+	tests := map[string]struct {
+		denied      []string
+		wantCode    int
+		wantSummary string
+		wantOutputs []string
+	}{
+		"secrets fetched": {wantCode: ExitOK, wantSummary: "## ✅ Done in", wantOutputs: []string{"secrets", "duration-seconds"}},
+		"secret denied":   {denied: []string{"prod/db"}, wantCode: ExitFailed, wantSummary: "## ❌ Failed after", wantOutputs: []string{"error-code", "error-message", "duration-seconds"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sb := awssimtest.Start(t, awssim.Options{})
+			if err := sb.Apply(awssim.Scenario{
+				Seed: []awssim.SeedCall{
+					{Service: "secretsmanager", Operation: "CreateSecret", Input: map[string]any{"Name": "prod/db", "SecretString": value}},
+				},
+				DeniedSecrets: tt.denied,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			env := sb.Env()
+			env["GITHUB_WORKSPACE"] = dir
+			env["GITHUB_OUTPUT"] = filepath.Join(dir, "output")
+			env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "summary")
+			env["INPUT_SECRETS"] = "DB_PASSWORD,prod/db"
+			var out bytes.Buffer
+			code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
+			if code != tt.wantCode {
+				t.Errorf("Run() = %d, want %d\n%s", code, tt.wantCode, out.String())
+			}
+			summary, err := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+			if err != nil {
+				t.Fatalf("no summary: %v", err)
+			}
+			if !strings.HasPrefix(string(summary), tt.wantSummary) {
+				t.Errorf("summary starts %q, want %q", strings.SplitN(string(summary), "\n", 2)[0], tt.wantSummary)
+			}
+			if tt.wantCode == ExitOK && !strings.Contains(string(summary), "`DB_PASSWORD`") {
+				t.Errorf("summary does not name the secret:\n%s", summary)
+			}
+			outputs, err := os.ReadFile(env["GITHUB_OUTPUT"])
+			if err != nil {
+				t.Fatalf("no outputs: %v", err)
+			}
+			for _, o := range tt.wantOutputs {
+				if !strings.Contains(string(outputs), o+"<<") {
+					t.Errorf("output %s is not set:\n%s", o, outputs)
+				}
+			}
+			for what, text := range map[string]string{"summary": string(summary), "outputs": string(outputs), "log": out.String()} {
+				if strings.Contains(text, value) && !strings.Contains(text, "::add-mask::"+value) {
+					t.Errorf("the secret value is in the %s:\n%s", what, text)
+				}
 			}
 		})
 	}

@@ -20,7 +20,7 @@ func Markdown(res *Result) string {
 	writeDeployment(&b, res.Deploy, res.GitHub)
 	writeTargets(&b, res.Deploy)
 	writeTimeline(&b, res)
-	return b.String()
+	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
 var headlines = map[Outcome]struct{ icon, text string }{
