@@ -2,23 +2,318 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// checkDeploy validates the deploy stage and the deployment commands before
-// anything is sent to AWS.
+// checkDeploy validates the deploy stage before anything is sent to AWS:
+// the bundle's files stay inside it and its appspec.yml is sound.
 func (r *run) checkDeploy() error {
-	switch {
-	case r.cfg.Command != config.CommandDeploy:
-		return fmt.Errorf("input \"command\": %s is %w", r.cfg.Command, ErrNotBuilt)
-	case r.cfg.DeployEnabled():
-		return fmt.Errorf("input \"codedeploy-application\": the deploy stage is %w", ErrNotBuilt)
+	if r.cfg.Command != config.CommandDeploy || r.cfg.Deploy.Bundle == "" {
+		return nil
 	}
-	return nil
+	return blameAppSpec(deploy.CheckBundle(r.cfg.Deploy.Bundle))
+}
+
+// blameAppSpec points the error annotation at appspec.yml's line.
+func blameAppSpec(err error) error {
+	var ae *deploy.AppSpecError
+	if errors.As(err, &ae) {
+		return &report.FileError{File: ae.File, Line: ae.Line, Err: errors.New(ae.Problem)}
+	}
+	return err
 }
 
 // deploy creates and drives the CodeDeploy deployment, or runs the
 // continue, stop and status commands.
-func (r *run) deploy(ctx context.Context) error { return nil }
+func (r *run) deploy(ctx context.Context) error {
+	switch r.cfg.Command {
+	case config.CommandContinue, config.CommandStop, config.CommandStatus:
+		return r.deploymentCommand(ctx)
+	}
+	if !r.cfg.DeployEnabled() {
+		return nil
+	}
+	in := r.cfg.Deploy
+	start := time.Now()
+	group, err := deploy.Discover(ctx, r.clients.CodeDeploy, in.Application, in.DeploymentGroup)
+	if err != nil {
+		return err
+	}
+	res := &report.Deployment{Application: in.Application, Group: in.DeploymentGroup, Platform: string(group.Platform), Config: in.DeploymentConfig}
+	if res.Config == "" {
+		res.Config = group.Config
+	}
+	r.result.Deploy = res
+	rev, err := r.revision(ctx, group)
+	if err != nil {
+		return err
+	}
+	res.RevisionLocation, res.TaskDefinitionARN = rev.Where, rev.TaskDefinitionARN
+	r.rep.OutputResult(r.result)
+	r.rep.Infof("Revision %s for %s deployment group %s/%s", rev.Where, group.Platform, in.Application, in.DeploymentGroup)
+	r.result.AddSpan("revision", start, time.Now())
+
+	if err := r.githubDeployment(ctx); err != nil {
+		return err
+	}
+	timeout := in.Timeout
+	if timeout == 0 {
+		timeout = group.DefaultTimeout()
+	}
+	obs := &deployObserver{r: r, main: "", phaseStart: time.Now()}
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
+	g := r.cfg.GitHub
+	if _, err := drv.Create(ctx, deploy.Spec{
+		Application: in.Application,
+		Group:       in.DeploymentGroup,
+		Config:      in.DeploymentConfig,
+		Description: deploy.Description(in.Description, g.SHA, g.RunURL()),
+		Revision:    rev,
+		OnActive:    deploy.OnActive(in.OnActive),
+		ActiveLimit: timeout,
+	}); err != nil {
+		return err
+	}
+	if !in.Wait {
+		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", res.ID)
+		return nil
+	}
+	out, err := drv.Watch(ctx, res.ID, deploy.WatchOptions{
+		PauseAtReady:      in.OnReady == config.ReadyPause,
+		Timeout:           timeout,
+		RollbackOnTimeout: in.RollbackOnTimeout,
+		RollbackOnCancel:  in.RollbackOnCancel,
+	})
+	obs.close(time.Now())
+	r.record(out)
+	if out.Paused {
+		r.result.Outcome = report.OutcomePaused
+		r.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", res.ID, res.ID)
+	}
+	if out.TimedOut {
+		r.result.Outcome = report.OutcomeTimedOut
+	}
+	return err
+}
+
+// revision builds the revision the group's platform deploys.
+func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, error) {
+	in := r.cfg.Deploy
+	var imageURI string
+	if im := r.result.Image; im != nil {
+		imageURI = im.URI
+	}
+	if imageURI == "" {
+		return deploy.Revision{}, errors.New("the deploy stage has no image: the image stage gave no image URI")
+	}
+	var refs []deploy.SecretRef
+	if r.fetched != nil {
+		for _, ref := range r.fetched.References() {
+			refs = append(refs, deploy.SecretRef{Name: ref.Name, ValueFrom: ref.ValueFrom})
+		}
+	}
+	switch g.Platform {
+	case types.ComputePlatformServer:
+		switch {
+		case in.TaskDefinition != "":
+			return deploy.Revision{}, fmt.Errorf("input %q: deployment group %q is for EC2/on-premises (Server); task-definition is for ECS", "task-definition", g.Name)
+		case in.S3Bucket == "":
+			return deploy.Revision{}, fmt.Errorf("input %q: is required for deployment group %q (EC2/on-premises): the revision is uploaded to S3", "s3-bucket", g.Name)
+		}
+		rev, err := deploy.ServerRevision(ctx, r.clients.S3, deploy.ServerInput{
+			Bundle:          in.Bundle,
+			Bucket:          in.S3Bucket,
+			Prefix:          in.S3Prefix,
+			Region:          r.cfg.AWS.Region,
+			ImageURI:        imageURI,
+			ContainerName:   in.ContainerName,
+			ContainerPort:   in.ContainerPort,
+			HealthCheckPath: in.HealthCheckPath,
+			Secrets:         refs,
+		})
+		return rev, blameAppSpec(err)
+	case types.ComputePlatformEcs:
+		if in.Bundle != "" {
+			return deploy.Revision{}, fmt.Errorf("input %q: deployment group %q is for ECS; bundle is for EC2/on-premises", "bundle", g.Name)
+		}
+		return deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
+			Group:          g,
+			TaskDefinition: in.TaskDefinition,
+			ContainerName:  in.ContainerName,
+			ContainerPort:  in.ContainerPort,
+			AppSpec:        in.AppSpec,
+			ImageURI:       imageURI,
+			Secrets:        refs,
+		})
+	}
+	return deploy.Revision{}, fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
+}
+
+// deploymentCommand runs continue, stop or status on deployment-id.
+func (r *run) deploymentCommand(ctx context.Context) error {
+	id := r.cfg.DeploymentID
+	obs := &deployObserver{r: r, main: id, phaseStart: time.Now()}
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
+	r.result.Deploy = &report.Deployment{ID: id, URL: report.ConsoleURL(r.cfg.AWS.Region, id)}
+	r.rep.OutputResult(r.result)
+	opts := deploy.WatchOptions{
+		Timeout:           r.cfg.Deploy.Timeout,
+		RollbackOnTimeout: r.cfg.Deploy.RollbackOnTimeout,
+		RollbackOnCancel:  r.cfg.Deploy.RollbackOnCancel,
+	}
+	switch r.cfg.Command {
+	case config.CommandStatus:
+		out, err := drv.Status(ctx, id)
+		r.record(out)
+		r.result.Outcome = report.OutcomeDone
+		return err
+	case config.CommandContinue:
+		if err := r.githubDeployment(ctx); err != nil {
+			return err
+		}
+		if err := drv.Continue(ctx, id); err != nil {
+			return err
+		}
+	case config.CommandStop:
+		if err := drv.Stop(ctx, id, true); err != nil {
+			return err
+		}
+		opts.RollbackOnCancel = false // it is stopped already
+	}
+	if !r.cfg.Deploy.Wait {
+		out, err := drv.Status(ctx, id)
+		r.record(out)
+		r.result.Outcome = report.OutcomeDone
+		return err
+	}
+	out, err := drv.Watch(ctx, id, opts)
+	obs.close(time.Now())
+	r.record(out)
+	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
+		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
+		r.result.Outcome = report.OutcomeDone // stopped as asked
+		return nil
+	}
+	return err
+}
+
+// record copies a deployment's outcome into the result and the outputs.
+func (r *run) record(out *deploy.Outcome) {
+	if out == nil {
+		return
+	}
+	d := r.result.Deploy
+	d.Status = string(out.Status)
+	d.RollbackID = out.RollbackID
+	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
+	d.Targets = d.Targets[:0]
+	for _, t := range out.Targets {
+		rt := report.Target{ID: t.ID, Label: t.Label, Status: t.Status}
+		for _, e := range t.Events {
+			rt.Events = append(rt.Events, report.Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
+		}
+		d.Targets = append(d.Targets, rt)
+	}
+	if f := out.Failure; f != nil {
+		d.Failure = &report.Diagnostics{
+			Target: strings.TrimSpace(f.Label + " " + f.Target), Event: f.Event, ErrorCode: f.ErrorCode,
+			Script: f.Script, Message: f.Message, LogTail: f.LogTail,
+		}
+		if b := r.cfg.Deploy.Bundle; b != "" && f.Script != "" {
+			if p := filepath.Join(b, filepath.FromSlash(strings.TrimPrefix(f.Script, "/"))); isFile(p) {
+				d.Failure.File = p
+			}
+		}
+	}
+	r.rep.OutputResult(r.result)
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// deployObserver turns the driver's progress into log lines, outputs and
+// timeline spans.
+type deployObserver struct {
+	r          *run
+	main       string // the deployment the run drives; others are rollbacks or active ones
+	phase      string
+	phaseStart time.Time
+}
+
+func (o *deployObserver) Created(id string) {
+	o.main = id
+	d := o.r.result.Deploy
+	d.ID, d.URL, d.Status = id, report.ConsoleURL(o.r.cfg.AWS.Region, id), string(types.DeploymentStatusCreated)
+	o.r.rep.OutputResult(o.r.result)
+	o.r.rep.Infof("Deployment %s created: %s", id, d.URL)
+}
+
+func (o *deployObserver) Phase(id, phase string, at time.Time) {
+	if id != o.main {
+		o.r.rep.Infof("%s: %s", id, phase)
+		return
+	}
+	o.close(at)
+	o.phase = phase
+	if phase != deploy.PhaseTerminationWait {
+		o.r.result.Deploy.Status = phase
+		o.r.rep.Output("deployment-status", phase)
+	}
+	switch phase {
+	case deploy.PhaseTerminationWait:
+		o.r.rep.Infof("%s: traffic moved; CodeDeploy waits before terminating the blue fleet (termination wait)", id)
+	default:
+		o.r.rep.Infof("%s: %s", id, phase)
+	}
+}
+
+// close ends the open phase's span on the timeline.
+func (o *deployObserver) close(at time.Time) {
+	if o.phase != "" {
+		o.r.result.AddSpan("deployment "+o.phase, o.phaseStart, at)
+	}
+	o.phase, o.phaseStart = "", at
+}
+
+func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
+	who := t.ID
+	if t.Label != "" {
+		who = t.Label + " " + t.ID
+	}
+	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
+	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
+		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
+	}
+	o.r.rep.Infof("%s", line)
+}
+
+func (o *deployObserver) Weights(id string, t deploy.Target) {
+	var parts []string
+	for _, ts := range t.TaskSets {
+		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
+	}
+	o.r.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
+}
+
+func (o *deployObserver) Rollback(id, rollbackID string) {
+	if id == o.main {
+		o.r.result.Deploy.RollbackID = rollbackID
+		o.r.rep.OutputResult(o.r.result)
+	}
+	o.r.rep.Warningf("Deployment %s is rolled back by deployment %s", id, rollbackID)
+}
+
+func (o *deployObserver) Note(id, msg string) { o.r.rep.Infof("%s: %s", id, msg) }

@@ -1,0 +1,391 @@
+package pipeline
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+)
+
+// deploySandbox starts a sandbox seeded with testdata/sandbox/server.yaml
+// and the extra scenarios.
+func deploySandbox(t *testing.T, extra ...awssim.Scenario) *awssimtest.Sandbox {
+	t.Helper()
+	sb := awssimtest.Start(t, awssim.Options{})
+	sc, err := awssim.LoadScenario("../../testdata/sandbox/server.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range append([]awssim.Scenario{sc}, extra...) {
+		if err := sb.Apply(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sb
+}
+
+// pushImage pushes a small image (a config blob, no layers) to the
+// sandbox's ECR repository "web" through the registry API and returns its
+// URI by digest.
+func pushImage(t *testing.T, sb *awssimtest.Sandbox) string {
+	t.Helper()
+	ctx := context.Background()
+	api := ecr.NewFromConfig(sb.Config())
+	if _, err := api.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(tok.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, password, _ := strings.Cut(string(raw), ":")
+	send := func(method, url, contentType string, body []byte) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, url, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("AWS", password)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %s", method, url, resp.Status)
+		}
+		return resp
+	}
+	digest := func(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
+
+	config := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)
+	loc := send(http.MethodPost, sb.URL+"/v2/web/blobs/uploads/", "", nil).Header.Get("Location")
+	if !strings.HasPrefix(loc, "http") {
+		loc = sb.URL + loc
+	}
+	sep := "?"
+	if strings.Contains(loc, "?") {
+		sep = "&"
+	}
+	send(http.MethodPut, loc+sep+"digest="+digest(config), "application/octet-stream", config)
+	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
+		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, digest(config), len(config)))
+	send(http.MethodPut, sb.URL+"/v2/web/manifests/v1", "application/vnd.oci.image.manifest.v1+json", manifest)
+	return sb.Host + "/web@" + digest(manifest)
+}
+
+// deployInputs are the inputs of a deployment to group of application web.
+func deployInputs(image, group string) map[string]string {
+	return map[string]string{
+		"image": image, "codedeploy-application": "web", "codedeploy-deployment-group": group,
+		"s3-bucket": "web-bundles", "container-port": "8080", "health-check-path": "/healthz",
+	}
+}
+
+// bundles returns the files of every bundle in s3://web-bundles.
+func bundles(t *testing.T, sb *awssimtest.Sandbox) []map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	api := s3.NewFromConfig(sb.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	list, err := api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("web-bundles")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []map[string]string
+	for _, obj := range list.Contents {
+		got, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("web-bundles"), Key: obj.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(got.Body)
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := map[string]string{}
+		for _, f := range zr.File {
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			files[f.Name] = string(b)
+		}
+		all = append(all, files)
+	}
+	return all
+}
+
+func deploymentInfo(t *testing.T, sb *awssimtest.Sandbox, id string) *codedeploy.GetDeploymentOutput {
+	t.Helper()
+	out, err := codedeploy.NewFromConfig(sb.Config()).GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDeployFullPipelineSucceeds(t *testing.T) {
+	t.Parallel()
+	requireDocker(t)
+	sb := deploySandbox(t)
+	sb.Clock.SetScale(120) // slow enough to see the termination wait with 1 s polls
+	inputs := deployInputs("", "bg")
+	delete(inputs, "image")
+	inputs["ecr-repository"] = "web"
+	inputs["create-repository"] = "true"
+	inputs["context"] = "testdata/app"
+	inputs["secrets"] = "API_TOKEN,web/token"
+	inputs["description"] = "release"
+
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0; log:\n%s", code, log)
+	}
+	for k, want := range map[string]string{"deployment-status": "Succeeded", "secrets": "API_TOKEN"} {
+		if out[k] != want {
+			t.Errorf("output %s = %q, want %q", k, out[k], want)
+		}
+	}
+	for _, k := range []string{"deployment-id", "deployment-url", "revision-location", "duration-seconds", "image-uri"} {
+		if out[k] == "" {
+			t.Errorf("output %s is empty", k)
+		}
+	}
+	if out["rollback-deployment-id"] != "" {
+		t.Errorf("rollback-deployment-id = %q, want none", out["rollback-deployment-id"])
+	}
+	for _, want := range []string{"ValidateService Succeeded", "Green i-", "Blue i-", "termination wait"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	bs := bundles(t, sb)
+	if len(bs) != 1 {
+		t.Fatalf("got %d bundles in S3, want 1", len(bs))
+	}
+	env := bs[0]["deploy.env"]
+	if bs[0]["appspec.yml"] == "" || !strings.Contains(env, "IMAGE_URI='"+out["image-uri"]+"'") ||
+		!strings.Contains(env, "SECRET_ARN_API_TOKEN='arn:aws:secretsmanager:") {
+		t.Errorf("bundle lacks appspec.yml, the image by digest or the secret reference; deploy.env:\n%s", env)
+	}
+	for name, body := range bs[0] {
+		if strings.Contains(body, "tok-VALUE-never-in-s3") {
+			t.Errorf("bundle file %s holds the secret's value", name)
+		}
+	}
+	info := deploymentInfo(t, sb, out["deployment-id"])
+	if d := aws.ToString(info.DeploymentInfo.Description); !strings.HasPrefix(d, "release (commit 0123456789ab") {
+		t.Errorf("description = %q, want the input with the commit", d)
+	}
+}
+
+func TestDeployPauseAtReadyThenContinue(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs["on-ready"] = "pause"
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitOK || out["deployment-status"] != "Ready" {
+		t.Fatalf("pause: exit %d, status %q; want 0, Ready; log:\n%s", code, out["deployment-status"], log)
+	}
+	code, out, log = runAction(t, sb, map[string]string{"command": "continue", "deployment-id": out["deployment-id"]})
+	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("continue: exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
+	}
+	code, out, log = runAction(t, sb, map[string]string{"command": "status", "deployment-id": out["deployment-id"]})
+	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("status: exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
+	}
+}
+
+func TestDeployStopCommand(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs["on-ready"] = "pause"
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitOK {
+		t.Fatalf("pause: exit %d; log:\n%s", code, log)
+	}
+	code, out, log = runAction(t, sb, map[string]string{"command": "stop", "deployment-id": out["deployment-id"]})
+	if code != ExitOK || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
+		t.Fatalf("stop: exit %d, status %q, rollback %q; want 0, Stopped, a rollback; log:\n%s", code, out["deployment-status"], out["rollback-deployment-id"], log)
+	}
+}
+
+func TestDeployHookFailure(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, awssim.Scenario{Lifecycle: []awssim.LifecycleFault{{
+		DeploymentGroup: "bg", Event: "ValidateService", Script: "scripts/health.sh",
+		Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
+		LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
+	}}})
+	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs["bundle"] = "testdata/bundles/web"
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitFailed, log)
+	}
+	if out["rollback-deployment-id"] == "" || out["deployment-status"] != "Failed" {
+		t.Errorf("status %q, rollback %q; want Failed with a rollback", out["deployment-status"], out["rollback-deployment-id"])
+	}
+	// Outside Actions outputs print one line each: the message's first line
+	// names the script; the log tail follows on the next lines.
+	if !strings.Contains(out["error-message"], "scripts/health.sh") || out["error-code"] == "" {
+		t.Errorf("error-code %q, error-message %q; want a code and the script", out["error-code"], out["error-message"])
+	}
+	if !strings.Contains(log, "::error file=testdata/bundles/web/scripts/health.sh::") || !strings.Contains(log, "returned error: 503") {
+		t.Errorf("no error annotation on the script with the log tail:\n%s", log)
+	}
+}
+
+func TestDeployBadBundleMakesNoAWSCall(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	inputs := deployInputs("127.0.0.1:1/web@sha256:"+strings.Repeat("a", 64), "bg")
+	inputs["bundle"] = "testdata/bundles/escape"
+	before := len(sb.Calls())
+	code, _, log := runAction(t, sb, inputs)
+	if code != ExitFailed || !strings.Contains(log, "::error file=testdata/bundles/escape/appspec.yml,line=5::") {
+		t.Errorf("exit %d, want %d with an annotation on appspec.yml line 5; log:\n%s", code, ExitFailed, log)
+	}
+	if n := len(sb.Calls()) - before; n != 0 {
+		t.Errorf("made %d AWS calls, want none", n)
+	}
+}
+
+func TestDeployRefusesInPlaceGroup(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	code, _, log := runAction(t, sb, deployInputs(pushImage(t, sb), "inplace"))
+	if code != ExitFailed || !strings.Contains(log, "in-place deployments") {
+		t.Errorf("exit %d; want %d refusing the in-place group; log:\n%s", code, ExitFailed, log)
+	}
+	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 0 {
+		t.Errorf("made %d CreateDeployment calls, want none", n)
+	}
+}
+
+func TestDeployTimeout(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
+	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs["timeout"] = "3s"
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitFailed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
+		t.Errorf("exit %d, error-code %q, status %q, rollback %q; want %d, TIMEOUT, Stopped, a rollback; log:\n%s",
+			code, out["error-code"], out["deployment-status"], out["rollback-deployment-id"], ExitFailed, log)
+	}
+}
+
+func TestDeployActiveDeploymentFail(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	image := pushImage(t, sb)
+	inputs := deployInputs(image, "ready")
+	inputs["on-ready"] = "pause"
+	code, first, log := runAction(t, sb, inputs)
+	if code != ExitOK {
+		t.Fatalf("first: exit %d; log:\n%s", code, log)
+	}
+	inputs["on-active-deployment"] = "fail"
+	code, _, log = runAction(t, sb, inputs)
+	if code != ExitFailed || !strings.Contains(log, first["deployment-id"]) {
+		t.Errorf("second: exit %d, want %d naming %s; log:\n%s", code, ExitFailed, first["deployment-id"], log)
+	}
+}
+
+// TestDeploySIGTERM runs the built action, sends it SIGTERM in the middle of
+// a deployment and checks that it stops the deployment with rollback and
+// exits within the runner's 7 s.
+func TestDeploySIGTERM(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "AfterInstall"}}})
+	image := pushImage(t, sb)
+	bin := filepath.Join(t.TempDir(), "bluegreen-deploy")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = workspace(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"GITHUB_WORKSPACE=" + workspace(t), "PATH=" + os.Getenv("PATH")}
+	for k, v := range sb.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	for k, v := range deployInputs(image, "bg") {
+		cmd.Env = append(cmd.Env, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	var id string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		log.WriteString(line + "\n")
+		if strings.Contains(line, "AfterInstall InProgress") {
+			break // mid-deployment
+		}
+		if v, ok := strings.CutPrefix(line, "output deployment-id="); ok {
+			id = v
+		}
+	}
+	if id == "" {
+		cmd.Process.Kill()
+		t.Fatalf("no deployment-id before AfterInstall; log:\n%s", log.String())
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(stdout)
+	log.Write(rest)
+	err = cmd.Wait()
+	took := time.Since(sent)
+	t.Logf("exited %s after SIGTERM (%v)", took.Round(time.Millisecond), err)
+	if took > 7*time.Second {
+		t.Errorf("exited %s after SIGTERM, want within 7 s", took)
+	}
+	if cmd.ProcessState.ExitCode() != ExitFailed {
+		t.Errorf("exit code %d, want %d; log:\n%s", cmd.ProcessState.ExitCode(), ExitFailed, log.String())
+	}
+	info := deploymentInfo(t, sb, id).DeploymentInfo
+	if info.Status != "Stopped" || info.RollbackInfo == nil || aws.ToString(info.RollbackInfo.RollbackDeploymentId) == "" {
+		t.Errorf("deployment %s is %s, rollback %+v; want Stopped with a rollback", id, info.Status, info.RollbackInfo)
+	}
+	if !strings.Contains(log.String(), "output error-code=CANCELLED") {
+		t.Errorf("no error-code CANCELLED; log:\n%s", log.String())
+	}
+}
