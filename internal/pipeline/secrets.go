@@ -50,10 +50,10 @@ func (r *run) secrets(ctx context.Context) error {
 			}
 		}
 	}
-	r.rep.Output("secrets", strings.Join(names, ","))
 	r.fetched = res
 	r.buildSecrets = res.Values()
 	r.result.Secrets = names
 	r.result.Timeline = append(r.result.Timeline, report.Span{Name: "secrets", Start: start, End: time.Now()})
+	r.rep.OutputResult(r.result)
 	return nil
 }

@@ -245,6 +245,10 @@ func TestSecretsNoLeaks(t *testing.T) {
 		t.Errorf("output secrets = %q, want %q", got, want)
 	}
 
+	if !strings.Contains(a.summary, "DB_SSL_ROOT") {
+		t.Errorf("the summary does not list the secrets' names:\n%s", a.summary)
+	}
+
 	// Every mask comes before anything else is printed.
 	lines := strings.Split(strings.TrimSuffix(a.stdout, "\n"), "\n")
 	firstOther := slices.IndexFunc(lines, func(l string) bool { return !strings.HasPrefix(l, "::add-mask::") })
