@@ -2,9 +2,9 @@
 GO      ?= go
 FUZZTIME ?= 10s
 
-.PHONY: ci fmt vet staticcheck test fuzz demo sandbox
+.PHONY: ci fmt vet staticcheck lint test bench fuzz demo sandbox
 
-ci: fmt vet staticcheck test fuzz
+ci: fmt vet staticcheck lint test fuzz
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -15,9 +15,18 @@ vet:
 staticcheck:
 	staticcheck ./...
 
+# The workflows, the act test workflows (checked against action.yml) and the CI scripts.
+lint:
+	actionlint .github/workflows/*.yml testdata/workflows/*.yml
+	shellcheck .ci/run .ci/images.sh
+
 # The README's test command.
 test:
 	$(GO) test -race -shuffle=on ./...
+
+# The action's image size and its start-to-first-AWS-request time (needs Docker).
+bench:
+	$(GO) test -run '^$$' -bench '^BenchmarkActionContainer$$' -benchtime 5x ./internal/e2e
 
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLines$$' -fuzztime $(FUZZTIME)
