@@ -34,7 +34,7 @@ func (r *run) githubDeployment(ctx context.Context) error {
 		skip = "no github-token"
 	case g.Repository == "" || g.SHA == "":
 		skip = "GITHUB_REPOSITORY or GITHUB_SHA is not set"
-	case r.cfg.Command == config.CommandDeploy && !r.cfg.Deploy.Wait:
+	case !r.cfg.Deploy.Wait:
 		skip = "wait is false, so the run would not see the deployment end"
 	}
 	if skip != "" {

@@ -81,17 +81,23 @@ func Explain(res *Result) (f Failure, ok bool) {
 		parts = append(parts, "the run "+string(res.Outcome))
 	}
 	if diag := d.Failure; diag != nil {
-		line := fmt.Sprintf("%s failed on %s", diag.Event, diag.Target)
-		if diag.ErrorCode != "" {
-			line += " (" + diag.ErrorCode + ")"
+		// The error may already name the event; add what it does not say.
+		var line string
+		if !strings.Contains(parts[0], diag.Event) {
+			line = fmt.Sprintf("%s failed on %s", diag.Event, diag.Target)
+			if diag.ErrorCode != "" {
+				line += " (" + diag.ErrorCode + ")"
+			}
+			if diag.Script != "" {
+				line += ", script " + diag.Script
+			}
 		}
-		if diag.Script != "" {
-			line += ", script " + diag.Script
+		if diag.Message != "" && !strings.Contains(parts[0], diag.Message) {
+			line = strings.TrimPrefix(line+": "+diag.Message, ": ")
 		}
-		if diag.Message != "" {
-			line += ": " + diag.Message
+		if line != "" {
+			parts = append(parts, line)
 		}
-		parts = append(parts, line)
 		if tail := lastLines(diag.LogTail, logTailLines); tail != "" {
 			parts = append(parts, "log tail:\n"+tail)
 		}

@@ -171,6 +171,15 @@ func TestExplain(t *testing.T) {
 			},
 			wantOK: true,
 		},
+		"error names the event": {
+			res: Result{Outcome: OutcomeRolledBack, Err: errors.New("deployment d-A1B2C3D4E ended Failed (ValidateService on i-01, script scripts/health.sh, ScriptFailed)"), Deploy: failed},
+			want: Failure{
+				Code: "HOOK_EXECUTION_FAILURE", File: "appspec.yml", Line: 9,
+				Message: "deployment d-A1B2C3D4E ended Failed (ValidateService on i-01, script scripts/health.sh, ScriptFailed)\n" +
+					"exit code 7\nlog tail:\n" + strings.Repeat("line\n", 19) + "last line",
+			},
+			wantOK: true,
+		},
 		"rolled back, nothing said": {
 			res:    Result{Outcome: OutcomeRolledBack, Deploy: &Deployment{ID: "d-A1B2C3D4E", Status: "Stopped"}},
 			want:   Failure{Code: "ROLLED_BACK", Message: "deployment d-A1B2C3D4E ended Stopped (rolled back)"},
