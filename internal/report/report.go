@@ -35,9 +35,11 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 	}
 }
 
-// Output sets a step output as soon as it is known; setting it again to the
+// Output sets a step output as soon as it is known, with every masked value
+// replaced by *** (an error message may quote one); setting it again to the
 // same value writes nothing. Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
+	value = r.redact(value)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.outputs[name]; ok && old == value {

@@ -52,13 +52,20 @@ func TestOutputWritesChangesOnly(t *testing.T) {
 	}
 }
 
-func TestSummaryRedactsMaskedValues(t *testing.T) {
+func TestRedactsMaskedValues(t *testing.T) {
 	t.Parallel()
 	rep, out, env := newTestReporter(t)
 	rep.Mask("hunter2")
 	rep.Mask("hunter2-long")
 	rep.Mask("")
 	rep.Summary("error: password hunter2-long rejected, then hunter2\n")
+	rep.Output("error-message", "login with hunter2 failed")
+	if got, want := rep.Outputs()["error-message"], "login with *** failed"; got != want {
+		t.Errorf("output error-message = %q, want %q", got, want)
+	}
+	if got := readFile(t, env["GITHUB_OUTPUT"]); strings.Contains(got, "hunter2") {
+		t.Errorf("GITHUB_OUTPUT holds a masked value:\n%s", got)
+	}
 	if got, want := readFile(t, env["GITHUB_STEP_SUMMARY"]), "error: password *** rejected, then ***\n\n"; got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
