@@ -64,9 +64,16 @@ type leaf struct {
 // errNotObject says a value is not a JSON object and is kept whole.
 var errNotObject = errors.New("not a JSON object")
 
+// maxDepth bounds how deep objects are flattened: each level is parsed
+// again, and 32 keys make an env name nobody could use.
+const maxDepth = 32
+
+var errTooDeep = fmt.Errorf("its JSON objects nest more than %d deep", maxDepth)
+
 // flatten returns the leaves of the JSON object in s, sorted by key path.
 // Strings are unquoted; numbers, booleans, null and arrays keep their JSON
-// text; an empty object has no leaves. A value that does not start with "{"
+// text; an empty object has no leaves; objects nested more than maxDepth
+// deep are an error. A value that does not start with "{"
 // returns errNotObject; one that does but does not parse returns an error
 // that gives the position only, never the value's text.
 func flatten(s string) ([]leaf, error) {
@@ -76,7 +83,10 @@ func flatten(s string) ([]leaf, error) {
 	var leaves []leaf
 	if err := flattenInto(&leaves, nil, json.RawMessage(s)); err != nil {
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		switch {
+		case errors.Is(err, errTooDeep):
+			return nil, err
+		case errors.As(err, &syn):
 			return nil, fmt.Errorf("the value starts with \"{\" but is not valid JSON (syntax error at byte %d)", syn.Offset)
 		}
 		return nil, errors.New("the value starts with \"{\" but is not valid JSON")
@@ -85,6 +95,9 @@ func flatten(s string) ([]leaf, error) {
 }
 
 func flattenInto(leaves *[]leaf, path []string, raw json.RawMessage) error {
+	if len(path) >= maxDepth {
+		return errTooDeep
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return err
