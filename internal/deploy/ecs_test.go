@@ -189,7 +189,7 @@ func TestSetContainer(t *testing.T) {
 	}{
 		{name: "image only", container: "app", wantSecrets: []string{"DATADOG_API_KEY=" + aws.ToString(existing.ValueFrom)}},
 		{name: "secrets added, JSON key form kept", container: "app",
-			secrets: []SecretRef{{Name: "DB_PASSWORD", ValueFrom: dbARN + ":password::"}, {Name: "API_TOKEN", ValueFrom: dbARN}},
+			secrets:     []SecretRef{{Name: "DB_PASSWORD", ValueFrom: dbARN + ":password::"}, {Name: "API_TOKEN", ValueFrom: dbARN}},
 			wantSecrets: []string{"DATADOG_API_KEY=" + aws.ToString(existing.ValueFrom), "DB_PASSWORD=" + dbARN + ":password::", "API_TOKEN=" + dbARN}},
 		{name: "same name replaced", container: "app",
 			secrets:     []SecretRef{{Name: "DATADOG_API_KEY", ValueFrom: dbARN}},
