@@ -3,9 +3,15 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -255,5 +261,82 @@ func TestImageFailures(t *testing.T) {
 				t.Errorf("no error-message output")
 			}
 		})
+	}
+}
+
+// TestActionProcess is the action's process for BenchmarkPushMemory: it
+// runs only when that benchmark starts the test binary with
+// BLUEGREEN_ACTION_PROCESS=1.
+func TestActionProcess(t *testing.T) {
+	if os.Getenv("BLUEGREEN_ACTION_PROCESS") != "1" {
+		t.Skip("the action's process for BenchmarkPushMemory")
+	}
+	code := Run(context.Background(), Env{Getenv: os.Getenv, Stdout: os.Stdout})
+	// The process's own high-water RSS (the fork's rusage would count the
+	// benchmark's pages too).
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Printf("peak-rss-kib=%s\n", strings.TrimSpace(strings.TrimSuffix(rest, "kB")))
+		}
+	}
+	os.Exit(code)
+}
+
+// BenchmarkPushMemory builds and pushes a FROM scratch image holding 10 MB
+// (and 100 MB, then 500 MB) of random data, each run in its own process, and reports
+// that process's peak RSS: streaming keeps it flat. Run it with
+// -bench PushMemory -benchtime 1x.
+func BenchmarkPushMemory(b *testing.B) {
+	if _, err := image.Connect(context.Background(), os.Getenv("DOCKER_HOST")); err != nil {
+		b.Skipf("no Docker engine: %v", err)
+	}
+	sb := awssimtest.Start(b, awssim.Options{})
+	peaks := map[int]int64{}
+	for _, mb := range []int{10, 100, 500} {
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			ws := b.TempDir()
+			writeRandomFile(b, filepath.Join(ws, "blob"), mb<<20)
+			if err := os.WriteFile(filepath.Join(ws, "Dockerfile"), []byte("FROM scratch\nCOPY blob /blob\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; b.Loop(); i++ {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestActionProcess$")
+				cmd.Env = append(os.Environ(), "BLUEGREEN_ACTION_PROCESS=1", "GITHUB_WORKSPACE="+ws,
+					"INPUT_ECR-REPOSITORY=bench/app", "INPUT_CREATE-REPOSITORY=true", fmt.Sprintf("INPUT_IMAGE-TAGS=mb%d-%d", mb, i))
+				for k, v := range sb.Env() {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
+				out, err := cmd.CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "output image-pushed=true") {
+					b.Fatalf("the action: %v\n%s", err, out)
+				}
+				m := regexp.MustCompile(`peak-rss-kib=(\d+)`).FindSubmatch(out)
+				if m == nil {
+					b.Fatalf("the action did not report its peak RSS:\n%s", out)
+				}
+				peak, _ := strconv.ParseInt(string(m[1]), 10, 64)
+				peaks[mb] = max(peaks[mb], peak<<10)
+			}
+			b.ReportMetric(float64(peaks[mb])/(1<<20), "peak-RSS-MiB")
+		})
+	}
+	fmt.Printf("peak RSS of the action: 10 MB image %.1f MiB, 100 MB image %.1f MiB, 500 MB image %.1f MiB\n",
+		float64(peaks[10])/(1<<20), float64(peaks[100])/(1<<20), float64(peaks[500])/(1<<20))
+}
+
+// writeRandomFile writes size incompressible bytes to path, streaming.
+func writeRandomFile(b *testing.B, path string, size int) {
+	b.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.CopyN(f, rand.Reader, int64(size)); err != nil {
+		b.Fatal(err)
 	}
 }
