@@ -16,10 +16,19 @@ import (
 func (r *run) finish(ctx context.Context, err error) int {
 	res := r.result
 	res.End = time.Now()
+	var fe *report.FileError
+	if errors.As(err, &fe) {
+		fe.File = r.workspaceRel(fe.File) // as the annotation and the summary show it
+	}
 	res.Err = err
 	res.Outcome = outcome(ctx, err, res)
-	if d := res.Deploy; d != nil && d.ID != "" && d.URL == "" {
-		d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)
+	if d := res.Deploy; d != nil {
+		if d.ID != "" && d.URL == "" {
+			d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)
+		}
+		if d.Failure != nil {
+			d.Failure.File = r.workspaceRel(d.Failure.File)
+		}
 	}
 	final := report.FinalStatus(res)
 	if r.gh != nil {

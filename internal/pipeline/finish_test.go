@@ -134,7 +134,7 @@ func TestFinish(t *testing.T) {
 			err:         &report.FileError{File: "/github/workspace/app/Dockerfile", Line: 2, Err: errors.New("unknown instruction")},
 			wantCode:    ExitFailed,
 			wantOutputs: map[string]string{"error-code": "FAILED"},
-			wantLog:     []string{"::error file=app/Dockerfile,line=2::/github/workspace/app/Dockerfile:2: unknown instruction"},
+			wantLog:     []string{"::error file=app/Dockerfile,line=2::app/Dockerfile:2: unknown instruction"},
 			wantSummary: "## ❌ Failed after",
 		},
 		"cancelled": {
@@ -185,8 +185,12 @@ func TestFinish(t *testing.T) {
 					t.Errorf("stdout lacks %q:\n%s", line, tr.out.String())
 				}
 			}
-			if got := tr.summary(t); !strings.HasPrefix(got, tt.wantSummary) {
+			got := tr.summary(t)
+			if !strings.HasPrefix(got, tt.wantSummary) {
 				t.Errorf("summary starts %q, want %q", strings.SplitN(got, "\n", 2)[0], tt.wantSummary)
+			}
+			if strings.Contains(got, "/github/workspace") {
+				t.Errorf("summary shows an absolute workspace path:\n%s", got)
 			}
 		})
 	}

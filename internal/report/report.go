@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -62,16 +61,6 @@ func (r *Reporter) Outputs() map[string]string {
 		m[k] = v
 	}
 	return m
-}
-
-// OutputNames returns the names of the outputs set so far, sorted.
-func (r *Reporter) OutputNames() []string {
-	names := make([]string, 0)
-	for k := range r.Outputs() {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // Mask tells the runner to hide value in every later log line, and keeps it

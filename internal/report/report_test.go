@@ -223,3 +223,23 @@ func TestExplain(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkflowCommands(t *testing.T) {
+	t.Parallel()
+	rep, out, _ := newTestReporter(t)
+	rep.Group("Deploying d-A1B2C3D4E")
+	rep.Infof("%s: %s", "i-01", "Install Succeeded")
+	rep.EndGroup()
+	rep.Noticef("paused at %s", "Ready")
+	rep.Warningf("rolled back by %s", "d-B2C3D4E5F")
+	rep.Errorf("deployment %s failed", "d-A1B2C3D4E")
+	want := "::group::Deploying d-A1B2C3D4E\n" +
+		"i-01: Install Succeeded\n" +
+		"::endgroup::\n" +
+		"::notice::paused at Ready\n" +
+		"::warning::rolled back by d-B2C3D4E5F\n" +
+		"::error::deployment d-A1B2C3D4E failed\n"
+	if got := out.String(); got != want {
+		t.Errorf("commands:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,30 @@ func TestMarkdown(t *testing.T) {
 			Image:    testImage(true),
 			Timeline: []Span{{Name: "secrets", Start: at(0.1), End: at(0.4)}, {Name: "build", Start: at(0.5), End: at(40)}, {Name: "push", Start: at(40), End: at(52.5)}},
 		},
+		"failed-without-rollback": {
+			Outcome: OutcomeFailed, Start: t0, End: at(75),
+			Err: errors.New("deployment d-J0K1L2M3N ended Failed: HOOK_EXECUTION_FAILURE: one or more lifecycle events failed (AfterInstall on Green i-0a1b2c3d4e5f60718, script scripts/health.sh, ScriptFailed)"),
+			Deploy: &Deployment{
+				ID: "d-J0K1L2M3N", Application: "shop", Group: "web-prod", Platform: "Server", Status: "Failed", ErrorCode: "HOOK_EXECUTION_FAILURE",
+				Targets: []Target{{ID: "i-0a1b2c3d4e5f60718", Label: "Green", Status: "Failed", Events: serverEvents("Failed", 10)}},
+				Failure: &Diagnostics{
+					Target: "Green i-0a1b2c3d4e5f60718", Event: "AfterInstall", ErrorCode: "ScriptFailed", Script: "scripts/health.sh",
+					Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 7",
+					LogTail: "[stdout]checking http://localhost:8080/healthz\n[stderr]curl: (7) Failed to connect to localhost port 8080\n",
+					File:    "deploy/scripts/health.sh",
+				},
+			},
+		},
+		"created-without-waiting": {
+			Outcome: OutcomeDone, Start: t0, End: at(9.2),
+			Image: testImage(false),
+			Deploy: &Deployment{
+				ID: "d-K1L2M3N4O", URL: ConsoleURL("eu-west-1", "d-K1L2M3N4O"),
+				Application: "shop", Group: "web-prod", Platform: "Server", Status: "Created",
+				RevisionLocation: "s3://shop-revisions/web/5d41402abc4b2a76.zip",
+			},
+			Timeline: []Span{{Name: "revision", Start: at(0.3), End: at(8.7)}},
+		},
 		"secrets-only": {
 			Outcome: OutcomeDone, Start: t0, End: at(0.8),
 			Secrets: []string{"DB_PASSWORD"},
@@ -210,4 +235,45 @@ func diffLines(want, got string) string {
 		}
 	}
 	return ""
+}
+
+func TestDeploymentPhases(t *testing.T) {
+	t.Parallel()
+	d := &Deployment{Targets: []Target{
+		{ID: "i-1", Events: []Event{{Name: "Install", Start: at(10), End: at(20)}, {Name: "AllowTraffic", Start: at(30), End: at(31)}, {Name: "ValidateService"}}},
+		{ID: "i-2", Events: []Event{{Name: "Install", Start: at(5), End: at(25)}, {Name: "AllowTraffic", Start: at(32)}}},
+	}}
+	got := deploymentPhases(d)
+	want := []Span{{Name: "Install", Start: at(5), End: at(25)}, {Name: "AllowTraffic", Start: at(30)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("deploymentPhases() = %v, want %v", got, want)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	t.Parallel()
+	durations := map[time.Duration]string{
+		-time.Second:                          "0.0s",
+		840 * time.Millisecond:                "0.8s",
+		42*time.Second + 400*time.Millisecond: "42s",
+		3*time.Minute + 5*time.Second:         "3m 05s",
+		62*time.Minute + 40*time.Second:       "1h 03m",
+	}
+	for d, want := range durations {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+	spans := map[string]string{"": "", "d-1": "`d-1`", "a`b": "``a`b``", "`x": "`` `x ``", "two\nlines": "`two lines`"}
+	for s, want := range spans {
+		if got := codeSpan(s); got != want {
+			t.Errorf("codeSpan(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if got, want := escape("a|b *c* <br> [x](y)"), `a\|b \*c\* &lt;br&gt; \[x\](y)`; got != want {
+		t.Errorf("escape() = %q, want %q", got, want)
+	}
+	if got, want := ganttName("deployment: Baking #2;\nnow"), "deployment Baking 2 now"; got != want {
+		t.Errorf("ganttName() = %q, want %q", got, want)
+	}
 }
