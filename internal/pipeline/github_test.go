@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
@@ -220,5 +223,76 @@ func TestGitHubDeploymentAPIError(t *testing.T) {
 	}
 	if strings.Contains(tr.out.String(), "ghs_secret") {
 		t.Error("the token is in the log")
+	}
+}
+
+// TestGitHubDeploymentAgainstSandbox runs whole deployments against the
+// sandbox with environment set, and checks the GitHub statuses, the outputs
+// and the summary they leave.
+func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		fault       []awssim.LifecycleFault
+		wantCode    int
+		wantState   string
+		wantSummary []string
+	}{
+		"succeeded": {
+			wantCode: ExitOK, wantState: "success",
+			wantSummary: []string{"## ✅ Deployed in", "GitHub deployment 501: success", "### Targets", "section Lifecycle events"},
+		},
+		"hook failed and rolled back": {
+			fault: []awssim.LifecycleFault{{
+				DeploymentGroup: "bg", Event: "ValidateService", Script: "scripts/health.sh",
+				Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
+				LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
+			}},
+			wantCode: ExitFailed, wantState: "failure",
+			wantSummary: []string{"## ↩️ Rolled back after", "GitHub deployment 501: failure", "<details><summary>ValidateService failed on", "returned error: 503", "❌ Failed"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sb := deploySandbox(t, awssim.Scenario{Lifecycle: tt.fault})
+			gh, calls := fakeGitHubAPI(t, 0)
+			inputs := deployInputs(pushImage(t, sb), "bg")
+			inputs["bundle"] = "testdata/bundles/web"
+			inputs["github-token"] = "ghs_secret"
+			inputs["environment"] = "production"
+			summaryPath := filepath.Join(t.TempDir(), "summary")
+			code, out, log := runActionEnv(t, sb, inputs, map[string]string{
+				"GITHUB_API_URL": gh.URL + "/api/v3", "GITHUB_SERVER_URL": "https://ghes.example.com",
+				"GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": "9f3c2ab1", "GITHUB_RUN_ID": "77",
+				"GITHUB_STEP_SUMMARY": summaryPath,
+			})
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; log:\n%s", code, tt.wantCode, log)
+			}
+			if out["github-deployment-id"] != "501" {
+				t.Errorf("output github-deployment-id = %q, want 501", out["github-deployment-id"])
+			}
+			var states []any
+			for _, c := range calls() {
+				if strings.HasSuffix(c.Path, "/statuses") {
+					states = append(states, c.Body["state"])
+					if c.Body["log_url"] != "https://ghes.example.com/acme/shop/actions/runs/77" {
+						t.Errorf("status %v: log_url = %v", c.Body["state"], c.Body["log_url"])
+					}
+				}
+			}
+			if want := []any{"in_progress", tt.wantState}; !reflect.DeepEqual(states, want) {
+				t.Errorf("GitHub statuses = %v, want %v", states, want)
+			}
+			summary, err := os.ReadFile(summaryPath)
+			if err != nil {
+				t.Fatalf("no summary: %v", err)
+			}
+			for _, want := range tt.wantSummary {
+				if !strings.Contains(string(summary), want) {
+					t.Errorf("summary lacks %q:\n%s", want, summary)
+				}
+			}
+		})
 	}
 }
