@@ -4,8 +4,12 @@
 package report
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -49,7 +53,9 @@ func (r *Reporter) Output(name, value string) {
 		fmt.Fprintf(r.out, "output %s=%s\n", name, value)
 		return
 	}
-	r.gha.SetOutput(name, value)
+	if err := appendFileCommand(r.getenv("GITHUB_OUTPUT"), name, value); err != nil {
+		r.gha.Warningf("setting output %s: %v", name, err)
+	}
 }
 
 // Outputs returns the outputs set so far.
@@ -78,11 +84,36 @@ func (r *Reporter) Mask(value string) {
 // ExportEnv writes a variable to GITHUB_ENV for later steps and reports
 // whether it could: outside Actions there is no later step.
 func (r *Reporter) ExportEnv(name, value string) bool {
-	if r.getenv("GITHUB_ENV") == "" {
+	path := r.getenv("GITHUB_ENV")
+	if path == "" {
 		return false
 	}
-	r.gha.SetEnv(name, value)
+	if err := appendFileCommand(path, name, value); err != nil {
+		r.gha.Warningf("exporting %s: %v", name, err)
+		return false
+	}
 	return true
+}
+
+// appendFileCommand appends name<<DELIMITER value DELIMITER to a runner file
+// (GITHUB_OUTPUT, GITHUB_ENV) with a random delimiter, as @actions/core does:
+// go-githubactions uses a fixed one, which a value containing it could use
+// to set other variables.
+func appendFileCommand(path, name, value string) error {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	delim := "ghadelimiter_" + hex.EncodeToString(b[:])
+	if strings.Contains(name, delim) || strings.Contains(value, delim) {
+		return fmt.Errorf("the value contains the delimiter %s", delim)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "%s<<%s\n%s\n%s\n", name, delim, value, delim)
+	return errors.Join(err, f.Close())
 }
 
 // Summary appends markdown to the job summary, when the runner provides one,

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -242,4 +243,51 @@ func TestWorkflowCommands(t *testing.T) {
 	if got := out.String(); got != want {
 		t.Errorf("commands:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// TestExportEnvDelimiterInjection checks that a value holding go-githubactions'
+// fixed delimiter cannot set a second variable in GITHUB_ENV.
+func TestExportEnvDelimiterInjection(t *testing.T) {
+	t.Parallel()
+	envFile := filepath.Join(t.TempDir(), "env")
+	rep := New(func(k string) string {
+		if k == "GITHUB_ENV" {
+			return envFile
+		}
+		return ""
+	}, io.Discard)
+	value := "line1\n_GitHubActionsFileCommandDelimeter_\nNODE_OPTIONS=--require=/tmp/evil.js\nX<<_GitHubActionsFileCommandDelimeter_\ny"
+	if !rep.ExportEnv("SECRET", value) {
+		t.Fatal("ExportEnv = false")
+	}
+	data, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := parseFileCommands(t, string(data))
+	if len(got) != 1 || got["SECRET"] != value {
+		t.Errorf("GITHUB_ENV sets %q, want only SECRET with the whole value", got)
+	}
+}
+
+// parseFileCommands reads a runner file as the runner does (name<<delimiter blocks).
+func parseFileCommands(t *testing.T, data string) map[string]string {
+	t.Helper()
+	vars := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			t.Fatalf("line %d: %q is not name<<delimiter", i+1, lines[i])
+		}
+		var value []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			value = append(value, lines[i])
+		}
+		if i == len(lines) {
+			t.Fatalf("no closing delimiter %q", delim)
+		}
+		vars[name] = strings.Join(value, "\n")
+	}
+	return vars
 }
