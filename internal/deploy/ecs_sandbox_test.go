@@ -384,12 +384,16 @@ func TestECSPauseAtReadyThenContinue(t *testing.T) {
 	if err != nil || !out.Paused || out.Status != "Ready" {
 		t.Fatalf("got %+v, %v; want paused at Ready", out, err)
 	}
+	var green []deploy.TaskSet
 	for _, tg := range out.Targets {
 		for _, ts := range tg.TaskSets {
-			if ts.Label == "Green" && ts.Weight != 0 {
-				t.Errorf("at Ready the green task set has weight %g, want 0 (test traffic only)", ts.Weight)
+			if ts.Label == "Green" {
+				green = append(green, ts)
 			}
 		}
+	}
+	if len(green) != 1 || green[0].Weight != 0 || green[0].Running != 2 {
+		t.Errorf("at Ready green task sets %+v, want one running 2 tasks at weight 0 (test traffic only)", green)
 	}
 	ctx := context.Background()
 	if err := f.drv.Continue(ctx, out.ID); err != nil {
