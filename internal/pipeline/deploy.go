@@ -17,19 +17,39 @@ import (
 )
 
 // checkDeploy validates the deploy stage before anything is sent to AWS:
-// the bundle's files stay inside it and its appspec.yml is sound.
+// the bundle's files stay inside it and its appspec.yml is sound; the ECS
+// task definition file and appspec template parse.
 func (r *run) checkDeploy() error {
-	if r.cfg.Command != config.CommandDeploy || r.cfg.Deploy.Bundle == "" {
+	d := r.cfg.Deploy
+	switch {
+	case r.cfg.Command != config.CommandDeploy:
 		return nil
+	case d.Bundle != "":
+		return blameAppSpec(deploy.CheckBundle(d.Bundle))
 	}
-	return blameAppSpec(deploy.CheckBundle(r.cfg.Deploy.Bundle))
+	if d.TaskDefinition != "" {
+		if _, err := deploy.LoadTaskDefinition(d.TaskDefinition); err != nil {
+			return blameAppSpec(err)
+		}
+	}
+	if d.AppSpec != "" {
+		return blameAppSpec(deploy.CheckECSAppSpec(d.AppSpec))
+	}
+	return nil
 }
 
-// blameAppSpec points the error annotation at appspec.yml's line.
+// blameAppSpec points the error annotation at the line of appspec.yml, the
+// ECS appspec template or the task definition file.
 func blameAppSpec(err error) error {
 	var ae *deploy.AppSpecError
-	if errors.As(err, &ae) {
+	var te *deploy.TaskDefinitionError
+	switch {
+	case errors.As(err, &ae):
 		return &report.FileError{File: ae.File, Line: ae.Line, Err: errors.New(ae.Problem)}
+	case errors.As(err, &te) && te.Line > 0:
+		return &report.FileError{File: te.File, Line: te.Line, Err: fmt.Errorf("column %d: %s", te.Column, te.Problem)}
+	case errors.As(err, &te):
+		return &report.FileError{File: te.File, Err: errors.New(te.Problem)}
 	}
 	return err
 }
@@ -147,7 +167,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 		if in.Bundle != "" {
 			return deploy.Revision{}, fmt.Errorf("input %q: deployment group %q is for ECS; bundle is for EC2/on-premises", "bundle", g.Name)
 		}
-		return deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
+		rev, err := deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
 			Group:          g,
 			TaskDefinition: in.TaskDefinition,
 			ContainerName:  in.ContainerName,
@@ -156,6 +176,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			ImageURI:       imageURI,
 			Secrets:        refs,
 		})
+		return rev, blameAppSpec(err)
 	}
 	return deploy.Revision{}, fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
 }
