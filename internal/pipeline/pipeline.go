@@ -23,9 +23,6 @@ const (
 	ExitBadInput = 2 // the inputs are invalid; nothing was sent to AWS
 )
 
-// ErrNotBuilt marks a stage this version of the action does not have yet.
-var ErrNotBuilt = errors.New("not built yet")
-
 // Env is the process boundary of a run.
 type Env struct {
 	Getenv     func(string) string
@@ -51,9 +48,12 @@ func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
+		summary := "### bluegreen-deploy: invalid inputs, nothing was sent to AWS\n\n"
 		for _, e := range unwrapJoined(err) {
 			rep.Errorf("%v", e)
+			summary += "- " + e.Error() + "\n"
 		}
+		rep.Summary(summary)
 		rep.Output("error-code", "INVALID_INPUT")
 		rep.Output("error-message", err.Error())
 		return ExitBadInput
