@@ -192,7 +192,7 @@ type cdTaskSetInfo struct {
 	PendingCount  int     `json:"pendingCount"`
 	RunningCount  int     `json:"runningCount"`
 	Status        string  `json:"status"`
-	TrafficWeight float64 `json:"trafficWeight"`
+	TrafficWeight cdFloat `json:"trafficWeight"`
 	TargetGroup   cdName  `json:"targetGroup"`
 	TaskSetLabel  string  `json:"taskSetLabel"`
 }
@@ -218,7 +218,7 @@ func (s *Server) cdTargetInfo(d *cdDeployment, t *cdTarget) any {
 			if ts != nil {
 				tg.TaskSetsInfo = append(tg.TaskSetsInfo, cdTaskSetInfo{
 					Identifer: ts.ID, DesiredCount: ts.ComputedDesiredCount, PendingCount: ts.PendingCount, RunningCount: ts.RunningCount,
-					Status: ts.Status, TrafficWeight: weight, TargetGroup: cdName{Name: tgName}, TaskSetLabel: label,
+					Status: ts.Status, TrafficWeight: cdFloat(weight), TargetGroup: cdName{Name: tgName}, TaskSetLabel: label,
 				})
 			}
 		}

@@ -27,6 +27,13 @@ func (t cdTime) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(time.Time(t).UnixMilli())/1000, 'f', 3, 64), nil
 }
 
+// cdFloat is a number AWS writes with a fraction, like 100.0.
+type cdFloat float64
+
+func (f cdFloat) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(f), 'f', 1, 64), nil
+}
+
 // cdTimePtr returns t for an optional field: nil when t is zero.
 func cdTimePtr(t time.Time) *cdTime {
 	if t.IsZero() {

@@ -145,7 +145,7 @@ type ecsTaskSet struct {
 	NetworkConfiguration json.RawMessage   `json:"networkConfiguration,omitempty"`
 	LoadBalancers        []ecsLoadBalancer `json:"loadBalancers"`
 	Scale                struct {
-		Value float64 `json:"value"`
+		Value cdFloat `json:"value"`
 		Unit  string  `json:"unit"`
 	} `json:"scale"`
 	StabilityStatus   string `json:"stabilityStatus"`
