@@ -255,7 +255,8 @@ func lowerFirst(s string) string {
 }
 
 // registerInput is a described task definition as register-task-definition
-// takes it: the read-only fields are left behind.
+// takes it: the read-only fields are left behind, and so are Elastic
+// Inference accelerators, which AWS no longer offers.
 func registerInput(td *types.TaskDefinition) *ecs.RegisterTaskDefinitionInput {
 	return &ecs.RegisterTaskDefinitionInput{
 		ContainerDefinitions:    td.ContainerDefinitions,
@@ -264,7 +265,6 @@ func registerInput(td *types.TaskDefinition) *ecs.RegisterTaskDefinitionInput {
 		EnableFaultInjection:    td.EnableFaultInjection,
 		EphemeralStorage:        td.EphemeralStorage,
 		ExecutionRoleArn:        td.ExecutionRoleArn,
-		InferenceAccelerators:   td.InferenceAccelerators,
 		IpcMode:                 td.IpcMode,
 		Memory:                  td.Memory,
 		NetworkMode:             td.NetworkMode,
