@@ -404,3 +404,43 @@ func TestBatchGetDeploymentTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestInPlaceOneAtATime(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t)
+	f.ok(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("web")}))
+	f.ok(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+		ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"),
+		ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/codedeploy"), AutoScalingGroups: []string{"asg"},
+	}))
+	id := f.deploy("web", f.bundle("a.zip"))
+	d := f.until(id, 5*time.Second, func(d *cdtypes.DeploymentInfo) bool { return d.DeploymentOverview.Succeeded == 1 })
+	if d.Status != cdtypes.DeploymentStatusInProgress || d.DeploymentOverview.Pending+d.DeploymentOverview.InProgress != 1 || *d.DeploymentConfigName != "CodeDeployDefault.OneAtATime" {
+		t.Errorf("halfway: %s %+v with %s, want InProgress, one instance done and one to go, OneAtATime", d.Status, d.DeploymentOverview, *d.DeploymentConfigName)
+	}
+	f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusSucceeded))
+	for _, target := range f.targets(id, nil) {
+		tg := f.target(id, target).InstanceTarget
+		if tg.InstanceLabel != "" || len(tg.LifecycleEvents) != 7 || tg.Status != cdtypes.TargetStatusSucceeded {
+			t.Errorf("in-place target %s: label %q, %d events, %s; want no label, 7 events, Succeeded", target, tg.InstanceLabel, len(tg.LifecycleEvents), tg.Status)
+		}
+	}
+}
+
+func TestECSInstallFailsOnContainerMismatch(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t)
+	rev := f.ecsGroup("svc", "CodeDeployDefault.ECSAllAtOnce", nil, false)
+	rev.AppSpecContent.Content = aws.String(strings.Replace(*rev.AppSpecContent.Content, "ContainerPort: 8080", "ContainerPort: 9090", 1))
+	id := f.deploy("svc", rev)
+	d := f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusFailed))
+	if d.ErrorInformation.Code != cdtypes.ErrorCodeEcsUpdateError || !strings.Contains(*d.ErrorInformation.Message, "9090") {
+		t.Errorf("errorInformation = %+v, want ECS_UPDATE_ERROR naming port 9090", d.ErrorInformation)
+	}
+	if got := eventStatuses(f.target(id, "c-svc:svc").EcsTarget.LifecycleEvents); !strings.HasPrefix(got, "BeforeInstall=Succeeded Install=Failed AfterInstall=Skipped") {
+		t.Errorf("events = %s, want Install Failed and the rest Skipped", got)
+	}
+	if got := len(f.service("c-svc", "svc").TaskSets); got != 1 {
+		t.Errorf("service has %d task sets, want only the original", got)
+	}
+}
