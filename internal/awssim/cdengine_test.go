@@ -1,6 +1,8 @@
 package awssim_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -361,19 +364,33 @@ func TestHangUntilStopped(t *testing.T) {
 	}
 }
 
-func TestMissingBundleFailsAtDownloadBundle(t *testing.T) {
+func TestBadBundleFailsAtDownloadBundle(t *testing.T) {
 	t.Parallel()
-	f := newCDFixture(t)
-	f.serverGroup("web", blueGreen(0, 0), false)
-	id := f.deploy("web", s3Revision("missing.zip"))
-	d := f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusFailed))
-	if d.RollbackInfo != nil {
-		t.Errorf("rollbackInfo = %+v, want none without auto-rollback", d.RollbackInfo)
-	}
-	tg := f.target(id, f.targets(id, map[string][]string{"ServerInstanceLabel": {"Green"}})[0]).InstanceTarget
-	ev := tg.LifecycleEvents[1]
-	if *ev.LifecycleEventName != "DownloadBundle" || ev.Status != cdtypes.LifecycleEventStatusFailed || !strings.Contains(aws.ToString(ev.Diagnostics.Message), "missing.zip") {
-		t.Errorf("event %s %s %+v, want DownloadBundle Failed naming the key", *ev.LifecycleEventName, ev.Status, ev.Diagnostics)
+	for _, tc := range []struct{ name, key, want string }{
+		{"missing object", "missing.zip", "does not exist: s3://bundles/missing.zip"},
+		{"no appspec.yml", "empty.zip", "did not find an AppSpec file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newCDFixture(t)
+			f.serverGroup("web", blueGreen(0, 0), false)
+			f.bundle("a.zip") // creates the bucket
+			var empty bytes.Buffer
+			if err := zip.NewWriter(&empty).Close(); err != nil {
+				t.Fatal(err)
+			}
+			f.ok(f.s3.PutObject(f.ctx, &s3.PutObjectInput{Bucket: aws.String("bundles"), Key: aws.String("empty.zip"), Body: bytes.NewReader(empty.Bytes())}))
+			id := f.deploy("web", s3Revision(tc.key))
+			d := f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusFailed))
+			if d.RollbackInfo != nil {
+				t.Errorf("rollbackInfo = %+v, want none without auto-rollback", d.RollbackInfo)
+			}
+			tg := f.target(id, f.targets(id, map[string][]string{"ServerInstanceLabel": {"Green"}})[0]).InstanceTarget
+			ev := tg.LifecycleEvents[1]
+			if *ev.LifecycleEventName != "DownloadBundle" || ev.Status != cdtypes.LifecycleEventStatusFailed || !strings.Contains(aws.ToString(ev.Diagnostics.Message), tc.want) {
+				t.Errorf("event %s %s %q, want DownloadBundle Failed with %q", *ev.LifecycleEventName, ev.Status, aws.ToString(ev.Diagnostics.Message), tc.want)
+			}
+		})
 	}
 }
 

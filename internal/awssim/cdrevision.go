@@ -85,7 +85,7 @@ func (s *Server) cdParseRevision(platform string, rev *cdRevision) (cdSpec, erro
 		}
 		hooks, err := cdServerHooks(data, loc.BundleType)
 		if err != nil {
-			return cdSpec{bundleErr: err.Error()}, nil
+			return cdSpec{bundleErr: fmt.Sprintf("The revision s3://%s/%s cannot be used: %v", loc.Bucket, loc.Key, err)}, nil
 		}
 		return cdSpec{hooks: hooks}, nil
 	case "GitHub":
@@ -162,7 +162,7 @@ func cdServerHooks(bundle []byte, bundleType string) (map[string][]string, error
 		} `yaml:"hooks"`
 	}
 	if err := yaml.Unmarshal(appspec, &doc); err != nil {
-		return nil, fmt.Errorf("The deployment failed because an invalid appspec.yml was found: %v", err)
+		return nil, fmt.Errorf("invalid appspec.yml: %v", err)
 	}
 	hooks := map[string][]string{}
 	for event, scripts := range doc.Hooks {
@@ -173,7 +173,7 @@ func cdServerHooks(bundle []byte, bundleType string) (map[string][]string, error
 	return hooks, nil
 }
 
-var errNoAppSpec = errors.New(`The CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path "appspec.yml".`)
+var errNoAppSpec = errors.New(`the CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path "appspec.yml"`)
 
 // cdAppSpecFile extracts appspec.yml (or appspec.yaml) from a bundle's root.
 func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
@@ -184,7 +184,7 @@ func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 	if bundleType == "zip" || bundleType == "" && bytes.HasPrefix(bundle, []byte("PK")) {
 		zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
 		if err != nil {
-			return nil, fmt.Errorf("The bundle is not a valid zip archive: %v", err)
+			return nil, fmt.Errorf("bundle is not a valid zip archive: %v", err)
 		}
 		for _, f := range zr.File {
 			if isAppSpec(f.Name) {
@@ -202,7 +202,7 @@ func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 	if bundleType == "tgz" || bundleType == "" && bytes.HasPrefix(bundle, []byte{0x1f, 0x8b}) {
 		gz, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, fmt.Errorf("The bundle is not a valid tgz archive: %v", err)
+			return nil, fmt.Errorf("bundle is not a valid tgz archive: %v", err)
 		}
 		r = gz
 	}
@@ -213,7 +213,7 @@ func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 			return nil, errNoAppSpec
 		}
 		if err != nil {
-			return nil, fmt.Errorf("The bundle is not a valid %s archive: %v", bundleType, err)
+			return nil, fmt.Errorf("bundle is not a valid %s archive: %v", bundleType, err)
 		}
 		if isAppSpec(h.Name) {
 			return io.ReadAll(tr)
