@@ -426,8 +426,13 @@ func (w *watcher) poll(ctx context.Context) (bool, error) {
 		w.d.observer().Phase(w.id, phase, time.Now())
 	}
 	switch w.info.Status {
-	case types.DeploymentStatusCreated, types.DeploymentStatusQueued, types.DeploymentStatusReady:
-		// Nothing moves on the targets.
+	case types.DeploymentStatusCreated, types.DeploymentStatusQueued:
+		// Nothing moves on the targets yet.
+	case types.DeploymentStatusReady:
+		// Nothing moves while it waits; read once what was installed.
+		if changed {
+			w.refreshTargets(ctx, true)
+		}
 	default:
 		if !isTerminal(w.info.Status) && w.refreshTargets(ctx, false) {
 			changed = true

@@ -226,6 +226,9 @@ func TestDeployECSPauseAtReady(t *testing.T) {
 	if code != ExitOK || out["deployment-status"] != "Ready" || out["task-definition-arn"] == "" {
 		t.Fatalf("exit %d, status %q, task-definition-arn %q; want 0, Ready, the new revision; log:\n%s", code, out["deployment-status"], out["task-definition-arn"], log)
 	}
+	if !strings.Contains(log, "Green 0%") || !strings.Contains(log, "AfterAllowTestTraffic") {
+		t.Errorf("at Ready the log should show the installed green task set at 0%% and its events; log:\n%s", log)
+	}
 	code, out, log = runAction(t, sb, map[string]string{"command": "continue", "deployment-id": out["deployment-id"]})
 	if code != ExitOK || out["deployment-status"] != "Succeeded" || !strings.Contains(log, "Green 100%") {
 		t.Fatalf("continue: exit %d, status %q; want 0, Succeeded with green at 100%%; log:\n%s", code, out["deployment-status"], log)
