@@ -1,0 +1,63 @@
+// Package awssim is the AWS sandbox: one http.Handler that speaks the wire
+// protocols of the AWS services bluegreen-deploy uses, so that the real
+// aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine cannot tell it
+// from AWS for our calls. Its command is awssim/cmd/awssim
+// (-addr host:port, -scenario file.yaml, -time-scale N).
+//
+// Services, all on one port:
+//   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
+//   - STS: the query protocol (form-encoded Action=...), XML answers.
+//   - S3: REST-XML, path-style (/bucket/key), aws-chunked uploads decoded.
+//   - The ECR registry data plane: an OCI registry under /v2/ that needs
+//     Basic auth with a token from GetAuthorizationToken and honours image
+//     tag immutability (TAG_INVALID). repositoryUri is host:port/name, which
+//     the Docker engine pushes to over plain HTTP on loopback.
+//
+// Any region and credentials are accepted, but an API request without a SigV4
+// Authorization header is refused with MissingAuthenticationTokenException
+// (STS AssumeRoleWithWebIdentity excepted, as in AWS).
+//
+// CodeDeploy runs a lifecycle engine on a simulated Clock: blue/green Server
+// deployments (COPY_AUTO_SCALING_GROUP or DISCOVER_EXISTING; green instances
+// run ApplicationStop..ValidateService, then the AllowTraffic events, blue
+// ones the BlockTraffic events) and ECS deployments (a green task set whose
+// traffic weight follows the deployment config: all at once, linear or
+// canary), Ready with STOP_DEPLOYMENT and its timeout, the termination wait,
+// auto-rollback as a new deployment, one active deployment per group. The
+// engine advances lazily on each call, so it is deterministic when a test
+// stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
+// default DefaultTimeScale (600 simulated seconds per wall second) every
+// built-in deployment config runs to its end within 15 s.
+//
+// # Scenarios
+//
+// A scenario (YAML or JSON; the -scenario file, or POST /_awssim/scenario at
+// run time, which adds to what is there) seeds resources and sets faults:
+//
+//	timeScale: 600             # simulated seconds per wall second
+//	seed:                      # API calls made in order, with AWS's request field names
+//	  - {service: secretsmanager, operation: CreateSecret, input: {Name: app/db, SecretString: '{"u":"p"}'}}
+//	  - {service: ecr, operation: CreateRepository, input: {repositoryName: app}}
+//	  - {service: s3, operation: CreateBucket, input: {Bucket: bundles}}
+//	  - {service: s3, operation: PutObject, input: {Bucket: bundles, Key: k, Body: "..."}}
+//	  - {service: codedeploy, operation: CreateApplication, input: {applicationName: web, computePlatform: Server}}
+//	faults:                    # API answers, matched by service and operation ("" = any)
+//	  - {service: codedeploy, operation: GetDeployment, error: ThrottlingException, after: 2, count: 5}
+//	  - {service: secretsmanager, status: 503, count: 1}       # a 5xx
+//	  - {service: ecr, operation: DescribeImages, latency: 2s}  # delay, then answer normally
+//	  - {service: s3, operation: PutObject, reset: true, count: 1} # connection reset
+//	  - {service: ecs, operation: RegisterTaskDefinition, error: AccessDeniedException}
+//	lifecycle:                 # a lifecycle event fails, with diagnostics
+//	  - {deploymentGroup: web, event: ValidateService, errorCode: ScriptFailed,
+//	     script: scripts/validate.sh, message: "...", logTail: "...", count: 1}
+//	hangs:                     # deployments of a group stop at an event until stopped
+//	  - {deploymentGroup: web, event: Install}
+//	deniedSecrets: [app/locked] # reads answer AccessDeniedException
+//	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
+//
+// A fault lets `after` matching calls through, then affects `count` of them
+// (0: all). Control endpoints: GET /_awssim/health, GET /_awssim/calls (every
+// API and registry call: service, operation, status, time), POST
+// /_awssim/scenario, DELETE /_awssim/faults, POST /_awssim/clock
+// ({"advance": "5m", "timeScale": 0}).
+package awssim
