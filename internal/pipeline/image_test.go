@@ -220,7 +220,7 @@ func TestImageFailures(t *testing.T) {
 					t.Fatalf("first push: exit %d; log:\n%s", code, log)
 				}
 			},
-			inputs:  with(map[string]string{"skip-existing": "false"}), // a new created label: another digest
+			inputs:  with(map[string]string{"skip-existing": "false", "labels": "attempt=2"}), // another digest for the same tag
 			wantErr: "tag already exists in an immutable repository: tag invalid: The image tag 'v1' already exists",
 		},
 		{
