@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Act runs workflows with nektos/act the way a developer does, but offline:
@@ -52,6 +53,7 @@ func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, erro
 	for _, k := range slices.Sorted(maps.Keys(a.Env)) {
 		args = append(args, "--env", k+"="+a.Env[k])
 	}
+	log = &lockedWriter{w: log} // act's stderr and its parsed stdout
 	cmd := exec.CommandContext(ctx, a.Bin, args...)
 	cmd.Dir = a.Dir
 	cmd.Stderr = log
@@ -77,6 +79,18 @@ func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, erro
 		return run, fmt.Errorf("act on %s: job %s but exit %v", workflow, run.Job, err)
 	}
 	return run, nil
+}
+
+// lockedWriter serializes writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // logLine is the part of one act --json log line ReadLog uses.

@@ -84,10 +84,10 @@ func TestWorkflows(t *testing.T) {
 				"deploy": {
 					"deployment-id":     deploymentID,
 					"deployment-status": `^(Failed|Stopped)$`,
-					"error-code":        `^HOOK_EXECUTION_FAILURE$`,
+					"error-code":        `^HEALTH_CONSTRAINTS$`, // what CodeDeploy says on EC2
 					"error-message":     `ValidateService`,
 				},
-				"report": {"code": `^HOOK_EXECUTION_FAILURE$`},
+				"report": {"code": `^HEALTH_CONSTRAINTS$`},
 			},
 			status: map[string]string{"deploy": "Failed"},
 		},
@@ -137,7 +137,7 @@ func TestWorkflows(t *testing.T) {
 					t.Errorf("deployment %s (step %s) ended %s in the sandbox, want %s", id, step, got, want)
 				}
 			}
-			for _, value := range []string{"demo-password-1", "demo-token-2"} {
+			for _, value := range []string{"demo-user-0", "demo-password-1", "demo-token-2"} {
 				if bytes.Contains(log.Bytes(), []byte(value)) {
 					t.Errorf("a secret value (%s) is in act's log", value)
 				}
