@@ -47,7 +47,7 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec, w io.Writer) (string
 		return "", fmt.Errorf("build context %q is not a directory", spec.Context)
 	}
 	if fi, err := os.Stat(spec.Dockerfile); err != nil || fi.IsDir() {
-		return "", fmt.Errorf("Dockerfile %q is not a file", spec.Dockerfile)
+		return "", fmt.Errorf("the Dockerfile %q is not a file", spec.Dockerfile)
 	}
 	if len(spec.Names) == 0 {
 		return "", errors.New("building an image: no name to tag it with")

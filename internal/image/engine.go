@@ -32,7 +32,7 @@ type Engine struct {
 // Connect connects to the Docker engine at host (a DOCKER_HOST value; ""
 // for the default socket), and to its BuildKit endpoint where it has one.
 func Connect(ctx context.Context, host string) (*Engine, error) {
-	opts := []client.Opt{client.WithAPIVersionNegotiation()}
+	var opts []client.Opt // the client negotiates the API version itself
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
 	}
