@@ -272,6 +272,7 @@ type deployObserver struct {
 	main       string // the deployment the run drives; others are rollbacks or active ones
 	phase      string
 	phaseStart time.Time
+	shiftStart time.Time // when green first took production traffic
 }
 
 func (o *deployObserver) Created(id string) {
@@ -301,12 +302,23 @@ func (o *deployObserver) Phase(id, phase string, at time.Time) {
 	}
 }
 
-// close ends the open phase's span on the timeline.
+// close ends the open phase's span on the timeline. Terminal statuses are
+// points, not spans.
 func (o *deployObserver) close(at time.Time) {
-	if o.phase != "" {
-		o.r.result.AddSpan("deployment "+o.phase, o.phaseStart, at)
+	if name, ok := phaseSpans[o.phase]; ok {
+		o.r.result.AddSpan(name, o.phaseStart, at)
 	}
 	o.phase, o.phaseStart = "", at
+}
+
+// phaseSpans names the deployment's phases on the timeline.
+var phaseSpans = map[string]string{
+	string(types.DeploymentStatusCreated):    "deployment created",
+	string(types.DeploymentStatusQueued):     "deployment queued",
+	string(types.DeploymentStatusInProgress): "deployment in progress",
+	string(types.DeploymentStatusBaking):     "deployment baking",
+	string(types.DeploymentStatusReady):      "waiting at Ready",
+	deploy.PhaseTerminationWait:              "termination wait",
 }
 
 func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
@@ -321,10 +333,22 @@ func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
 	o.r.rep.Infof("%s", line)
 }
 
+// Weights logs the task sets' traffic weights and puts the traffic shift,
+// from the first production traffic on green to all of it, on the timeline.
 func (o *deployObserver) Weights(id string, t deploy.Target) {
 	var parts []string
 	for _, ts := range t.TaskSets {
 		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
+		if id != o.main || ts.Label != "Green" {
+			continue
+		}
+		switch now := time.Now(); {
+		case ts.Weight > 0 && ts.Weight < 100 && o.shiftStart.IsZero():
+			o.shiftStart = now
+		case ts.Weight >= 100 && !o.shiftStart.IsZero():
+			o.r.result.AddSpan("traffic shift", o.shiftStart, now)
+			o.shiftStart = time.Time{}
+		}
 	}
 	o.r.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,9 +74,19 @@ func TestDeployECSLinear(t *testing.T) {
 	// driver's polls (1 s, backing off to 4 s) see traffic move: about 8 s.
 	sb := ecsSandboxAt(t, 120)
 	image := pushImage(t, sb)
-	code, out, log := runAction(t, sb, ecsInputs(image, "linear"))
+	summaryFile := filepath.Join(t.TempDir(), "summary.md")
+	code, out, log := runActionEnv(t, sb, ecsInputs(image, "linear"), map[string]string{"GITHUB_STEP_SUMMARY": summaryFile})
 	if code != ExitOK {
 		t.Fatalf("exit %d, want 0; log:\n%s", code, log)
+	}
+	summary, err := os.ReadFile(summaryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, span := range []string{"traffic shift", "termination wait", "deployment in progress"} {
+		if !strings.Contains(string(summary), span) {
+			t.Errorf("the summary's timeline lacks %q:\n%s", span, summary)
+		}
 	}
 	want := map[string]string{
 		"deployment-status":   "Succeeded",
