@@ -14,8 +14,10 @@ RUNNER_IMAGE=bluegreen-deploy/act-runner:local
 LABEL=io.github.bluegreen-deploy.rootfs
 
 if ! dpkg -s busybox-static >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+  sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
 fi
 busybox_version=$(dpkg-query -W -f '${Version}' busybox-static)
 goroot=$(go env GOROOT)
