@@ -3,15 +3,20 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Act runs workflows with nektos/act the way a developer does, but offline:
@@ -40,8 +45,17 @@ type Run struct {
 // outputs and results. act's log goes to log as text. A failed job is not an
 // error; failing to run act or to read its log is.
 func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, error) {
+	dir, err := os.MkdirTemp("", "act-workflow-")
+	if err != nil {
+		return Run{}, err
+	}
+	defer os.RemoveAll(dir)
+	copied, err := renameWorkflow(workflow, dir)
+	if err != nil {
+		return Run{}, err
+	}
 	args := []string{"workflow_dispatch",
-		"--workflows", workflow,
+		"--workflows", copied,
 		"--directory", a.Dir,
 		"--platform", "ubuntu-latest=" + RunnerImage,
 		"--pull=false",
@@ -79,6 +93,41 @@ func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, erro
 		return run, fmt.Errorf("act on %s: job %s but exit %v", workflow, run.Job, err)
 	}
 	return run, nil
+}
+
+// renameWorkflow copies a workflow file into dir with a name unique to this
+// run: act names its containers after the workflow and job, and removes a
+// container of the same name first, so two runs of one workflow on the same
+// engine (two test runs at once) would otherwise stop each other.
+func renameWorkflow(path, dir string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var wf yaml.Node
+	if err := yaml.Unmarshal(data, &wf); err != nil || len(wf.Content) != 1 || wf.Content[0].Kind != yaml.MappingNode {
+		return "", fmt.Errorf("workflow %s is not a YAML mapping (%v)", path, err)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	root := wf.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "name" {
+			name = root.Content[i+1].Value
+			root.Content = slices.Delete(root.Content, i, i+2)
+			break
+		}
+	}
+	unique := fmt.Sprintf("%s-%s", name, rand.Text()[:8])
+	root.Content = append([]*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: "name"},
+		{Kind: yaml.ScalarNode, Value: unique},
+	}, root.Content...)
+	out, err := yaml.Marshal(&wf)
+	if err != nil {
+		return "", err
+	}
+	copied := filepath.Join(dir, filepath.Base(path))
+	return copied, os.WriteFile(copied, out, 0o644)
 }
 
 // lockedWriter serializes writes from several goroutines.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"gopkg.in/yaml.v3"
 )
 
 // TestWorkflows runs each workflow in testdata/workflows with act: the action
@@ -181,5 +183,54 @@ func TestReadLog(t *testing.T) {
 	}
 	if _, err := ReadLog(strings.NewReader("not json\n"), &text); err == nil {
 		t.Error("ReadLog(not json) = nil error, want one")
+	}
+}
+
+// TestRenameWorkflow checks that each run gets its own workflow name (act's
+// container names) and otherwise the same workflow.
+func TestRenameWorkflow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file, content, wantPrefix string
+	}{
+		{"named.yml", "name: server\non: workflow_dispatch\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n", "server-"},
+		{"unnamed.yml", "on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n", "unnamed-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			src := filepath.Join(t.TempDir(), tt.file)
+			if err := os.WriteFile(src, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for range 2 {
+				copied, err := renameWorkflow(src, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := os.ReadFile(copied)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var wf struct {
+					Name string
+					On   string
+					Jobs map[string]struct {
+						RunsOn string `yaml:"runs-on"`
+					}
+				}
+				if err := yaml.Unmarshal(data, &wf); err != nil {
+					t.Fatalf("copied workflow: %v\n%s", err, data)
+				}
+				if !strings.HasPrefix(wf.Name, tt.wantPrefix) || wf.On != "workflow_dispatch" || wf.Jobs["deploy"].RunsOn != "ubuntu-latest" {
+					t.Errorf("copied workflow = %+v, want name %s..., the same trigger and job", wf, tt.wantPrefix)
+				}
+				names = append(names, wf.Name)
+			}
+			if names[0] == names[1] {
+				t.Errorf("two copies are both named %q, want different names", names[0])
+			}
+		})
 	}
 }
