@@ -123,13 +123,20 @@ func startSandbox(root string) (map[string]string, func(), error) {
 	}
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
+	stop := func() {
+		hs.Close()
+		// The images the action built for the sandbox's registry.
+		if err := e2e.RemoveImages(context.Background(), ln.Addr().String()+"/"); err != nil {
+			fmt.Fprintln(os.Stderr, "demo:", err)
+		}
+	}
 	env := map[string]string{
 		"AWS_ENDPOINT_URL":      "http://" + ln.Addr().String(),
 		"AWS_REGION":            "us-east-1",
 		"AWS_ACCESS_KEY_ID":     "AKIASANDBOX",
 		"AWS_SECRET_ACCESS_KEY": "sandbox-secret",
 	}
-	return env, func() { hs.Close() }, nil
+	return env, stop, nil
 }
 
 // runAct builds the action's image and runs the workflow with act.

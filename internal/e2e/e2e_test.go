@@ -93,5 +93,10 @@ func sandbox(tb testing.TB) *awssimtest.Sandbox {
 	if err := sb.Apply(sc); err != nil {
 		tb.Fatalf("seeding the sandbox with %s: %v", scenarioFile, err)
 	}
+	tb.Cleanup(func() {
+		if err := RemoveImages(context.Background(), sb.Host+"/"); err != nil {
+			tb.Error(err)
+		}
+	})
 	return sb
 }

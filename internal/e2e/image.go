@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // BuildImage builds the action's image from root's Dockerfile through the
@@ -44,6 +45,28 @@ func BuildImage(ctx context.Context, root, tag string, log io.Writer) error {
 	build.Stdout, build.Stderr = log, log
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("building %s from %s/Dockerfile (offline, the build-stage image must be local: bash .ci/images.sh): %w", tag, root, err)
+	}
+	return nil
+}
+
+// RemoveImages untags the local images named under prefix, such as those the
+// action built for a sandbox's registry (prefix "127.0.0.1:port/").
+func RemoveImages(ctx context.Context, prefix string) error {
+	out, err := exec.CommandContext(ctx, "docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}").Output()
+	if err != nil {
+		return fmt.Errorf("listing images: %w", err)
+	}
+	var refs []string
+	for ref := range strings.FieldsSeq(string(out)) {
+		if strings.HasPrefix(ref, prefix) {
+			refs = append(refs, ref)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	if out, err := exec.CommandContext(ctx, "docker", append([]string{"image", "rm"}, refs...)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("removing %v: %w: %s", refs, err, bytes.TrimSpace(out))
 	}
 	return nil
 }
