@@ -39,7 +39,8 @@ func TestWorkflows(t *testing.T) {
 		job      string
 		steps    map[string]string
 		outputs  map[string]map[string]string
-		// status is each deploying step's deployment's final status in the sandbox.
+		// status is the final status in the sandbox of the deployments that
+		// steps output, by "step.output".
 		status map[string]string
 	}{
 		{
@@ -54,7 +55,7 @@ func TestWorkflows(t *testing.T) {
 				"secrets":           `(^|,)DB_PASSWORD(,|$)`,
 				"revision-location": `^s3://web-bundles/`,
 			}},
-			status: map[string]string{"deploy": "Succeeded"},
+			status: map[string]string{"deploy.deployment-id": "Succeeded"},
 		},
 		{
 			workflow: "ecs.yml",
@@ -66,7 +67,7 @@ func TestWorkflows(t *testing.T) {
 				"image-uri":           imageURI,
 				"task-definition-arn": `:task-definition/api:2$`,
 			}},
-			status: map[string]string{"deploy": "Succeeded"},
+			status: map[string]string{"deploy.deployment-id": "Succeeded"},
 		},
 		{
 			workflow: "pause-continue.yml",
@@ -76,7 +77,7 @@ func TestWorkflows(t *testing.T) {
 				"deploy":   {"deployment-id": deploymentID, "deployment-status": `^Ready$`},
 				"continue": {"deployment-id": deploymentID, "deployment-status": `^Succeeded$`},
 			},
-			status: map[string]string{"continue": "Succeeded"},
+			status: map[string]string{"continue.deployment-id": "Succeeded"},
 		},
 		{
 			workflow: "failing.yml",
@@ -84,14 +85,15 @@ func TestWorkflows(t *testing.T) {
 			steps:    map[string]string{"deploy": "failure", "report": "success"},
 			outputs: map[string]map[string]string{
 				"deploy": {
-					"deployment-id":     deploymentID,
-					"deployment-status": `^(Failed|Stopped)$`,
-					"error-code":        `^HEALTH_CONSTRAINTS$`, // what CodeDeploy says on EC2
-					"error-message":     `ValidateService`,
+					"deployment-id":          deploymentID,
+					"deployment-status":      `^Failed$`,
+					"error-code":             `^HEALTH_CONSTRAINTS$`, // what CodeDeploy says on EC2
+					"error-message":          `(?s)ValidateService on i-.*scripts/health.sh.*Connection refused`,
+					"rollback-deployment-id": deploymentID,
 				},
 				"report": {"code": `^HEALTH_CONSTRAINTS$`},
 			},
-			status: map[string]string{"deploy": "Failed"},
+			status: map[string]string{"deploy.deployment-id": "Failed", "deploy.rollback-deployment-id": "Succeeded"},
 		},
 	}
 	for _, tt := range tests {
@@ -111,6 +113,7 @@ func TestWorkflows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("job %s, steps %v, outputs %v", run.Job, run.Steps, run.Outputs)
 			if run.Job != tt.job {
 				t.Errorf("job result = %q, want %q", run.Job, tt.job)
 			}
@@ -128,15 +131,16 @@ func TestWorkflows(t *testing.T) {
 				}
 			}
 			cd := codedeploy.NewFromConfig(sb.Config())
-			for step, want := range tt.status {
-				id := run.Outputs[step]["deployment-id"]
+			for output, want := range tt.status {
+				step, name, _ := strings.Cut(output, ".")
+				id := run.Outputs[step][name]
 				out, err := cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
 				if err != nil {
-					t.Errorf("GetDeployment(%s) from step %s: %v", id, step, err)
+					t.Errorf("GetDeployment(%q) from steps.%s: %v", id, output, err)
 					continue
 				}
 				if got := string(out.DeploymentInfo.Status); got != want {
-					t.Errorf("deployment %s (step %s) ended %s in the sandbox, want %s", id, step, got, want)
+					t.Errorf("deployment %s (steps.%s) ended %s in the sandbox, want %s", id, output, got, want)
 				}
 			}
 			for _, value := range []string{"demo-user-0", "demo-password-1", "demo-token-2"} {
