@@ -60,6 +60,7 @@ func (a Act) Run(ctx context.Context, workflow string, log io.Writer) (Run, erro
 		"--platform", "ubuntu-latest=" + RunnerImage,
 		"--pull=false",
 		"--bind",
+		"--rm", // also after a failed job, which act otherwise keeps
 		"--network", "host",
 		"--no-cache-server",
 		"--json",
