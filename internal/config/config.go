@@ -168,6 +168,9 @@ type InputError struct {
 
 func (e *InputError) Error() string { return fmt.Sprintf("input %q: %s", e.Input, e.Problem) }
 
+// ErrorCode is the action's error-code output for a bad input.
+func (e *InputError) ErrorCode() string { return "INVALID_INPUT" }
+
 // Load reads and validates every input from getenv (INPUT_<NAME> variables,
 // as the runner sets them, and the GITHUB_* context). The error joins one
 // *InputError per problem.

@@ -66,10 +66,7 @@ func (r *run) deploy(ctx context.Context) error {
 	}
 	in := r.cfg.Deploy
 	start := time.Now()
-	group, err := deploy.Discover(ctx, r.clients.CodeDeploy, in.Application, in.DeploymentGroup)
-	if err != nil {
-		return err
-	}
+	group := *r.group
 	res := &report.Deployment{Application: in.Application, Group: in.DeploymentGroup, Platform: string(group.Platform), Config: in.DeploymentConfig}
 	if res.Config == "" {
 		res.Config = group.Config
@@ -127,6 +124,39 @@ func (r *run) deploy(ctx context.Context) error {
 	return err
 }
 
+// discover reads the deployment group (read-only) and checks the inputs its
+// platform needs, before the secrets and image stages run and before
+// anything is created in AWS.
+func (r *run) discover(ctx context.Context) error {
+	if r.cfg.Command != config.CommandDeploy || !r.cfg.DeployEnabled() {
+		return nil
+	}
+	in := r.cfg.Deploy
+	g, err := deploy.Discover(ctx, r.clients.CodeDeploy, in.Application, in.DeploymentGroup)
+	if err != nil {
+		return err
+	}
+	switch g.Platform {
+	case types.ComputePlatformServer:
+		switch {
+		case in.TaskDefinition != "":
+			return &config.InputError{Input: "task-definition", Problem: fmt.Sprintf("deployment group %q is for EC2/on-premises (Server); task-definition is for ECS", g.Name)}
+		case in.S3Bucket == "":
+			return &config.InputError{Input: "s3-bucket", Problem: fmt.Sprintf("is required for deployment group %q (EC2/on-premises): the revision is uploaded to S3", g.Name)}
+		case in.Bundle == "" && in.ContainerPort == 0:
+			return &config.InputError{Input: "container-port", Problem: fmt.Sprintf("is required to generate the default bundle for deployment group %q (the port the container listens on)", g.Name)}
+		}
+	case types.ComputePlatformEcs:
+		if in.Bundle != "" {
+			return &config.InputError{Input: "bundle", Problem: fmt.Sprintf("deployment group %q is for ECS; bundle is for EC2/on-premises", g.Name)}
+		}
+	default:
+		return fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
+	}
+	r.group = &g
+	return nil
+}
+
 // revision builds the revision the group's platform deploys.
 func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, error) {
 	in := r.cfg.Deploy
@@ -145,12 +175,6 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 	}
 	switch g.Platform {
 	case types.ComputePlatformServer:
-		switch {
-		case in.TaskDefinition != "":
-			return deploy.Revision{}, fmt.Errorf("input %q: deployment group %q is for EC2/on-premises (Server); task-definition is for ECS", "task-definition", g.Name)
-		case in.S3Bucket == "":
-			return deploy.Revision{}, fmt.Errorf("input %q: is required for deployment group %q (EC2/on-premises): the revision is uploaded to S3", "s3-bucket", g.Name)
-		}
 		rev, err := deploy.ServerRevision(ctx, r.clients.S3, deploy.ServerInput{
 			Bundle:          in.Bundle,
 			Bucket:          in.S3Bucket,
@@ -164,9 +188,6 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 		})
 		return rev, blameAppSpec(err)
 	case types.ComputePlatformEcs:
-		if in.Bundle != "" {
-			return deploy.Revision{}, fmt.Errorf("input %q: deployment group %q is for ECS; bundle is for EC2/on-premises", "bundle", g.Name)
-		}
 		rev, err := deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
 			Group:          g,
 			TaskDefinition: in.TaskDefinition,

@@ -389,3 +389,26 @@ func TestDeploySIGTERM(t *testing.T) {
 		t.Errorf("no error-code CANCELLED; log:\n%s", log.String())
 	}
 }
+
+// TestDeployPlatformInputsBeforeBuild checks that an input the group's
+// platform needs is missing is reported after the read-only group lookup,
+// before secrets are fetched or anything is built, pushed or created.
+func TestDeployPlatformInputsBeforeBuild(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t)
+	inputs := deployInputs("", "bg")
+	delete(inputs, "image")
+	delete(inputs, "container-port")
+	inputs["ecr-repository"] = "web"
+	inputs["context"] = "testdata/app"
+	inputs["secrets"] = "web/token"
+	code, out, log := runAction(t, sb, inputs)
+	if code != ExitFailed || !strings.Contains(log, `input "container-port": is required to generate the default bundle`) || out["error-code"] != "INVALID_INPUT" {
+		t.Errorf("exit %d, error-code %q; want %d, INVALID_INPUT naming container-port; log:\n%s", code, out["error-code"], ExitFailed, log)
+	}
+	for _, c := range sb.Calls() {
+		if c.Service != "codedeploy" || c.Operation != "GetDeploymentGroup" {
+			t.Errorf("call %s %s; want only the group lookup", c.Service, c.Operation)
+		}
+	}
+}

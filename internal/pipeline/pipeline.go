@@ -12,6 +12,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
@@ -38,6 +39,7 @@ type run struct {
 	clients *awscfg.Clients
 	result  *report.Result
 	gh      *report.Deployments // the GitHub deployment's client, once it exists
+	group   *deploy.Group       // the deployment group, once discovered
 
 	buildSecrets map[string]string // fetched secret values by env name, for build-secrets (filled by the secrets stage)
 	fetched      *secrets.Result   // the secrets stage's result; References() for the deploy stage
@@ -74,7 +76,7 @@ func (r *run) stages(ctx context.Context) error {
 		}
 		r.clients = clients
 	}
-	for _, stage := range []func(context.Context) error{r.secrets, r.image, r.deploy} {
+	for _, stage := range []func(context.Context) error{r.discover, r.secrets, r.image, r.deploy} {
 		if err := stage(ctx); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ cmp "$work/bundle.zip" "$work/got.zip" || fail "object changed"
 expect "streamed object" "$(aws s3 cp s3://cli-bundles/notes/readme.txt -)" hello
 expect "list" "$(aws s3api list-objects-v2 --bucket cli-bundles --prefix app/ --query 'Contents[].Key' --output text)" "app/bundle.zip	app/copy.zip"
 expect "list pages" "$(aws s3api list-objects-v2 --bucket cli-bundles --page-size 1 --query 'Contents[].Key' --output text | wc -w)" 3
-aws s3 ls s3://cli-bundles/ | grep -q 'PRE app/' || fail "s3 ls shows no app/ prefix"
+aws s3 ls s3://cli-bundles/ | grep 'PRE app/' >/dev/null || fail "s3 ls shows no app/ prefix"
 if aws s3api head-object --bucket cli-bundles --key nope 2>"$work/err"; then fail "missing object found"; fi
 grep -q '404' "$work/err" || fail "head-object of a missing key: $(cat "$work/err")"
 
