@@ -1,4 +1,4 @@
-# Checks CI runs (bash .ci/run runs `make ci` after installing the tools).
+# The checks CI runs; bash .ci/run installs the tools they need first.
 GO      ?= go
 FUZZTIME ?= 10s
 
@@ -32,6 +32,8 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLines$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseKeyValues$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseSecretSpec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/secrets -run '^$$' -fuzz '^FuzzFlatten$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzParseTaskDefinition$$' -fuzztime $(FUZZTIME)
 
 demo:
 	$(GO) run ./internal/demo
