@@ -21,23 +21,7 @@ import (
 // extra scenarios.
 func ecsSandbox(t *testing.T, extra ...awssim.Scenario) *awssimtest.Sandbox {
 	t.Helper()
-	return ecsSandboxAt(t, awssim.DefaultTimeScale, extra...)
-}
-
-// ecsSandboxAt is ecsSandbox with a clock at scale simulated seconds per second.
-func ecsSandboxAt(t *testing.T, scale float64, extra ...awssim.Scenario) *awssimtest.Sandbox {
-	t.Helper()
-	sb := awssimtest.Start(t, awssim.Options{TimeScale: scale})
-	sc, err := awssim.LoadScenario("../../testdata/sandbox/ecs.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range append([]awssim.Scenario{sc}, extra...) {
-		if err := sb.Apply(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return sb
+	return seededSandbox(t, "ecs.yaml", awssim.DefaultTimeScale, extra...)
 }
 
 // ecsInputs are the inputs of a deployment of image to group of
@@ -72,7 +56,7 @@ func TestDeployECSLinear(t *testing.T) {
 	t.Parallel()
 	// At 120 simulated seconds a second, a 10% step every 0.5 s, so that the
 	// driver's polls (1 s, backing off to 4 s) see traffic move: about 8 s.
-	sb := ecsSandboxAt(t, 120)
+	sb := seededSandbox(t, "ecs.yaml", 120)
 	image := pushImage(t, sb)
 	summaryFile := filepath.Join(t.TempDir(), "summary.md")
 	code, out, log := runActionEnv(t, sb, ecsInputs(image, "linear"), map[string]string{"GITHUB_STEP_SUMMARY": summaryFile})

@@ -31,8 +31,15 @@ import (
 // and the extra scenarios.
 func deploySandbox(t *testing.T, extra ...awssim.Scenario) *awssimtest.Sandbox {
 	t.Helper()
-	sb := awssimtest.Start(t, awssim.Options{})
-	sc, err := awssim.LoadScenario("../../testdata/sandbox/server.yaml")
+	return seededSandbox(t, "server.yaml", awssim.DefaultTimeScale, extra...)
+}
+
+// seededSandbox starts a sandbox at scale simulated seconds per second,
+// seeded with testdata/sandbox/<file> and the extra scenarios.
+func seededSandbox(t *testing.T, file string, scale float64, extra ...awssim.Scenario) *awssimtest.Sandbox {
+	t.Helper()
+	sb := awssimtest.Start(t, awssim.Options{TimeScale: scale})
+	sc, err := awssim.LoadScenario("../../testdata/sandbox/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
