@@ -269,18 +269,11 @@ func writeContextTar(ctx context.Context, w io.Writer, fs fsutil.FS, lead []tarF
 // readBuildStream decodes the classic build's JSON stream to its end,
 // writing its output to w, and returns the image ID from its aux message.
 func readBuildStream(r io.Reader, w io.Writer) (string, error) {
-	dec := json.NewDecoder(r)
 	var id string
-	for {
-		var m jsonstream.Message
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("reading the engine's progress: %w", err)
-		}
+	err := eachMessage(r, func(m jsonstream.Message) error {
 		switch {
 		case m.Error != nil:
-			return "", errors.New(strings.TrimSpace(m.Error.Message))
+			return errors.New(strings.TrimSpace(m.Error.Message))
 		case m.Aux != nil:
 			var aux struct{ ID string }
 			if err := json.Unmarshal(*m.Aux, &aux); err == nil && aux.ID != "" {
@@ -291,6 +284,10 @@ func readBuildStream(r io.Reader, w io.Writer) (string, error) {
 		case m.Status != "":
 			fmt.Fprintln(w, m.Status)
 		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	if id == "" {
 		return "", errors.New("the engine's build output ended without an image ID")

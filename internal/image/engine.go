@@ -114,40 +114,49 @@ func encodeAuth(auth Auth) (string, error) {
 // writing status lines (not progress bars) to w, and returns the digest
 // from the stream's aux {Tag, Digest, Size} message.
 func readPushStream(r io.Reader, w io.Writer) (string, error) {
-	dec := json.NewDecoder(r)
 	var digest string
-	for {
-		var m jsonstream.Message
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("reading the engine's progress: %w", err)
-		}
-		if m.Error != nil {
-			if isImmutableRejection(m.Error.Message) {
-				return "", fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
-			}
-			return "", errors.New(m.Error.Message)
-		}
-		if m.Aux != nil {
+	err := eachMessage(r, func(m jsonstream.Message) error {
+		switch {
+		case m.Error != nil && isImmutableRejection(m.Error.Message):
+			return fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
+		case m.Error != nil:
+			return errors.New(m.Error.Message)
+		case m.Aux != nil:
 			var aux struct{ Tag, Digest string }
 			if err := json.Unmarshal(*m.Aux, &aux); err == nil && aux.Digest != "" {
 				digest = aux.Digest
 			}
-			continue
-		}
-		if m.Progress != nil && m.Progress.Total > 0 {
-			continue // a progress bar update
-		}
-		switch {
+		case m.Progress != nil && m.Progress.Total > 0:
+			// a progress bar update
 		case m.ID != "":
 			fmt.Fprintf(w, "%s: %s\n", m.ID, m.Status)
 		case m.Status != "":
 			fmt.Fprintln(w, m.Status)
 		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	if digest == "" {
 		return "", errors.New("the engine's progress ended without the pushed digest")
 	}
 	return digest, nil
+}
+
+// eachMessage decodes the engine's JSON message stream to its end, calling
+// fn for each message until fn returns an error.
+func eachMessage(r io.Reader, fn func(jsonstream.Message) error) error {
+	dec := json.NewDecoder(r)
+	for {
+		var m jsonstream.Message
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("reading the engine's progress: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
 }
