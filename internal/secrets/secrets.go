@@ -28,8 +28,8 @@ const (
 	maxFilterValues = 10 // values of one filter
 )
 
-// Value is a secret value. It prints as [redacted] with every fmt verb, so a
-// stray %v of a Var or Result cannot leak it; convert with string(v).
+// Value is a secret value. It prints as [redacted] with every fmt verb;
+// convert with string(v).
 type Value string
 
 // Format implements fmt.Formatter.
@@ -47,6 +47,11 @@ type Var struct {
 	raw []byte    // the value as fetched: SecretBinary's bytes for a binary secret
 	ref Reference // how ECS and instances can fetch it themselves; zero when they cannot
 }
+
+// Format implements fmt.Formatter: a Var prints as its name and source with
+// every verb, never its value. (fmt prints unexported fields without their
+// methods, so the raw value would show through a Value field.)
+func (v Var) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "{%s from %s}", v.Name, v.source()) }
 
 // source names where the variable comes from, for error messages.
 func (v Var) source() string {
@@ -70,6 +75,10 @@ type Result struct {
 	Vars  []Var
 	masks []string
 }
+
+// Format implements fmt.Formatter: a Result prints as its variables, never
+// their values or the masks.
+func (r Result) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.Vars) }
 
 // Names returns the env names, sorted.
 func (r *Result) Names() []string {

@@ -265,10 +265,21 @@ func TestReferencesAndValues(t *testing.T) {
 
 func TestValueRedacted(t *testing.T) {
 	t.Parallel()
-	v := Var{Name: "X", Value: "s3cret"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		if got := fmt.Sprintf(format, v); strings.Contains(got, "s3cret") || strings.Contains(got, fmt.Sprintf("%x", "s3cret")) {
-			t.Errorf("Sprintf(%q, var) = %q shows the value", format, got)
+	sm := (&fakeSM{region: "us-east-1"}).add("token", "s3cret")
+	res, err := fetchFrom(map[string]*fakeSM{"us-east-1": sm}, input(t, false, "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shows := []string{"s3cret", fmt.Sprintf("%x", "s3cret"), fmt.Sprint([]byte("s3cret")), fmt.Sprintf("%q", []byte("s3cret"))}
+	for _, x := range []any{res.Vars[0], res, *res} {
+		for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			got := fmt.Sprintf(format, x)
+			for _, s := range shows {
+				if strings.Contains(got, s) {
+					t.Errorf("Sprintf(%q, %T) = %q shows the value", format, x, got)
+					break
+				}
+			}
 		}
 	}
 }
