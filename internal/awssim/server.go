@@ -211,26 +211,33 @@ func classify(r *http.Request) (service, operation string) {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, service, operation, region string, body []byte) {
-	s.mu.Lock()
-	op, ok := s.jsonOps[service][operation]
-	var out any
-	var err error
-	if ok {
-		out, err = op(&request{Region: region, Body: body})
-	} else {
-		err = &Error{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("operation %s is not supported by the sandbox", operation)}
-	}
-	s.mu.Unlock()
+	data, err := s.callJSON(service, operation, region, body)
 	if err != nil {
 		writeError(w, service, err)
 		return
 	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", requestID())
+	w.Write(data)
+}
+
+// callJSON runs a JSON operation and marshals its answer, both under s.mu:
+// answers point into the state, which the next call may change.
+func (s *Server) callJSON(service, operation, region string, body []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	op, ok := s.jsonOps[service][operation]
+	if !ok {
+		return nil, &Error{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("operation %s is not supported by the sandbox", operation)}
+	}
+	out, err := op(&request{Region: region, Body: body})
+	if err != nil {
+		return nil, err
+	}
 	if out == nil {
 		out = struct{}{}
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", requestID())
-	json.NewEncoder(w).Encode(out)
+	return json.Marshal(out)
 }
 
 // writeError writes err in the wire format of the service.
