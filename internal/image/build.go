@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,8 +41,9 @@ type BuildSpec struct {
 }
 
 // Build builds spec in the engine, tags the image with spec.Names and
-// returns its ID, writing plain progress to w. It uses BuildKit when the
-// engine has it, and the classic build API otherwise.
+// returns its ID, writing plain progress to w (the runner's log: see
+// withoutCommands). It uses BuildKit when the engine has it, and the classic
+// build API otherwise.
 func (e *Engine) Build(ctx context.Context, spec BuildSpec, w io.Writer) (string, error) {
 	if fi, err := os.Stat(spec.Context); err != nil || !fi.IsDir() {
 		return "", fmt.Errorf("build context %q is not a directory", spec.Context)
@@ -99,23 +101,26 @@ func (e *Engine) buildKit(ctx context.Context, spec BuildSpec, w io.Writer) (str
 		Exports:       []bkclient.ExportEntry{{Type: "moby", Attrs: map[string]string{"name": strings.Join(spec.Names, ",")}}},
 	}
 
-	display, err := progressui.NewDisplay(w, progressui.PlainMode)
-	if err != nil {
-		return "", fmt.Errorf("building %s: %w", spec.Context, err)
-	}
-	ch := make(chan *bkclient.SolveStatus)
 	var res *bkclient.SolveResponse
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.Go(func() error {
-		var err error
-		res, err = e.bk.Solve(gctx, nil, opt, ch)
-		return err
+	err = withoutCommands(w, func(w io.Writer) error {
+		display, err := progressui.NewDisplay(w, progressui.PlainMode)
+		if err != nil {
+			return err
+		}
+		ch := make(chan *bkclient.SolveStatus)
+		eg, gctx := errgroup.WithContext(ctx)
+		eg.Go(func() error {
+			var err error
+			res, err = e.bk.Solve(gctx, nil, opt, ch)
+			return err
+		})
+		eg.Go(func() error {
+			_, err := display.UpdateFrom(context.WithoutCancel(gctx), ch)
+			return err
+		})
+		return eg.Wait()
 	})
-	eg.Go(func() error {
-		_, err := display.UpdateFrom(context.WithoutCancel(gctx), ch)
-		return err
-	})
-	if err := eg.Wait(); err != nil {
+	if err != nil {
 		return "", &BuildError{Dockerfile: spec.Dockerfile, Line: sourceLine(err), Err: err}
 	}
 	id := res.ExporterResponse["containerimage.digest"]
@@ -220,7 +225,11 @@ func (e *Engine) buildClassic(ctx context.Context, spec BuildSpec, w io.Writer) 
 		return "", fmt.Errorf("building %s: %w", spec.Context, err)
 	}
 	defer res.Body.Close()
-	id, err := readBuildStream(res.Body, w)
+	var id string
+	err = withoutCommands(w, func(w io.Writer) (err error) {
+		id, err = readBuildStream(res.Body, w)
+		return err
+	})
 	if err != nil {
 		return "", &BuildError{Dockerfile: spec.Dockerfile, Err: err}
 	}
@@ -293,4 +302,36 @@ func readBuildStream(r io.Reader, w io.Writer) (string, error) {
 		return "", errors.New("the engine's build output ended without an image ID")
 	}
 	return id, nil
+}
+
+// withoutCommands runs fn with a writer to w, the runner's log, whose lines
+// the runner cannot take for workflow commands (a RUN step may print
+// "::add-mask::" or "::error::"; the classic builder passes its output on as
+// is): they go between ::stop-commands::<token> and ::<token>::, with a
+// random token the build cannot know. The resume line is written, on a line
+// of its own, whatever fn returns.
+func withoutCommands(w io.Writer, fn func(io.Writer) error) error {
+	token := rand.Text()
+	fmt.Fprintf(w, "::stop-commands::%s\n", token)
+	lw := &lineWriter{w: w}
+	err := fn(lw)
+	if lw.open {
+		io.WriteString(w, "\n")
+	}
+	fmt.Fprintf(w, "::%s::\n", token)
+	return err
+}
+
+// lineWriter writes to w and records whether the last line written is open,
+// without its newline.
+type lineWriter struct {
+	w    io.Writer
+	open bool
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		l.open = p[len(p)-1] != '\n'
+	}
+	return l.w.Write(p)
 }
