@@ -25,7 +25,6 @@ type Engine struct {
 	bk  *bkclient.Client // nil: builds use the classic API
 
 	Version    string // the engine's version
-	APIVersion string // the API version spoken
 	NoBuildKit error  // why BuildKit is not used, or nil
 }
 
@@ -45,7 +44,7 @@ func Connect(ctx context.Context, host string) (*Engine, error) {
 		api.Close()
 		return nil, fmt.Errorf("connecting to the Docker engine at %s: %w", api.DaemonHost(), err)
 	}
-	e := &Engine{api: api, Version: v.Version, APIVersion: api.ClientVersion()}
+	e := &Engine{api: api, Version: v.Version}
 	e.bk, e.NoBuildKit = connectBuildKit(ctx, api)
 	return e, nil
 }

@@ -249,8 +249,8 @@ func TestBuildErrors(t *testing.T) {
 				t.Fatalf("Build error = %v, want one containing %q", err, tt.wantErr)
 			}
 			var be *BuildError
-			if errors.As(err, &be) && be.Line != tt.wantLine {
-				t.Errorf("BuildError.Line = %d, want %d", be.Line, tt.wantLine)
+			if errors.As(err, &be) && be.Line != tt.wantLine || tt.wantLine > 0 && be == nil {
+				t.Errorf("error %v: BuildError.Line = %+v, want line %d", err, be, tt.wantLine)
 			}
 		})
 	}
@@ -290,7 +290,7 @@ func pushFixture(t *testing.T, name string, immutable bool) (*awssimtest.Sandbox
 func TestPushApp(t *testing.T) {
 	t.Parallel()
 	e := connect(t)
-	sb, api, repo, auth := pushFixture(t, "team/app", true)
+	_, api, repo, auth := pushFixture(t, "team/app", true)
 	ref := repo.URI + ":v1"
 	removeImages(t, e, ref)
 	if _, err := e.Build(context.Background(), BuildSpec{Context: "../../testdata/app", Dockerfile: "../../testdata/app/Dockerfile", Names: []string{ref}}, io.Discard); err != nil {
@@ -314,7 +314,6 @@ func TestPushApp(t *testing.T) {
 	if strings.Contains(log.String(), auth.Password) {
 		t.Errorf("push progress shows the registry password")
 	}
-	_ = sb
 }
 
 func randomHex(t testing.TB) string {
@@ -396,13 +395,13 @@ func TestPushFailures(t *testing.T) {
 	e := connect(t)
 	tests := []struct {
 		name    string
-		prepare func(t *testing.T, sb *awssimtest.Sandbox, repo Repository, auth Auth)
+		prepare func(t *testing.T, sb *awssimtest.Sandbox, repo Repository, auth *Auth)
 		want    error
 		wantMsg string
 	}{
 		{
 			name: "immutable tag",
-			prepare: func(t *testing.T, sb *awssimtest.Sandbox, repo Repository, auth Auth) {
+			prepare: func(t *testing.T, sb *awssimtest.Sandbox, repo Repository, auth *Auth) {
 				// v1 already holds another image.
 				ref := repo.URI + ":v1"
 				removeImages(t, e, ref)
@@ -410,7 +409,7 @@ func TestPushFailures(t *testing.T) {
 					Labels: map[string]string{"first": randomHex(t)}, Names: []string{ref}}, io.Discard); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := e.Push(context.Background(), ref, auth, io.Discard); err != nil {
+				if _, err := e.Push(context.Background(), ref, *auth, io.Discard); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -419,7 +418,7 @@ func TestPushFailures(t *testing.T) {
 		},
 		{
 			name: "broken blob upload",
-			prepare: func(t *testing.T, sb *awssimtest.Sandbox, _ Repository, _ Auth) {
+			prepare: func(t *testing.T, sb *awssimtest.Sandbox, _ Repository, _ *Auth) {
 				if err := sb.Apply(awssim.Scenario{BreakBlobUploads: -1}); err != nil {
 					t.Fatal(err)
 				}
@@ -428,7 +427,8 @@ func TestPushFailures(t *testing.T) {
 		},
 		{
 			name: "bad login",
-			prepare: func(t *testing.T, sb *awssimtest.Sandbox, repo Repository, auth Auth) {
+			prepare: func(_ *testing.T, _ *awssimtest.Sandbox, _ Repository, auth *Auth) {
+				auth.Password = "not-the-token"
 			},
 			wantMsg: "authorization token is invalid",
 		},
@@ -440,10 +440,7 @@ func TestPushFailures(t *testing.T) {
 				t.Skip("the engine retries the upload for about 50 s")
 			}
 			sb, _, repo, auth := pushFixture(t, "team/app", true)
-			tt.prepare(t, sb, repo, auth)
-			if tt.name == "bad login" {
-				auth.Password = "not-the-token"
-			}
+			tt.prepare(t, sb, repo, &auth)
 			ref := repo.URI + ":v1"
 			removeImages(t, e, ref)
 			if _, err := e.Build(context.Background(), BuildSpec{Context: "../../testdata/app", Dockerfile: "../../testdata/app/Dockerfile",
