@@ -401,13 +401,14 @@ func (s *Server) s3Object(bucket, key string) ([]byte, bool) {
 }
 
 // seedS3 makes an S3 call of a scenario's seed list: CreateBucket {Bucket}
-// or PutObject {Bucket, Key, Body, ContentType}. The caller holds s.mu.
-func (s *Server) seedS3(operation string, input map[string]any) error {
+// in region or PutObject {Bucket, Key, Body, ContentType}. The caller holds
+// s.mu.
+func (s *Server) seedS3(operation, region string, input map[string]any) error {
 	str := func(k string) string { v, _ := input[k].(string); return v }
 	var err *Error
 	switch operation {
 	case "CreateBucket":
-		err = s.addBucket(str("Bucket"), "us-east-1")
+		err = s.addBucket(str("Bucket"), region)
 	case "PutObject":
 		b := s.s3.buckets[str("Bucket")]
 		if b == nil {

@@ -250,3 +250,24 @@ func TestS3ChunkedSigned(t *testing.T) {
 		})
 	}
 }
+
+func TestS3SeedRegion(t *testing.T) {
+	t.Parallel()
+	sb := awssimtest.Start(t, awssim.Options{})
+	err := sb.Apply(awssim.Scenario{Seed: []awssim.SeedCall{
+		{Service: "s3", Operation: "CreateBucket", Region: "eu-west-1", Input: map[string]any{"Bucket": "eu-bundles"}},
+		{Service: "s3", Operation: "CreateBucket", Input: map[string]any{"Bucket": "bundles"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for bucket, want := range map[string]string{"eu-bundles": "eu-west-1", "bundles": "us-east-1"} {
+		out, err := newS3(t, sb, want).HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(out.BucketRegion); got != want {
+			t.Errorf("seeded bucket %s is in %q, want %q", bucket, got, want)
+		}
+	}
+}

@@ -36,7 +36,7 @@ type Scenario struct {
 type SeedCall struct {
 	Service   string         `yaml:"service" json:"service"`
 	Operation string         `yaml:"operation" json:"operation"`
-	Region    string         `yaml:"region,omitempty" json:"region,omitempty"`
+	Region    string         `yaml:"region,omitempty" json:"region,omitempty"` // default us-east-1
 	Input     map[string]any `yaml:"input,omitempty" json:"input,omitempty"`
 }
 
@@ -146,7 +146,7 @@ func (s *Server) seed(c SeedCall) error {
 	if c.Service == "s3" {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.seedS3(c.Operation, c.Input)
+		return s.seedS3(c.Operation, region, c.Input)
 	}
 	body, err := json.Marshal(c.Input)
 	if err != nil {
