@@ -157,7 +157,7 @@ type cdGroup struct {
 	success *cdDeployment
 }
 
-// active returns the group's deployment that has not finished, if any.
+// cdActive returns the group's deployment that has not finished, if any.
 func (s *Server) cdActive(g *cdGroup) *cdDeployment {
 	for _, d := range s.cd.deployments {
 		if d.group == g && !d.terminal() {

@@ -25,7 +25,8 @@ type Scenario struct {
 	Lifecycle []LifecycleFault `yaml:"lifecycle,omitempty" json:"lifecycle,omitempty"`
 	// Hangs makes deployments of a group stop making progress.
 	Hangs []Hang `yaml:"hangs,omitempty" json:"hangs,omitempty"`
-	// BreakBlobUploads makes that many registry blob uploads fail (-1: all).
+	// BreakBlobUploads makes that many registry blob uploads fail (-1: all);
+	// when set, it replaces the count left by an earlier scenario.
 	BreakBlobUploads int `yaml:"breakBlobUploads,omitempty" json:"breakBlobUploads,omitempty"`
 	// DeniedSecrets lists secret names or ARNs (full or partial) whose reads
 	// (GetSecretValue, BatchGetSecretValue, DescribeSecret) are denied.
@@ -45,8 +46,8 @@ type Fault struct {
 	Service   string `yaml:"service" json:"service"`
 	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"` // empty: every operation
 	// Error is the AWS error code to answer with (ThrottlingException,
-	// AccessDeniedException, InternalFailure, ...), with HTTP Status
-	// (default 400, or 500 when Error is empty and Status unset is not allowed).
+	// AccessDeniedException, ...; InternalFailure when only Status is set),
+	// with HTTP Status (default 400) and Message (default: AWS's wording).
 	Error   string `yaml:"error,omitempty" json:"error,omitempty"`
 	Message string `yaml:"message,omitempty" json:"message,omitempty"`
 	Status  int    `yaml:"status,omitempty" json:"status,omitempty"`
@@ -130,7 +131,8 @@ func (s *Server) Apply(sc Scenario) error {
 	return nil
 }
 
-// ClearFaults removes every fault, lifecycle fault and hang.
+// ClearFaults removes every fault, lifecycle fault, hang, denied secret and
+// broken blob upload: all of the scenarios but their seeds.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
