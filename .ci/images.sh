@@ -13,11 +13,11 @@ GO_IMAGE=$(sed -n 's/^ARG GO_IMAGE=//p' Dockerfile)
 RUNNER_IMAGE=bluegreen-deploy/act-runner:local
 LABEL=io.github.bluegreen-deploy.rootfs
 
-if ! dpkg -s busybox-static >/dev/null 2>&1; then
+if ! dpkg -s busybox-static ca-certificates >/dev/null 2>&1; then
   sudo=
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static ca-certificates >/dev/null
 fi
 busybox_version=$(dpkg-query -W -f '${Version}' busybox-static)
 goroot=$(go env GOROOT)
