@@ -61,10 +61,10 @@ func (d *cdDeployment) terminal() bool {
 	return d.status == "Succeeded" || d.status == "Failed" || d.status == "Stopped"
 }
 
-// rollbackOn reports whether d rolls back on an auto-rollback event.
+// rollbackOn reports whether d's auto-rollback configuration covers event.
 func (d *cdDeployment) rollbackOn(event string) bool {
 	ar := d.autoRollback
-	return ar != nil && ar.Enabled && slices.Contains(ar.Events, event) && d.creator != cdRollbackCreator
+	return ar != nil && ar.Enabled && slices.Contains(ar.Events, event)
 }
 
 // cdNewDeployment registers a deployment of g created at t.

@@ -111,7 +111,7 @@ func (d *cdDeployment) resume(t time.Time) {
 }
 
 // cdEnd finishes a deployment as Failed or Stopped, skipping what it had not
-// done, and starts a rollback deployment when asked.
+// done, and starts a rollback deployment when asked, unless d is one.
 func (s *Server) cdEnd(d *cdDeployment, t time.Time, status, code, message string, rollback bool) {
 	d.status, d.completed = status, t
 	d.errorInfo = &cdErrorInfo{Code: code, Message: message}

@@ -335,13 +335,35 @@ func TestStopWithRollback(t *testing.T) {
 		t.Errorf("stopped deployment: %s %+v, want Stopped MANUAL_STOP", d.Status, d.ErrorInformation)
 	}
 	rb := f.checkRollback(id, d)
-	green := f.targets(rb, map[string][]string{"ServerInstanceLabel": {"Blue"}})
-	if got := eventStatuses(f.target(rb, green[0]).InstanceTarget.LifecycleEvents); got != "BeforeAllowTraffic=Succeeded AllowTraffic=Succeeded AfterAllowTraffic=Succeeded" {
+	blue := f.targets(rb, map[string][]string{"ServerInstanceLabel": {"Blue"}})
+	if got := eventStatuses(f.target(rb, blue[0]).InstanceTarget.LifecycleEvents); got != "BeforeAllowTraffic=Succeeded AllowTraffic=Succeeded AfterAllowTraffic=Succeeded" {
 		t.Errorf("rollback's blue target events = %s, want traffic allowed back", got)
 	}
 	_, err := f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)})
 	if code, _ := cdErrCode(t, err); code != "DeploymentAlreadyCompletedException" {
 		t.Errorf("second StopDeployment: got %s, want DeploymentAlreadyCompletedException", code)
+	}
+}
+
+func TestRollbackIsNotRolledBack(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t)
+	f.serverGroup("web", blueGreen(60, 0), true)
+	id := f.deploy("web", f.bundle("a.zip"))
+	f.until(id, 10*time.Second, status(cdtypes.DeploymentStatusReady))
+	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true)}))
+	rb := aws.ToString(f.get(id).RollbackInfo.RollbackDeploymentId)
+	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(rb), AutoRollbackEnabled: aws.Bool(true)}))
+	r := f.get(rb)
+	if r.Status != cdtypes.DeploymentStatusStopped || r.RollbackInfo == nil || r.RollbackInfo.RollbackDeploymentId != nil {
+		t.Errorf("stopped rollback: %s rollbackInfo %+v, want Stopped and no rollback of its own", r.Status, r.RollbackInfo)
+	}
+	out, err := f.cd.ListDeployments(f.ctx, &codedeploy.ListDeploymentsInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Deployments) != 2 {
+		t.Errorf("deployments = %v, want the stopped one and its rollback only", out.Deployments)
 	}
 }
 

@@ -133,12 +133,9 @@ func (s *Server) cdContinueDeployment(r *request) (any, error) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	d, err := s.cdAt(in.DeploymentID)
+	d, err := s.cdUnfinished(in.DeploymentID)
 	if err != nil {
 		return nil, err
-	}
-	if d.terminal() {
-		return nil, errorf("DeploymentAlreadyCompletedException", "The deployment %s has already completed.", d.id)
 	}
 	if d.style.DeploymentType != "BLUE_GREEN" {
 		return nil, errorf("UnsupportedActionForDeploymentTypeException", "ContinueDeployment applies to blue/green deployments only.")
@@ -166,21 +163,32 @@ func (s *Server) cdStopDeployment(r *request) (any, error) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	d, err := s.cdAt(in.DeploymentID)
+	d, err := s.cdUnfinished(in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	rollback := d.rollbackOn("DEPLOYMENT_STOP_ON_REQUEST")
+	if in.AutoRollbackEnabled != nil {
+		rollback = *in.AutoRollbackEnabled
+	}
+	s.cdEnd(d, s.Clock.Now(), "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", rollback)
+	return map[string]string{"status": "Succeeded", "statusMessage": "Deployment stopped."}, nil
+}
+
+// cdUnfinished returns the deployment with the given id if it has not
+// completed.
+func (s *Server) cdUnfinished(id string) (*cdDeployment, error) {
+	d, err := s.cdAt(id)
 	if err != nil {
 		return nil, err
 	}
 	if d.terminal() {
 		return nil, errorf("DeploymentAlreadyCompletedException", "The deployment %s has already completed.", d.id)
 	}
-	rollback := d.rollbackOn("DEPLOYMENT_STOP_ON_REQUEST")
-	if in.AutoRollbackEnabled != nil {
-		rollback = *in.AutoRollbackEnabled && d.creator != "codeDeployRollback"
-	}
-	s.cdEnd(d, s.Clock.Now(), "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", rollback)
-	return map[string]string{"status": "Succeeded", "statusMessage": "Deployment stopped."}, nil
+	return d, nil
 }
 
+// cdStartedAt returns the deployment with the given id if it has started.
 func (s *Server) cdStartedAt(id string) (*cdDeployment, error) {
 	d, err := s.cdAt(id)
 	if err != nil {
