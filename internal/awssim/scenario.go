@@ -227,10 +227,9 @@ func faultMessage(code, service, operation string) string {
 // resetConnection closes the client's connection without an HTTP answer.
 func resetConnection(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
-	if !ok {
-		if rec, isRec := w.(*statusRecorder); isRec {
-			hj, ok = rec.ResponseWriter.(http.Hijacker)
-		}
+	if rec, isRec := w.(*statusRecorder); isRec {
+		rec.status = 0 // no answer to log
+		hj, ok = rec.ResponseWriter.(http.Hijacker)
 	}
 	if !ok {
 		panic(http.ErrAbortHandler)

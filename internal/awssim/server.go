@@ -88,7 +88,7 @@ func (s *Server) Host() string {
 type Call struct {
 	Service   string    `json:"service"`
 	Operation string    `json:"operation"`
-	Status    int       `json:"status"`
+	Status    int       `json:"status"` // 0: the connection was reset
 	Time      time.Time `json:"time"`
 }
 
