@@ -183,9 +183,6 @@ func (d *Driver) Stop(ctx context.Context, id string, rollback bool) error {
 // Status reads a deployment and its targets as they are now.
 func (d *Driver) Status(ctx context.Context, id string) (*Outcome, error) {
 	w := d.watcher(id)
-	if _, err := w.poll(ctx); err != nil {
-		return w.outcome(), err
-	}
-	w.refreshTargets(ctx, true)
-	return w.outcome(), nil
+	_, err := w.poll(ctx) // a first poll reads the targets of a started deployment
+	return w.outcome(), err
 }

@@ -163,10 +163,9 @@ func rollbackWords(rollback bool) string {
 	return " without rollback"
 }
 
-// finish reads a deployment at its end: its targets, the failing event, and
-// its rollback, followed to its own end within limit.
+// finish reads a deployment at its end: the failing event among the targets
+// poll read last, and its rollback, followed to its own end within limit.
 func (d *Driver) finish(ctx context.Context, w *watcher, limit time.Duration) (*Outcome, error) {
-	w.refreshTargets(ctx, true)
 	info := w.info
 	if st := info.Status; st == types.DeploymentStatusFailed || st == types.DeploymentStatusStopped {
 		// CodeDeploy may name the rollback a moment after the status changes.
@@ -405,8 +404,9 @@ func (w *watcher) continueReady(ctx context.Context) error {
 	return nil
 }
 
-// poll reads the deployment (and its targets while they move) and reports
-// whether anything changed since the last poll.
+// poll reads the deployment (and its targets while they move, and once more
+// when it reaches Ready or its end) and reports whether anything changed
+// since the last poll.
 func (w *watcher) poll(ctx context.Context) (bool, error) {
 	out, err := w.d.API.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(w.id)})
 	if err != nil {
@@ -416,27 +416,28 @@ func (w *watcher) poll(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("reading deployment %s: the answer has no deploymentInfo", w.id)
 	}
 	w.info = out.DeploymentInfo
-	phase := string(w.info.Status)
-	if w.info.Status == types.DeploymentStatusInProgress && w.info.InstanceTerminationWaitTimeStarted {
+	at := time.Now()
+	st := w.info.Status
+	phase := string(st)
+	if st == types.DeploymentStatusInProgress && w.info.InstanceTerminationWaitTimeStarted {
 		phase = PhaseTerminationWait
 	}
 	changed := phase != w.phase
+	settled := st == types.DeploymentStatusReady || isTerminal(st)
+	if changed && settled {
+		// Read the targets one last time before announcing the phase, so
+		// that the events that led to it come first: what was installed,
+		// how it ended.
+		w.refreshTargets(ctx, true)
+	}
 	if changed {
 		w.phase = phase
-		w.d.observer().Phase(w.id, phase, time.Now())
+		w.d.observer().Phase(w.id, phase, at)
 	}
-	switch w.info.Status {
-	case types.DeploymentStatusCreated, types.DeploymentStatusQueued:
-		// Nothing moves on the targets yet.
-	case types.DeploymentStatusReady:
-		// Nothing moves while it waits; read once what was installed.
-		if changed {
-			w.refreshTargets(ctx, true)
-		}
-	default:
-		if !isTerminal(w.info.Status) && w.refreshTargets(ctx, false) {
-			changed = true
-		}
+	// Targets move only while the deployment does.
+	moving := !settled && st != types.DeploymentStatusCreated && st != types.DeploymentStatusQueued
+	if moving && w.refreshTargets(ctx, false) {
+		changed = true
 	}
 	return changed, nil
 }
