@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -110,5 +111,32 @@ func TestWatchEventsBeforeSettledPhase(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestWatchCancelledWhileStoppingOnTimeout checks that a cancel that
+// interrupts the StopDeployment of a timeout still stops the deployment,
+// with a context that survives the cancel.
+func TestWatchCancelledWhileStoppingOnTimeout(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var secondStop error
+	api := &scriptedAPI{eventName: "AfterInstall", steps: []step{{types.DeploymentStatusInProgress, types.LifecycleEventStatusInProgress}}}
+	api.stop = func(sctx context.Context, call int) error {
+		if call == 1 {
+			cancel() // the runner's signal arrives while the call is on the wire
+			return sctx.Err()
+		}
+		secondStop = sctx.Err()
+		return nil
+	}
+	drv := &deploy.Driver{API: api, PollMin: time.Millisecond, PollMax: time.Millisecond}
+	out, err := drv.Watch(ctx, "d-A1B2C3D4E", deploy.WatchOptions{Timeout: 20 * time.Millisecond, RollbackOnTimeout: true, RollbackOnCancel: true})
+	if !errors.Is(err, deploy.ErrCancelled) || !out.Cancelled {
+		t.Errorf("got %v, want ErrCancelled", err)
+	}
+	if api.stops != 2 || secondStop != nil {
+		t.Errorf("got %d StopDeployment calls, the second with context error %v; want 2, the second on a live context", api.stops, secondStop)
 	}
 }

@@ -128,6 +128,9 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 	case endTimeout:
 		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
 		if err := d.stop(ctx, id, opts.RollbackOnTimeout); err != nil {
+			if ctx.Err() != nil {
+				return d.cancel(ctx, w, opts.RollbackOnCancel) // the cancel cut the call short
+			}
 			return w.outcome(), fmt.Errorf("deployment %s timed out, and stopping it failed: %w", id, err)
 		}
 		end, err = w.follow(ctx, stopFollowLimit, readyWait)
