@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,6 +49,21 @@ var (
 type SecretRef struct {
 	Name      string
 	ValueFrom string
+}
+
+// secretNamePattern is a secret's env name as deploy.env and ECS take it.
+var secretNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// check refuses a reference whose name is not an env name or whose
+// ValueFrom is not an ARN.
+func (s SecretRef) check() error {
+	switch {
+	case !secretNamePattern.MatchString(s.Name):
+		return fmt.Errorf("secret reference %q: the name is not an env variable name", s.Name)
+	case !strings.HasPrefix(s.ValueFrom, "arn:"):
+		return fmt.Errorf("secret reference %s: %q is not an ARN", s.Name, s.ValueFrom)
+	}
+	return nil
 }
 
 // Revision is what a platform contributes to a deployment.

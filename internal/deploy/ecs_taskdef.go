@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -278,10 +277,6 @@ func registerInput(td *types.TaskDefinition) *ecs.RegisterTaskDefinitionInput {
 	}
 }
 
-// secretNamePattern is what ECS takes as the name of a container's secret
-// (the env variable it becomes).
-var secretNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // setContainer points container name of td at image and adds the secrets
 // as valueFrom references, replacing any of the same name. Other
 // containers and the container's other secrets stay as they are.
@@ -300,12 +295,10 @@ func setContainer(td *ecs.RegisterTaskDefinitionInput, name, image string, secre
 	// A copy, so that a described task definition's slices are not changed under it.
 	c.Secrets = slices.Clone(c.Secrets)
 	for _, s := range secrets {
-		switch {
-		case !secretNamePattern.MatchString(s.Name):
-			return fmt.Errorf("secret reference %q: the name is not an env variable name", s.Name)
-		case !strings.HasPrefix(s.ValueFrom, "arn:"):
-			return fmt.Errorf("secret reference %s: %q is not an ARN", s.Name, s.ValueFrom)
-		case slices.ContainsFunc(c.Environment, func(kv types.KeyValuePair) bool { return aws.ToString(kv.Name) == s.Name }):
+		if err := s.check(); err != nil {
+			return err
+		}
+		if slices.ContainsFunc(c.Environment, func(kv types.KeyValuePair) bool { return aws.ToString(kv.Name) == s.Name }) {
 			return fmt.Errorf("container %q of task definition %q sets %s in its environment, and %s is also a secret: remove one", name, family, s.Name, s.Name)
 		}
 		ref := types.Secret{Name: aws.String(s.Name), ValueFrom: aws.String(s.ValueFrom)}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -263,9 +262,6 @@ func inside(root, p string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
 }
 
-// envNamePattern is a secret's env name as deploy.env can hold it.
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // envFile renders deploy.env: shell assignments of the image, the
 // container and the secrets' references, for the hook scripts to source.
 func envFile(in ServerInput) ([]byte, error) {
@@ -292,11 +288,8 @@ func envFile(in ServerInput) ([]byte, error) {
 	line("HEALTH_CHECK_PATH", healthPath)
 	var secretNames []string
 	for _, s := range in.Secrets {
-		if !envNamePattern.MatchString(s.Name) {
-			return nil, fmt.Errorf("secret reference %q: the name is not an env variable name", s.Name)
-		}
-		if !strings.HasPrefix(s.ValueFrom, "arn:") {
-			return nil, fmt.Errorf("secret reference %s: %q is not an ARN", s.Name, s.ValueFrom)
+		if err := s.check(); err != nil {
+			return nil, err
 		}
 		secretNames = append(secretNames, s.Name)
 	}
