@@ -22,6 +22,20 @@ func (e *AppSpecError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Problem)
 }
 
+// failFunc makes an *AppSpecError at node n (nil: the whole file).
+type failFunc func(n *yaml.Node, format string, args ...any) error
+
+// failAt returns the failFunc of file.
+func failAt(file string) failFunc {
+	return func(n *yaml.Node, format string, args ...any) error {
+		e := &AppSpecError{File: file, Problem: fmt.Sprintf(format, args...)}
+		if n != nil {
+			e.Line = n.Line
+		}
+		return e
+	}
+}
+
 // serverHooks are the lifecycle events a Server AppSpec may run scripts in.
 var serverHooks = map[string]bool{
 	"ApplicationStop": true, "BeforeInstall": true, "AfterInstall": true, "ApplicationStart": true,
@@ -39,13 +53,7 @@ const maxHookTimeout = 3600
 // the bundle's files: version 0.0, a known os, file sources and hook
 // scripts that exist inside the bundle, known hooks, timeouts in range.
 func CheckAppSpec(file string, data []byte, files map[string]bool) error {
-	fail := func(n *yaml.Node, format string, args ...any) error {
-		e := &AppSpecError{File: file, Problem: fmt.Sprintf(format, args...)}
-		if n != nil {
-			e.Line = n.Line
-		}
-		return e
-	}
+	fail := failAt(file)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return fail(nil, "not valid YAML: %v", err)

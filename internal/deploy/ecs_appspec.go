@@ -46,13 +46,7 @@ func loadECSTemplate(file string) (*ecsTemplate, error) {
 }
 
 func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
-	fail := func(n *yaml.Node, format string, args ...any) error {
-		e := &AppSpecError{File: file, Problem: fmt.Sprintf(format, args...)}
-		if n != nil {
-			e.Line = n.Line
-		}
-		return e
-	}
+	fail := failAt(file)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fail(nil, "not valid YAML: %v", err)
@@ -83,8 +77,6 @@ func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
 	}
 	return t, nil
 }
-
-type failFunc func(n *yaml.Node, format string, args ...any) error
 
 func (t *ecsTemplate) readHooks(list *yaml.Node, fail failFunc) error {
 	if list.Kind != yaml.SequenceNode {
