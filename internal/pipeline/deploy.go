@@ -88,7 +88,7 @@ func (r *run) deploy(ctx context.Context) error {
 	if timeout == 0 {
 		timeout = group.DefaultTimeout()
 	}
-	obs := &deployObserver{r: r, main: "", phaseStart: time.Now()}
+	obs := &deployObserver{r: r, phaseStart: time.Now()} // main: set by Created
 	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
 	g := r.cfg.GitHub
 	if _, err := drv.Create(ctx, deploy.Spec{
@@ -311,16 +311,13 @@ func (o *deployObserver) Phase(id, phase string, at time.Time) {
 	}
 	o.close(at)
 	o.phase = phase
-	if phase != deploy.PhaseTerminationWait {
-		o.r.result.Deploy.Status = phase
-		o.r.rep.Output("deployment-status", phase)
-	}
-	switch phase {
-	case deploy.PhaseTerminationWait:
+	if phase == deploy.PhaseTerminationWait {
 		o.r.rep.Infof("%s: traffic moved; CodeDeploy waits before terminating the blue fleet (termination wait)", id)
-	default:
-		o.r.rep.Infof("%s: %s", id, phase)
+		return
 	}
+	o.r.result.Deploy.Status = phase
+	o.r.rep.Output("deployment-status", phase)
+	o.r.rep.Infof("%s: %s", id, phase)
 }
 
 // close ends the open phase's span on the timeline. Terminal statuses are
