@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -62,11 +63,7 @@ func (r *Reporter) Output(name, value string) {
 func (r *Reporter) Outputs() map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := make(map[string]string, len(r.outputs))
-	for k, v := range r.outputs {
-		m[k] = v
-	}
-	return m
+	return maps.Clone(r.outputs)
 }
 
 // Mask tells the runner to hide value in every later log line, and keeps it
