@@ -17,7 +17,9 @@ import (
 
 func TestWatchSucceeds(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, 600)
+	// At 120 simulated seconds a second the 5-minute termination wait lasts
+	// 2.5 s, so a loaded machine's polls still see it.
+	f := newFixture(t, 120)
 	id := f.create(t, "bg", deploy.ActiveFail)
 	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Minute})
 	if err != nil {
