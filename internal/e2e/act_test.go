@@ -147,6 +147,18 @@ func TestWorkflows(t *testing.T) {
 				if bytes.Contains(log.Bytes(), []byte(value)) {
 					t.Errorf("a secret value (%s) is in act's log", value)
 				}
+				for step, summary := range run.Summaries {
+					if strings.Contains(summary, value) {
+						t.Errorf("a secret value (%s) is in step %s's job summary", value, step)
+					}
+				}
+				for step, outputs := range run.Outputs {
+					for name, got := range outputs {
+						if strings.Contains(got, value) {
+							t.Errorf("a secret value (%s) is in steps.%s.outputs.%s", value, step, name)
+						}
+					}
+				}
 			}
 		})
 	}
