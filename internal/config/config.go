@@ -353,7 +353,7 @@ func (c *Config) validateImage(r *reader) {
 				c.Image.Tags = []string{c.GitHub.SHA}
 			}
 		}
-		for _, tag := range im.Tags {
+		for _, tag := range c.Image.Tags {
 			if !tagPattern.MatchString(tag) {
 				r.fail("image-tags", "%q is not a valid tag (up to 128 letters, digits, '_', '.', '-'; not starting with '.' or '-')", tag)
 			}
