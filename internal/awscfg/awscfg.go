@@ -7,7 +7,6 @@ package awscfg
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,14 +40,11 @@ type Clients struct {
 }
 
 // Load builds the clients for in. getenv supplies the environment (the
-// credentials, endpoints and OIDC variables); httpClient may be nil.
-func Load(ctx context.Context, in config.AWS, getenv func(string) string, httpClient *http.Client) (*Clients, error) {
+// credentials, endpoints and OIDC variables).
+func Load(ctx context.Context, in config.AWS, getenv func(string) string) (*Clients, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(in.Region),
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }),
-	}
-	if httpClient != nil {
-		opts = append(opts, awsconfig.WithHTTPClient(httpClient))
 	}
 	if id := getenv("AWS_ACCESS_KEY_ID"); id != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(

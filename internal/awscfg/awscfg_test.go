@@ -79,7 +79,7 @@ func TestRoleFromOIDCSignsRequests(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 
-	clients, err := Load(context.Background(), role, oidcEnv(srv.URL), nil)
+	clients, err := Load(context.Background(), role, oidcEnv(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestRoleCredentialsRefresh(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 
-	clients, err := Load(context.Background(), role, oidcEnv(srv.URL), nil)
+	clients, err := Load(context.Background(), role, oidcEnv(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestRoleCredentialsRefresh(t *testing.T) {
 
 func TestRoleWithoutOIDCPermission(t *testing.T) {
 	t.Parallel()
-	_, err := Load(context.Background(), role, func(string) string { return "" }, nil)
+	_, err := Load(context.Background(), role, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), `input "role-to-assume"`) || !strings.Contains(err.Error(), "id-token: write") {
 		t.Errorf("err = %v, want one naming role-to-assume and id-token: write", err)
 	}
@@ -146,7 +146,7 @@ func TestEndpointsRegionAndRetryer(t *testing.T) {
 		"AWS_ENDPOINT_URL":            "http://127.0.0.1:1",
 		"AWS_ENDPOINT_URL_CODEDEPLOY": "http://127.0.0.1:2",
 	}
-	clients, err := Load(context.Background(), config.AWS{Region: "ap-south-1"}, func(k string) string { return env[k] }, nil)
+	clients, err := Load(context.Background(), config.AWS{Region: "ap-south-1"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

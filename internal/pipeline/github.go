@@ -41,7 +41,7 @@ func (r *run) githubDeployment(ctx context.Context) error {
 		r.rep.Noticef("environment %q: no GitHub deployment: %s", g.Environment, skip)
 		return nil
 	}
-	gh, err := report.NewDeployments(r.env.HTTPClient, g.APIURL, g.Token, g.Repository)
+	gh, err := report.NewDeployments(nil, g.APIURL, g.Token, g.Repository)
 	if err != nil {
 		r.rep.Warningf("environment %q: no GitHub deployment: %v", g.Environment, err)
 		return nil

@@ -1,5 +1,5 @@
 // Package pipeline is the one place that orders the action's stages
-// (secrets, image, deploy), carries each stage's result to the next, and
+// (deployment group discovery, secrets, image, deploy), carries each stage's result to the next, and
 // turns the outcome into an exit code.
 package pipeline
 
@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
@@ -26,9 +25,8 @@ const (
 
 // Env is the process boundary of a run.
 type Env struct {
-	Getenv     func(string) string
-	Stdout     io.Writer
-	HTTPClient *http.Client // nil: the SDK's default
+	Getenv func(string) string
+	Stdout io.Writer
 }
 
 // run is the state of one pipeline run.
@@ -70,7 +68,7 @@ func (r *run) stages(ctx context.Context) error {
 		return err
 	}
 	if r.cfg.NeedsAWS() {
-		clients, err := awscfg.Load(ctx, r.cfg.AWS, r.env.Getenv, r.env.HTTPClient)
+		clients, err := awscfg.Load(ctx, r.cfg.AWS, r.env.Getenv)
 		if err != nil {
 			return err
 		}
