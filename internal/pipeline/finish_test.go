@@ -81,7 +81,7 @@ func newTestRun(t *testing.T, cfg *config.Config, env map[string]string) *testRu
 	var out bytes.Buffer
 	e := Env{Getenv: func(k string) string { return env[k] }, Stdout: &out}
 	return &testRun{
-		run: &run{cfg: cfg, env: e, rep: report.New(e.Getenv, &out), result: &report.Result{Start: time.Now()}},
+		run: &run{cfg: cfg, env: e, rep: report.New(e.Getenv, &out), result: &report.Result{Start: time.Now()}, cleanup: context.Background()},
 		out: &out,
 		env: env,
 	}
@@ -259,5 +259,23 @@ func TestRunReports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWithGrace(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cleanup, stop := withGrace(ctx, 200*time.Millisecond)
+	defer stop()
+	cancel()
+	start := time.Now()
+	select {
+	case <-cleanup.Done():
+		t.Fatal("the clean-up context ended with the run's")
+	case <-time.After(100 * time.Millisecond):
+	}
+	<-cleanup.Done()
+	if waited := time.Since(start); waited < 200*time.Millisecond || waited > 2*time.Second {
+		t.Errorf("the clean-up context ended %s after the cancel, want about 200ms", waited)
 	}
 }

@@ -83,7 +83,7 @@ func (r *run) finishGitHub(ctx context.Context, final report.Status) {
 	if r.gh == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), githubFinishTimeout)
+	ctx, cancel := context.WithTimeout(r.cleanup, githubFinishTimeout)
 	defer cancel()
 	r.setGitHubStatus(ctx, final)
 }
