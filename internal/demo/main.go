@@ -198,7 +198,13 @@ func runBinary(ctx context.Context, root string, env map[string]string, log io.W
 	maps.Copy(vars, inputs)
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir, cmd.Stderr = root, log
-	cmd.Env = os.Environ()
+	// The caller's own runner files and inputs (say, a workflow running the
+	// demo) are not the demo step's.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "INPUT_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
