@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
@@ -53,7 +52,7 @@ func (r *run) secrets(ctx context.Context) error {
 	r.fetched = res
 	r.buildSecrets = res.Values()
 	r.result.Secrets = names
-	r.result.Timeline = append(r.result.Timeline, report.Span{Name: "secrets", Start: start, End: time.Now()})
+	r.result.AddSpan("secrets", start, time.Now())
 	r.rep.OutputResult(r.result)
 	return nil
 }
