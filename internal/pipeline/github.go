@@ -77,9 +77,10 @@ func (r *run) githubDescription() string {
 	return fmt.Sprintf("CodeDeploy %s/%s", r.cfg.Deploy.Application, r.cfg.Deploy.DeploymentGroup)
 }
 
-// finishGitHub posts the GitHub deployment's final status, even when ctx
-// is cancelled, so no deployment is left in_progress.
-func (r *run) finishGitHub(ctx context.Context, final report.Status) {
+// finishGitHub posts the GitHub deployment's final status, even when the run
+// was cancelled (within its grace period), so no deployment is left
+// in_progress.
+func (r *run) finishGitHub(final report.Status) {
 	if r.gh == nil {
 		return
 	}
