@@ -1,5 +1,13 @@
 package config
 
+import "strings"
+
+// InputKey is the environment variable the runner passes input name in:
+// INPUT_<NAME>, upper case, spaces as underscores, hyphens kept.
+func InputKey(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}
+
 // Input is one input of the action as action.yml declares it.
 type Input struct {
 	Name    string

@@ -142,6 +142,9 @@ func (e *BuildError) Error() string { return "building the image: " + e.Err.Erro
 
 func (e *BuildError) Unwrap() error { return e.Err }
 
+// Location is the Dockerfile and line to blame (line 0: the whole file).
+func (e *BuildError) Location() (file string, line int) { return e.Dockerfile, e.Line }
+
 // parseErrorLine finds the line in the Dockerfile parse errors of BuildKit
 // versions without source ranges (such as Docker 20.10's).
 var parseErrorLine = regexp.MustCompile(`dockerfile parse error (?:on )?line (\d+)`)
