@@ -39,9 +39,7 @@ type run struct {
 	gh      *report.Deployments // the GitHub deployment's client, once it exists
 	group   *deploy.Group       // the deployment group, once discovered
 	cleanup context.Context     // outlives a cancel by cancelGrace, for the final GitHub status
-
-	buildSecrets map[string]string // fetched secret values by env name, for build-secrets (filled by the secrets stage)
-	fetched      *secrets.Result   // the secrets stage's result; References() for the deploy stage
+	fetched *secrets.Result     // the secrets stage's result: mounts for the build, references for the deployment
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
@@ -79,7 +77,7 @@ func withGrace(ctx context.Context, grace time.Duration) (cleanup context.Contex
 
 // stages runs, in order, each stage the inputs ask for.
 func (r *run) stages(ctx context.Context) error {
-	if err := errors.Join(r.checkSecrets(), r.checkImage(), r.checkDeploy()); err != nil {
+	if err := errors.Join(r.checkSecrets(), r.checkDeploy()); err != nil {
 		return err
 	}
 	if r.cfg.NeedsAWS() {

@@ -50,7 +50,6 @@ func (r *run) secrets(ctx context.Context) error {
 		}
 	}
 	r.fetched = res
-	r.buildSecrets = res.Values()
 	r.result.Secrets = names
 	r.result.AddSpan("secrets", start, time.Now())
 	r.rep.OutputResult(r.result)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -103,6 +104,21 @@ func (r *Result) Values() map[string]string {
 		m[v.Name] = string(v.raw)
 	}
 	return m
+}
+
+// Mounts returns the values of the variables names, by env name, as the
+// image build mounts them. A name that was not fetched is an error.
+func (r *Result) Mounts(names []string) (map[string][]byte, error) {
+	all := r.Values()
+	m := make(map[string][]byte, len(names))
+	for _, name := range names {
+		v, ok := all[name]
+		if !ok {
+			return nil, fmt.Errorf("%q is not among the fetched secrets (%s)", name, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
+		}
+		m[name] = []byte(v)
+	}
+	return m, nil
 }
 
 // References returns, for the deploy stage, how each variable can be fetched
