@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -41,7 +42,7 @@ func (r *run) githubDeployment(ctx context.Context) error {
 		r.rep.Noticef("environment %q: no GitHub deployment: %s", g.Environment, skip)
 		return nil
 	}
-	gh, err := report.NewDeployments(nil, g.APIURL, g.Token, g.Repository)
+	gh, err := ghdeploy.New(nil, g.APIURL, g.Token, g.Repository)
 	if err != nil {
 		r.rep.Warningf("environment %q: no GitHub deployment: %v", g.Environment, err)
 		return nil
@@ -91,9 +92,9 @@ func (r *run) finishGitHub(final report.Status) {
 
 // setGitHubStatus posts a status with the run's log and environment links.
 func (r *run) setGitHubStatus(ctx context.Context, s report.Status) {
-	s.LogURL = r.cfg.GitHub.RunURL()
-	s.EnvironmentURL = r.cfg.GitHub.EnvironmentURL
-	if err := r.gh.SetStatus(ctx, r.result.GitHub.ID, s); err != nil {
+	err := r.gh.SetStatus(ctx, r.result.GitHub.ID, ghdeploy.Status{State: s.State, Description: s.Description, AutoInactive: s.AutoInactive,
+		LogURL: r.cfg.GitHub.RunURL(), EnvironmentURL: r.cfg.GitHub.EnvironmentURL})
+	if err != nil {
 		r.rep.Warningf("%v", err)
 		return
 	}
