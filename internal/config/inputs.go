@@ -67,22 +67,3 @@ var Inputs = []Input{
 	{"environment", ""},
 	{"environment-url", ""},
 }
-
-// Outputs lists every output the action sets.
-var Outputs = []string{
-	"image-uri",
-	"image-digest",
-	"image-tags",
-	"image-pushed",
-	"secrets",
-	"deployment-id",
-	"deployment-status",
-	"deployment-url",
-	"rollback-deployment-id",
-	"task-definition-arn",
-	"revision-location",
-	"github-deployment-id",
-	"duration-seconds",
-	"error-code",
-	"error-message",
-}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 )
 
@@ -65,7 +66,7 @@ func runActionEnv(t *testing.T, sb *awssimtest.Sandbox, inputs, extraEnv map[str
 	env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"
 	env["DOCKER_HOST"] = os.Getenv("DOCKER_HOST")
 	for k, v := range inputs {
-		env["INPUT_"+strings.ToUpper(k)] = v
+		env[config.InputKey(k)] = v
 	}
 	maps.Copy(env, extraEnv)
 	var out syncBuffer

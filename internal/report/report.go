@@ -43,6 +43,9 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 // replaced by *** (an error message may quote one); setting it again to the
 // same value writes nothing. Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
+	if !slices.Contains(Outputs, name) {
+		panic("report: undeclared output " + name)
+	}
 	value = r.redact(value)
 	r.mu.Lock()
 	defer r.mu.Unlock()
