@@ -57,45 +57,6 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
-// testRun is a run whose runner files and stdout are kept for the test to read.
-type testRun struct {
-	*run
-	out *bytes.Buffer
-	env map[string]string
-}
-
-func newTestRun(t *testing.T, cfg *config.Config, env map[string]string) *testRun {
-	t.Helper()
-	dir := t.TempDir()
-	if env == nil {
-		env = map[string]string{}
-	}
-	env["GITHUB_OUTPUT"] = filepath.Join(dir, "output")
-	env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "summary")
-	if cfg.GitHub.Workspace == "" {
-		cfg.GitHub.Workspace = "/github/workspace"
-	}
-	if cfg.AWS.Region == "" {
-		cfg.AWS.Region = "eu-west-1"
-	}
-	var out bytes.Buffer
-	e := Env{Getenv: func(k string) string { return env[k] }, Stdout: &out}
-	return &testRun{
-		run: &run{cfg: cfg, env: e, rep: report.New(e.Getenv, &out), result: &report.Result{Start: time.Now()}, cleanup: context.Background()},
-		out: &out,
-		env: env,
-	}
-}
-
-func (tr *testRun) summary(t *testing.T) string {
-	t.Helper()
-	data, err := os.ReadFile(tr.env["GITHUB_STEP_SUMMARY"])
-	if err != nil {
-		t.Fatalf("reading the summary: %v", err)
-	}
-	return string(data)
-}
-
 func TestFinish(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
