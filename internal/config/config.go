@@ -143,6 +143,19 @@ func (g GitHub) RunURL() string {
 	return fmt.Sprintf("%s/%s/actions/runs/%s", g.ServerURL, g.Repository, g.RunID)
 }
 
+// Rel makes an absolute path inside the workspace relative to it, as
+// annotations want; other paths are returned as they are.
+func (g GitHub) Rel(path string) string {
+	if !filepath.IsAbs(path) {
+		return path
+	}
+	rel, err := filepath.Rel(g.Workspace, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
 // SecretsEnabled reports whether the secrets stage runs.
 func (c *Config) SecretsEnabled() bool { return len(c.Secrets.Specs) > 0 }
 

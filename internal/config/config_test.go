@@ -333,3 +333,18 @@ func TestInputKey(t *testing.T) {
 		}
 	}
 }
+
+func TestGitHubRel(t *testing.T) {
+	t.Parallel()
+	g := GitHub{Workspace: "/github/workspace"}
+	for path, want := range map[string]string{
+		"/github/workspace/app/Dockerfile": "app/Dockerfile",
+		"app/Dockerfile":                   "app/Dockerfile",
+		"/etc/passwd":                      "/etc/passwd",
+		"/github/workspace2/x":             "/github/workspace2/x",
+	} {
+		if got := g.Rel(path); got != want {
+			t.Errorf("Rel(%q) = %q, want %q", path, got, want)
+		}
+	}
+}

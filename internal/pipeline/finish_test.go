@@ -17,46 +17,6 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-func TestOutcome(t *testing.T) {
-	t.Parallel()
-	live := context.Background()
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	deployment := func(status, rollback string) *report.Deployment {
-		return &report.Deployment{ID: "d-A1B2C3D4E", Status: status, RollbackID: rollback}
-	}
-	failed := errors.New("boom")
-	tests := []struct {
-		name string
-		ctx  context.Context
-		err  error
-		res  report.Result
-		want report.Outcome
-	}{
-		{"nothing to deploy", live, nil, report.Result{}, report.OutcomeDone},
-		{"stage says deployed", live, nil, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeDeployed},
-		{"succeeded", live, nil, report.Result{Deploy: deployment("Succeeded", "")}, report.OutcomeDeployed},
-		{"ready", live, nil, report.Result{Deploy: deployment("Ready", "")}, report.OutcomePaused},
-		{"failed and rolled back", live, failed, report.Result{Deploy: deployment("Failed", "d-B2C3D4E5F")}, report.OutcomeRolledBack},
-		{"deployment succeeded, then an error", live, failed, report.Result{Deploy: deployment("Succeeded", "")}, report.OutcomeFailed},
-		{"left in progress (wait: false)", live, nil, report.Result{Deploy: deployment("InProgress", "")}, report.OutcomeDone},
-		{"stage says rolled back", live, failed, report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeRolledBack},
-		{"rolled back without error", live, nil, report.Result{Deploy: deployment("Stopped", "d-B2C3D4E5F")}, report.OutcomeRolledBack},
-		{"failed without rollback", live, nil, report.Result{Deploy: deployment("Failed", "")}, report.OutcomeFailed},
-		{"stage claims success with an error", live, failed, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeFailed},
-		{"build failed", live, failed, report.Result{}, report.OutcomeFailed},
-		{"cancelled", cancelled, fmt.Errorf("watching: %w", context.Canceled), report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeCancelled},
-		{"cancelled, other error", cancelled, failed, report.Result{}, report.OutcomeCancelled},
-		{"cancelled after success", cancelled, nil, report.Result{Outcome: report.OutcomeDeployed}, report.OutcomeDeployed},
-		{"timed out", live, fmt.Errorf("waiting 30m: %w", context.DeadlineExceeded), report.Result{Outcome: report.OutcomeRolledBack}, report.OutcomeTimedOut},
-	}
-	for _, tt := range tests {
-		if got := outcome(tt.ctx, tt.err, &tt.res); got != tt.want {
-			t.Errorf("%s: outcome() = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestFinish(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {

@@ -48,14 +48,7 @@ func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
-		summary := "### bluegreen-deploy: invalid inputs, nothing was sent to AWS\n\n"
-		for _, e := range unwrapJoined(err) {
-			rep.Errorf("%v", e)
-			summary += "- " + e.Error() + "\n"
-		}
-		rep.Summary(summary)
-		rep.Output("error-code", "INVALID_INPUT")
-		rep.Output("error-message", err.Error())
+		rep.InvalidInput(err)
 		return ExitBadInput
 	}
 	cleanup, stop := withGrace(ctx, cancelGrace)
@@ -94,12 +87,4 @@ func (r *run) stages(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// unwrapJoined splits an errors.Join error into its parts.
-func unwrapJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }

@@ -163,3 +163,20 @@ func (r *Reporter) FileErrorf(file string, line int, format string, args ...any)
 	}
 	r.gha.WithFieldsMap(fields).Errorf(format, args...)
 }
+
+// InvalidInput reports inputs that failed validation: one error annotation
+// per problem, a job summary listing them, and the error outputs.
+func (r *Reporter) InvalidInput(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	summary := "### bluegreen-deploy: invalid inputs, nothing was sent to AWS\n\n"
+	for _, e := range errs {
+		r.Errorf("%v", e)
+		summary += "- " + e.Error() + "\n"
+	}
+	r.Summary(summary)
+	r.Output("error-code", "INVALID_INPUT")
+	r.Output("error-message", err.Error())
+}
