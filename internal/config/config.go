@@ -156,6 +156,28 @@ func (g GitHub) Rel(path string) string {
 	return filepath.ToSlash(rel)
 }
 
+// Deploys reports whether the run moves an environment to a new version.
+func (c *Config) Deploys() bool {
+	return c.Command == CommandDeploy && c.DeployEnabled() || c.Command == CommandContinue
+}
+
+// NoGitHubDeployment says why a deploying run makes no GitHub deployment
+// for its environment, or "" when it makes one.
+func (c *Config) NoGitHubDeployment() string {
+	g := c.GitHub
+	switch {
+	case g.InAct:
+		return "running under act"
+	case g.Token == "":
+		return "no github-token"
+	case g.Repository == "" || g.SHA == "":
+		return "GITHUB_REPOSITORY or GITHUB_SHA is not set"
+	case !c.Deploy.Wait:
+		return "wait is false, so the run would not see the deployment end"
+	}
+	return ""
+}
+
 // SecretsEnabled reports whether the secrets stage runs.
 func (c *Config) SecretsEnabled() bool { return len(c.Secrets.Specs) > 0 }
 

@@ -348,3 +348,25 @@ func TestGitHubRel(t *testing.T) {
 		}
 	}
 }
+
+func TestNoGitHubDeployment(t *testing.T) {
+	t.Parallel()
+	ok := Config{GitHub: GitHub{Token: "t", Repository: "o/r", SHA: "abc"}, Deploy: Deploy{Wait: true}}
+	tests := map[string]struct {
+		change func(c *Config)
+		want   string
+	}{
+		"made":     {func(*Config) {}, ""},
+		"act":      {func(c *Config) { c.GitHub.InAct = true }, "running under act"},
+		"no token": {func(c *Config) { c.GitHub.Token = "" }, "no github-token"},
+		"no sha":   {func(c *Config) { c.GitHub.SHA = "" }, "GITHUB_REPOSITORY or GITHUB_SHA is not set"},
+		"no wait":  {func(c *Config) { c.Deploy.Wait = false }, "wait is false, so the run would not see the deployment end"},
+	}
+	for name, tt := range tests {
+		c := ok
+		tt.change(&c)
+		if got := c.NoGitHubDeployment(); got != tt.want {
+			t.Errorf("%s: NoGitHubDeployment() = %q, want %q", name, got, tt.want)
+		}
+	}
+}

@@ -24,21 +24,10 @@ const (
 // A GitHub API error is a warning: it does not stop the AWS deployment.
 func (r *run) githubDeployment(ctx context.Context) error {
 	g := r.cfg.GitHub
-	if g.Environment == "" || !r.deploys() {
+	if g.Environment == "" || !r.cfg.Deploys() {
 		return nil
 	}
-	skip := ""
-	switch {
-	case g.InAct:
-		skip = "running under act"
-	case g.Token == "":
-		skip = "no github-token"
-	case g.Repository == "" || g.SHA == "":
-		skip = "GITHUB_REPOSITORY or GITHUB_SHA is not set"
-	case !r.cfg.Deploy.Wait:
-		skip = "wait is false, so the run would not see the deployment end"
-	}
-	if skip != "" {
+	if skip := r.cfg.NoGitHubDeployment(); skip != "" {
 		r.rep.Noticef("environment %q: no GitHub deployment: %s", g.Environment, skip)
 		return nil
 	}
@@ -63,12 +52,6 @@ func (r *run) githubDeployment(ctx context.Context) error {
 	r.rep.Infof("GitHub deployment %d to %s", id, g.Environment)
 	r.setGitHubStatus(cctx, report.Status{State: "in_progress", Description: "deploying"})
 	return nil
-}
-
-// deploys reports whether the run moves an environment to a new version.
-func (r *run) deploys() bool {
-	c := r.cfg
-	return c.Command == config.CommandDeploy && c.DeployEnabled() || c.Command == config.CommandContinue
 }
 
 func (r *run) githubDescription() string {
