@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -95,31 +94,6 @@ func (r *Result) Names() []string {
 // secret's whole value, each line of a multi-line value, each JSON leaf, and
 // their encoded forms.
 func (r *Result) Masks() []string { return r.masks }
-
-// Values returns each variable's value as fetched (a binary secret's bytes
-// unencoded), by env name: what the build may mount as BuildKit secrets.
-func (r *Result) Values() map[string]string {
-	m := make(map[string]string, len(r.Vars))
-	for _, v := range r.Vars {
-		m[v.Name] = string(v.raw)
-	}
-	return m
-}
-
-// Mounts returns the values of the variables names, by env name, as the
-// image build mounts them. A name that was not fetched is an error.
-func (r *Result) Mounts(names []string) (map[string][]byte, error) {
-	all := r.Values()
-	m := make(map[string][]byte, len(names))
-	for _, name := range names {
-		v, ok := all[name]
-		if !ok {
-			return nil, fmt.Errorf("%q is not among the fetched secrets (%s)", name, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
-		}
-		m[name] = []byte(v)
-	}
-	return m, nil
-}
 
 // References returns, for the deploy stage, how each variable can be fetched
 // by the service itself: the secret's ARN for a whole value, and for a JSON
