@@ -67,7 +67,7 @@ func TestDeployFullPipelineSucceeds(t *testing.T) {
 func TestDeployPauseAtReadyThenContinue(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitOK || out["deployment-status"] != "Ready" {
@@ -86,7 +86,7 @@ func TestDeployPauseAtReadyThenContinue(t *testing.T) {
 func TestDeployStopCommand(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitOK {
@@ -105,7 +105,7 @@ func TestDeployHookFailure(t *testing.T) {
 		Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
 		LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
 	}}})
-	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["bundle"] = "testdata/bundles/web"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed {
@@ -142,7 +142,7 @@ func TestDeployBadBundleMakesNoAWSCall(t *testing.T) {
 func TestDeployRefusesInPlaceGroup(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	code, _, log := runAction(t, sb, deployInputs(pushImage(t, sb), "inplace"))
+	code, _, log := runAction(t, sb, deployInputs(sb.PushImage(t, "web"), "inplace"))
 	if code != ExitFailed || !strings.Contains(log, "in-place deployments") {
 		t.Errorf("exit %d; want %d refusing the in-place group; log:\n%s", code, ExitFailed, log)
 	}
@@ -154,7 +154,7 @@ func TestDeployRefusesInPlaceGroup(t *testing.T) {
 func TestDeployTimeout(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
-	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["timeout"] = "3s"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
@@ -166,7 +166,7 @@ func TestDeployTimeout(t *testing.T) {
 func TestDeployActiveDeploymentFail(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	image := pushImage(t, sb)
+	image := sb.PushImage(t, "web")
 	inputs := deployInputs(image, "ready")
 	inputs["on-ready"] = "pause"
 	code, first, log := runAction(t, sb, inputs)

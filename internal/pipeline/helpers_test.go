@@ -224,10 +224,3 @@ func (tr *testRun) summary(t *testing.T) string {
 	}
 	return string(data)
 }
-
-// pushImage pushes a small image to the sandbox's ECR repository "web" and
-// returns its URI by digest.
-func pushImage(t *testing.T, sb *awssimtest.Sandbox) string {
-	t.Helper()
-	return sb.PushImage(t, "web")
-}
