@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
 // actionFile is the part of action.yml the contract test reads.
@@ -72,8 +73,8 @@ func TestContract(t *testing.T) {
 			t.Errorf("action.yml output %q has no description", action.Outputs.Content[i].Value)
 		}
 	}
-	if !slices.Equal(yamlOutputs, config.Outputs) {
-		t.Errorf("action.yml outputs and config.Outputs differ:\naction.yml: %v\nconfig:     %v", yamlOutputs, config.Outputs)
+	if !slices.Equal(yamlOutputs, report.Outputs) {
+		t.Errorf("action.yml outputs and report.Outputs differ:\naction.yml: %v\nconfig:     %v", yamlOutputs, report.Outputs)
 	}
 
 	readme, err := os.ReadFile("README.md")
@@ -100,8 +101,8 @@ func TestContract(t *testing.T) {
 	for _, row := range tableRows(t, string(readme), "## Outputs", 2) {
 		readmeOutputs = append(readmeOutputs, strings.Trim(row[0], "`"))
 	}
-	if !slices.Equal(readmeOutputs, config.Outputs) {
-		t.Errorf("README outputs table and config.Outputs differ:\nREADME: %v\nconfig: %v", readmeOutputs, config.Outputs)
+	if !slices.Equal(readmeOutputs, report.Outputs) {
+		t.Errorf("README outputs table and report.Outputs differ:\nREADME: %v\nconfig: %v", readmeOutputs, report.Outputs)
 	}
 }
 
@@ -120,7 +121,7 @@ func TestEveryInputIsRead(t *testing.T) {
 		return enableAll[key]
 	})
 	for _, in := range config.Inputs {
-		key := "INPUT_" + strings.ToUpper(in.Name)
+		key := config.InputKey(in.Name)
 		if !read[key] {
 			t.Errorf("input %q is declared but config.Load never reads %s", in.Name, key)
 		}

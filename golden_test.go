@@ -16,6 +16,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/runs")
@@ -136,7 +137,7 @@ func (r goldenRun) record(t *testing.T) string {
 		env[k] = v
 	}
 	for k, v := range inputs {
-		env["INPUT_"+strings.ToUpper(k)] = v
+		env[config.InputKey(k)] = v
 	}
 	var stdout bytes.Buffer
 	code := run(context.Background(), func(k string) string { return env[k] }, &stdout)

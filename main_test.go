@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,10 +51,7 @@ func TestBadInputMakesNoAWSCall(t *testing.T) {
 // it must not panic, and prints its outputs to stdout.
 func TestBinaryOutsideActions(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "bluegreen-deploy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "INPUT_COMMAND=status", "INPUT_DEPLOYMENT-ID=bad"}

@@ -99,6 +99,16 @@ func Load(ctx context.Context, in config.AWS, getenv func(string) string) (*Clie
 	}, nil
 }
 
+// SecretsManagerIn returns the Secrets Manager client for region: the run's
+// own, or one configured like it for another region (a secret given by the
+// ARN of another region). Its type is what secrets.Fetch takes.
+func (c *Clients) SecretsManagerIn(region string) secretsmanager.BatchGetSecretValueAPIClient {
+	if region == c.SecretsManager.Options().Region {
+		return c.SecretsManager
+	}
+	return secretsmanager.New(c.SecretsManager.Options(), func(o *secretsmanager.Options) { o.Region = region })
+}
+
 // oidcToken fetches a fresh GitHub OIDC token each time the role's
 // credentials are refreshed.
 type oidcToken struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
@@ -168,5 +169,21 @@ func TestEndpointsRegionAndRetryer(t *testing.T) {
 	}
 	if !clients.S3.Options().UsePathStyle {
 		t.Error("S3 with a custom endpoint should use path-style")
+	}
+}
+
+func TestSecretsManagerIn(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:3"}
+	clients, err := Load(context.Background(), config.AWS{Region: "eu-west-1"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := clients.SecretsManagerIn("eu-west-1"); got != clients.SecretsManager {
+		t.Errorf("SecretsManagerIn(the run's region) = %p, want the run's client %p", got, clients.SecretsManager)
+	}
+	other, ok := clients.SecretsManagerIn("us-west-2").(*secretsmanager.Client)
+	if !ok || other.Options().Region != "us-west-2" || aws.ToString(other.Options().BaseEndpoint) != "http://127.0.0.1:3" {
+		t.Errorf("SecretsManagerIn(us-west-2) = %T, want a client in us-west-2 with the run's endpoint", other)
 	}
 }

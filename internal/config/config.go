@@ -6,11 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -92,6 +88,7 @@ type Build struct {
 	Labels     []KeyValue
 	Secrets    []string // env names of fetched secrets the build may mount
 	NoCache    bool
+	DockerHost string // DOCKER_HOST: the engine's address, "" for the default socket
 }
 
 // Deploy is the CodeDeploy stage's input. Paths are absolute, inside the workspace.
@@ -144,6 +141,41 @@ func (g GitHub) RunURL() string {
 		return ""
 	}
 	return fmt.Sprintf("%s/%s/actions/runs/%s", g.ServerURL, g.Repository, g.RunID)
+}
+
+// Rel makes an absolute path inside the workspace relative to it, as
+// annotations want; other paths are returned as they are.
+func (g GitHub) Rel(path string) string {
+	if !filepath.IsAbs(path) {
+		return path
+	}
+	rel, err := filepath.Rel(g.Workspace, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Deploys reports whether the run moves an environment to a new version.
+func (c *Config) Deploys() bool {
+	return c.Command == CommandDeploy && c.DeployEnabled() || c.Command == CommandContinue
+}
+
+// NoGitHubDeployment says why a deploying run makes no GitHub deployment
+// for its environment, or "" when it makes one.
+func (c *Config) NoGitHubDeployment() string {
+	g := c.GitHub
+	switch {
+	case g.InAct:
+		return "running under act"
+	case g.Token == "":
+		return "no github-token"
+	case g.Repository == "" || g.SHA == "":
+		return "GITHUB_REPOSITORY or GITHUB_SHA is not set"
+	case !c.Deploy.Wait:
+		return "wait is false, so the run would not see the deployment end"
+	}
+	return ""
 }
 
 // SecretsEnabled reports whether the secrets stage runs.
@@ -218,6 +250,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		NoCache: r.boolean("no-cache"),
 	}
 	if c.BuildEnabled() {
+		c.Build.DockerHost = r.dockerHost()
 		c.Build.Context = r.path("context", c.GitHub.Workspace, true)
 		if r.str("dockerfile") != "" {
 			c.Build.Dockerfile = r.path("dockerfile", c.GitHub.Workspace, false)
@@ -261,170 +294,6 @@ func Load(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-var (
-	deploymentIDPattern = regexp.MustCompile(`^d-[A-Z0-9]{9}$`)
-	// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
-	repositoryPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	tagPattern        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$`)
-	imagePattern      = regexp.MustCompile(`^[a-z0-9.\-]+(?::\d+)?/[a-z0-9._/\-]+(?::[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}|@sha256:[a-f0-9]{64})$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
-	roleARNPattern    = regexp.MustCompile(`^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]{1,512}$`)
-	sessionPattern    = regexp.MustCompile(`^[\w+=,.@\-]{2,64}$`)
-	// CodeDeploy names: 1-100 characters.
-	codeDeployNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-+=,@]{1,100}$`)
-	bucketPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$`)
-	s3PrefixPattern       = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/\-]{0,512}$`)
-	containerNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,255}$`)
-	envNamePattern        = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
-)
-
-// validate checks the combinations of inputs, per command and per stage.
-func (c *Config) validate(r *reader) {
-	switch c.Command {
-	case CommandDeploy:
-		if c.DeploymentID != "" {
-			r.fail("deployment-id", "is only used with command continue, stop or status (command is deploy)")
-		}
-		if !c.SecretsEnabled() && !c.BuildEnabled() && c.Image.URI == "" && !c.DeployEnabled() {
-			r.fail("command", "deploy has nothing to do: give secrets, ecr-repository, image or codedeploy-application")
-		}
-	case CommandContinue, CommandStop, CommandStatus:
-		if c.DeploymentID == "" {
-			r.fail("deployment-id", "is required with command %s", c.Command)
-		}
-	}
-	if c.DeploymentID != "" && !deploymentIDPattern.MatchString(c.DeploymentID) {
-		r.fail("deployment-id", "%q is not a CodeDeploy deployment id (d- and 9 letters or digits, e.g. d-A1B2C3D4E)", c.DeploymentID)
-	}
-
-	if c.NeedsAWS() {
-		switch {
-		case c.AWS.Region == "":
-			r.fail("aws-region", "is required: set it, or AWS_REGION / AWS_DEFAULT_REGION")
-		case !regionPattern.MatchString(c.AWS.Region):
-			r.fail("aws-region", "%q is not an AWS region (e.g. us-east-1)", c.AWS.Region)
-		}
-	}
-	if c.AWS.RoleToAssume != "" && !roleARNPattern.MatchString(c.AWS.RoleToAssume) {
-		r.fail("role-to-assume", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", c.AWS.RoleToAssume)
-	}
-	if !sessionPattern.MatchString(c.AWS.RoleSessionName) {
-		r.fail("role-session-name", "%q must be 2-64 letters, digits and +=,.@_-", c.AWS.RoleSessionName)
-	}
-
-	if !c.SecretsEnabled() {
-		if c.Secrets.ParseJSON {
-			r.fail("parse-json-secrets", "has no effect without secrets")
-		}
-		if c.Secrets.Export {
-			r.fail("export-secrets", "has no effect without secrets")
-		}
-	}
-
-	c.validateImage(r)
-	c.validateDeploy(r)
-
-	if u := c.GitHub.EnvironmentURL; u != "" {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			r.fail("environment-url", "%q is not an http(s) URL", u)
-		}
-		if c.GitHub.Environment == "" {
-			r.fail("environment-url", "needs environment")
-		}
-	}
-}
-
-func (c *Config) validateImage(r *reader) {
-	im := c.Image
-	if im.Repository != "" && im.URI != "" {
-		r.fail("image", "deploys an existing image; give either image or ecr-repository, not both")
-	}
-	if im.Repository != "" && (len(im.Repository) < 2 || len(im.Repository) > 256 || !repositoryPattern.MatchString(im.Repository)) {
-		r.fail("ecr-repository", "%q is not an ECR repository name (2-256 lower-case letters, digits and ._-/ e.g. team/app)", im.Repository)
-	}
-	if im.URI != "" && !imagePattern.MatchString(im.URI) {
-		r.fail("image", "%q is not an image reference with a tag or digest (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1 or ...@sha256:<64 hex>)", im.URI)
-	}
-	if im.Repository != "" {
-		if len(im.Tags) == 0 {
-			if c.GitHub.SHA == "" {
-				r.fail("image-tags", "is required outside GitHub Actions (the default is the commit SHA, and GITHUB_SHA is not set)")
-			} else {
-				c.Image.Tags = []string{c.GitHub.SHA}
-			}
-		}
-		for _, tag := range c.Image.Tags {
-			if !tagPattern.MatchString(tag) {
-				r.fail("image-tags", "%q is not a valid tag (up to 128 letters, digits, '_', '.', '-'; not starting with '.' or '-')", tag)
-			}
-		}
-	} else {
-		for _, in := range []string{"image-tags", "target", "build-args", "labels", "build-secrets", "dockerfile"} {
-			if r.str(in) != "" {
-				r.fail(in, "is for building an image and needs ecr-repository")
-			}
-		}
-		if im.CreateRepository {
-			r.fail("create-repository", "needs ecr-repository")
-		}
-		if c.Build.NoCache {
-			r.fail("no-cache", "is for building an image and needs ecr-repository")
-		}
-	}
-	for _, name := range c.Build.Secrets {
-		if !envNamePattern.MatchString(name) {
-			r.fail("build-secrets", "%q is not the env name of a fetched secret (upper case, digits, '_')", name)
-		}
-	}
-	if len(c.Build.Secrets) > 0 && !c.SecretsEnabled() {
-		r.fail("build-secrets", "needs secrets to fetch them from")
-	}
-}
-
-func (c *Config) validateDeploy(r *reader) {
-	d := c.Deploy
-	if (d.Application == "") != (d.DeploymentGroup == "") {
-		r.fail("codedeploy-deployment-group", "codedeploy-application and codedeploy-deployment-group go together: give both or neither")
-	}
-	for in, v := range map[string]string{"codedeploy-application": d.Application, "codedeploy-deployment-group": d.DeploymentGroup, "deployment-config": d.DeploymentConfig} {
-		if v != "" && !codeDeployNamePattern.MatchString(v) {
-			r.fail(in, "%q is not a CodeDeploy name (1-100 letters, digits and _.-+=,@)", v)
-		}
-	}
-	if !c.DeployEnabled() {
-		for _, in := range []string{"bundle", "s3-bucket", "task-definition", "appspec", "deployment-config", "description", "container-name", "container-port", "timeout"} {
-			if r.str(in) != "" {
-				r.fail(in, "is for a deployment and needs codedeploy-application and codedeploy-deployment-group")
-			}
-		}
-		return
-	}
-	if c.Command == CommandDeploy && !c.BuildEnabled() && c.Image.URI == "" {
-		r.fail("image", "a deployment needs an image: give ecr-repository to build one, or image to deploy an existing one")
-	}
-	if d.S3Bucket != "" && (!bucketPattern.MatchString(d.S3Bucket) || strings.Contains(d.S3Bucket, "..")) {
-		r.fail("s3-bucket", "%q is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')", d.S3Bucket)
-	}
-	if !s3PrefixPattern.MatchString(d.S3Prefix) {
-		r.fail("s3-prefix", "%q is not a safe S3 key prefix (letters, digits and !_.*'()/-)", d.S3Prefix)
-	}
-	if d.Bundle != "" && d.S3Bucket == "" {
-		r.fail("s3-bucket", "is required with bundle: the Server revision is uploaded to S3")
-	}
-	if d.Bundle != "" && d.TaskDefinition != "" {
-		r.fail("task-definition", "is for ECS and bundle is for EC2/Server: give one")
-	}
-	if d.ContainerName != "" && !containerNamePattern.MatchString(d.ContainerName) {
-		r.fail("container-name", "%q is not a container name (1-255 letters, digits, '_', '-')", d.ContainerName)
-	}
-	if !strings.HasPrefix(d.HealthCheckPath, "/") {
-		r.fail("health-check-path", "%q must start with '/'", d.HealthCheckPath)
-	}
-	if len(d.Description) > 4096 {
-		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))
-	}
-}
-
 // splitTags splits image-tags on newlines and commas.
 func splitTags(s string) []string {
 	return Lines(strings.ReplaceAll(s, ",", "\n"))
@@ -437,167 +306,4 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
-}
-
-// reader reads inputs with their defaults and collects problems.
-type reader struct {
-	getenv func(string) string
-	errs   []error
-}
-
-var defaults = func() map[string]string {
-	m := make(map[string]string, len(Inputs))
-	for _, in := range Inputs {
-		m[in.Name] = in.Default
-	}
-	return m
-}()
-
-// str returns an input as the runner passes it (INPUT_<NAME>, upper case,
-// hyphens kept), trimmed, or its default when unset.
-func (r *reader) str(name string) string {
-	def, ok := defaults[name]
-	if !ok {
-		panic("config: undeclared input " + name)
-	}
-	key := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
-	if v := strings.TrimSpace(r.getenv(key)); v != "" {
-		return v
-	}
-	return def
-}
-
-func (r *reader) fail(input, format string, args ...any) {
-	r.errs = append(r.errs, &InputError{Input: input, Problem: fmt.Sprintf(format, args...)})
-}
-
-// boolean accepts what @actions/core's getBooleanInput accepts.
-func (r *reader) boolean(name string) bool {
-	switch v := r.str(name); v {
-	case "true", "True", "TRUE":
-		return true
-	case "false", "False", "FALSE":
-		return false
-	default:
-		r.fail(name, "%q is not a boolean (true or false)", v)
-		return false
-	}
-}
-
-func (r *reader) enum(name string, allowed ...string) string {
-	v := r.str(name)
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
-	}
-	r.fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
-	return allowed[0]
-}
-
-func (r *reader) intRange(name string, lo, hi int) int {
-	v := r.str(name)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		r.fail(name, "%q is not a whole number from %d to %d", v, lo, hi)
-		return lo
-	}
-	return n
-}
-
-func (r *reader) port(name string) int {
-	if r.str(name) == "" {
-		return 0
-	}
-	return r.intRange(name, 1, 65535)
-}
-
-// duration accepts Go durations (90s, 30m, 1h30m) up to 48 hours.
-func (r *reader) duration(name string) time.Duration {
-	v := r.str(name)
-	if v == "" {
-		return 0
-	}
-	d, err := time.ParseDuration(v)
-	switch {
-	case err != nil:
-		r.fail(name, "%q is not a duration (e.g. 30m or 1h30m)", v)
-	case d <= 0 || d > 48*time.Hour:
-		r.fail(name, "%q must be more than 0 and at most 48h", v)
-	}
-	return d
-}
-
-func (r *reader) keyValues(name string) []KeyValue {
-	kvs, err := ParseKeyValues(r.str(name))
-	if err != nil {
-		r.fail(name, "%v", err)
-	}
-	return kvs
-}
-
-// path resolves an input path against the workspace, refuses one that leaves
-// it, and requires it to exist (a directory when dir is set, else a file).
-func (r *reader) path(name, workspace string, dir bool) string {
-	v := r.str(name)
-	p := v
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(workspace, p)
-	}
-	p = filepath.Clean(p)
-	rel, err := filepath.Rel(workspace, p)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		r.fail(name, "%q is outside the workspace %s", v, workspace)
-		return ""
-	}
-	if real, err := filepath.EvalSymlinks(p); err == nil {
-		if rel, err := filepath.Rel(workspace, real); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			r.fail(name, "%q leads outside the workspace %s through a symbolic link", v, workspace)
-			return ""
-		}
-	}
-	fi, err := os.Stat(p)
-	switch {
-	case err != nil:
-		r.fail(name, "%q does not exist in the workspace", v)
-	case dir && !fi.IsDir():
-		r.fail(name, "%q is not a directory", v)
-	case !dir && fi.IsDir():
-		r.fail(name, "%q is a directory, not a file", v)
-	}
-	return p
-}
-
-func (r *reader) optionalPath(name, workspace string, dir bool) string {
-	if r.str(name) == "" {
-		return ""
-	}
-	return r.path(name, workspace, dir)
-}
-
-// github reads the run's context from the GITHUB_* variables.
-func (r *reader) github() GitHub {
-	g := GitHub{
-		Workspace:  r.getenv("GITHUB_WORKSPACE"),
-		Repository: r.getenv("GITHUB_REPOSITORY"),
-		SHA:        r.getenv("GITHUB_SHA"),
-		Ref:        r.getenv("GITHUB_REF"),
-		ServerURL:  firstNonEmpty(r.getenv("GITHUB_SERVER_URL"), "https://github.com"),
-		APIURL:     firstNonEmpty(r.getenv("GITHUB_API_URL"), "https://api.github.com"),
-		RunID:      r.getenv("GITHUB_RUN_ID"),
-		RunAttempt: r.getenv("GITHUB_RUN_ATTEMPT"),
-		Actor:      r.getenv("GITHUB_ACTOR"),
-		InActions:  r.getenv("GITHUB_ACTIONS") == "true",
-		InAct:      r.getenv("ACT") == "true",
-	}
-	if g.Workspace == "" {
-		g.Workspace, _ = os.Getwd()
-	}
-	if abs, err := filepath.Abs(g.Workspace); err == nil {
-		g.Workspace = abs
-	}
-	if real, err := filepath.EvalSymlinks(g.Workspace); err == nil {
-		g.Workspace = real
-	}
-	return g
 }

@@ -38,11 +38,11 @@ func env(ws string, inputs map[string]string) func(string) string {
 		"AWS_REGION":       "eu-west-1",
 	}
 	for k, v := range inputs {
-		if strings.HasPrefix(k, "GITHUB_") || strings.HasPrefix(k, "AWS_") {
+		if strings.HasPrefix(k, "GITHUB_") || strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "DOCKER_") {
 			m[k] = v
 			continue
 		}
-		m["INPUT_"+strings.ToUpper(k)] = v
+		m[InputKey(k)] = v
 	}
 	return func(k string) string { return m[k] }
 }
@@ -138,6 +138,11 @@ func TestLoadValid(t *testing.T) {
 		{"region input wins", map[string]string{"secrets": "x/y", "aws-region": "us-gov-west-1"}, func(t *testing.T, c *Config) {
 			if c.AWS.Region != "us-gov-west-1" {
 				t.Errorf("region = %q", c.AWS.Region)
+			}
+		}},
+		{"engine address", merge(build, map[string]string{"DOCKER_HOST": "tcp://127.0.0.1:2375"}), func(t *testing.T, c *Config) {
+			if c.Build.DockerHost != "tcp://127.0.0.1:2375" {
+				t.Errorf("docker host = %q, want DOCKER_HOST", c.Build.DockerHost)
 			}
 		}},
 		{"token default outside Actions", map[string]string{"secrets": "x/y", "github-token": "${{ github.token }}", "GITHUB_TOKEN": "ghs_x"}, func(t *testing.T, c *Config) {
@@ -292,6 +297,76 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{"timeout", "on-ready", "container-port", "image-tags", "secrets"} {
 		if !got[want] {
 			t.Errorf("no error for input %q in %v", want, err)
+		}
+	}
+}
+
+// TestLoadDockerHost checks that a DOCKER_HOST the engine client cannot
+// parse is bad input when an image is built, and is ignored otherwise.
+func TestLoadDockerHost(t *testing.T) {
+	t.Parallel()
+	ws := workspace(t)
+	tests := map[string]struct {
+		inputs  map[string]string
+		wantErr string
+	}{
+		"build":        {merge(build, map[string]string{"DOCKER_HOST": "docker.sock"}), `DOCKER_HOST "docker.sock" is not a Docker engine address`},
+		"no build":     {map[string]string{"secrets": "a/b", "DOCKER_HOST": "docker.sock"}, ""},
+		"default host": {build, ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(ws, tt.inputs))
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("Load: %v, want error %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestInputKey(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{"ecr-repository": "INPUT_ECR-REPOSITORY", "command": "INPUT_COMMAND", "a b": "INPUT_A_B"} {
+		if got := InputKey(name); got != want {
+			t.Errorf("InputKey(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestGitHubRel(t *testing.T) {
+	t.Parallel()
+	g := GitHub{Workspace: "/github/workspace"}
+	for path, want := range map[string]string{
+		"/github/workspace/app/Dockerfile": "app/Dockerfile",
+		"app/Dockerfile":                   "app/Dockerfile",
+		"/etc/passwd":                      "/etc/passwd",
+		"/github/workspace2/x":             "/github/workspace2/x",
+	} {
+		if got := g.Rel(path); got != want {
+			t.Errorf("Rel(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestNoGitHubDeployment(t *testing.T) {
+	t.Parallel()
+	ok := Config{GitHub: GitHub{Token: "t", Repository: "o/r", SHA: "abc"}, Deploy: Deploy{Wait: true}}
+	tests := map[string]struct {
+		change func(c *Config)
+		want   string
+	}{
+		"made":     {func(*Config) {}, ""},
+		"act":      {func(c *Config) { c.GitHub.InAct = true }, "running under act"},
+		"no token": {func(c *Config) { c.GitHub.Token = "" }, "no github-token"},
+		"no sha":   {func(c *Config) { c.GitHub.SHA = "" }, "GITHUB_REPOSITORY or GITHUB_SHA is not set"},
+		"no wait":  {func(c *Config) { c.Deploy.Wait = false }, "wait is false, so the run would not see the deployment end"},
+	}
+	for name, tt := range tests {
+		c := ok
+		tt.change(&c)
+		if got := c.NoGitHubDeployment(); got != tt.want {
+			t.Errorf("%s: NoGitHubDeployment() = %q, want %q", name, got, tt.want)
 		}
 	}
 }

@@ -1,5 +1,13 @@
 package config
 
+import "strings"
+
+// InputKey is the environment variable the runner passes input name in:
+// INPUT_<NAME>, upper case, spaces as underscores, hyphens kept.
+func InputKey(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}
+
 // Input is one input of the action as action.yml declares it.
 type Input struct {
 	Name    string
@@ -58,23 +66,4 @@ var Inputs = []Input{
 	{"github-token", "${{ github.token }}"},
 	{"environment", ""},
 	{"environment-url", ""},
-}
-
-// Outputs lists every output the action sets.
-var Outputs = []string{
-	"image-uri",
-	"image-digest",
-	"image-tags",
-	"image-pushed",
-	"secrets",
-	"deployment-id",
-	"deployment-status",
-	"deployment-url",
-	"rollback-deployment-id",
-	"task-definition-arn",
-	"revision-location",
-	"github-deployment-id",
-	"duration-seconds",
-	"error-code",
-	"error-message",
 }

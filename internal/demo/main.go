@@ -27,6 +27,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/e2e"
 )
 
@@ -265,7 +266,7 @@ func stepInputs(workflow, id, sha string) (map[string]string, error) {
 				if strings.Contains(value, "${{") {
 					return nil, fmt.Errorf("%s: step %s input %s: only ${{ github.sha }} is expanded", workflow, id, name)
 				}
-				vars["INPUT_"+strings.ToUpper(strings.ReplaceAll(name, " ", "_"))] = value
+				vars[config.InputKey(name)] = value
 			}
 			return vars, nil
 		}

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -142,6 +141,9 @@ func (e *BuildError) Error() string { return "building the image: " + e.Err.Erro
 
 func (e *BuildError) Unwrap() error { return e.Err }
 
+// Location is the Dockerfile and line to blame (line 0: the whole file).
+func (e *BuildError) Location() (file string, line int) { return e.Dockerfile, e.Line }
+
 // parseErrorLine finds the line in the Dockerfile parse errors of BuildKit
 // versions without source ranges (such as Docker 20.10's).
 var parseErrorLine = regexp.MustCompile(`dockerfile parse error (?:on )?line (\d+)`)
@@ -278,30 +280,15 @@ func writeContextTar(ctx context.Context, w io.Writer, fs fsutil.FS, lead []tarF
 // readBuildStream decodes the classic build's JSON stream to its end,
 // writing its output to w, and returns the image ID from its aux message.
 func readBuildStream(r io.Reader, w io.Writer) (string, error) {
-	var id string
-	err := eachMessage(r, func(m jsonstream.Message) error {
-		switch {
-		case m.Error != nil:
-			return errors.New(strings.TrimSpace(m.Error.Message))
-		case m.Aux != nil:
-			var aux struct{ ID string }
-			if err := json.Unmarshal(*m.Aux, &aux); err == nil && aux.ID != "" {
-				id = aux.ID
-			}
-		case m.Stream != "":
+	var aux struct{ ID string }
+	err := readStream(r, &aux, func(m jsonstream.Message) {
+		if m.Stream != "" {
 			io.WriteString(w, m.Stream)
-		case m.Status != "":
+		} else if m.Status != "" {
 			fmt.Fprintln(w, m.Status)
 		}
-		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	if id == "" {
-		return "", errors.New("the engine's build output ended without an image ID")
-	}
-	return id, nil
+	return aux.ID, required(err, aux.ID, "the engine's build output ended without an image ID")
 }
 
 // withoutCommands runs fn with a writer to w, the runner's log, whose lines

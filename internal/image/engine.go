@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
@@ -113,18 +114,9 @@ func encodeAuth(auth Auth) (string, error) {
 // writing status lines (not progress bars) to w, and returns the digest
 // from the stream's aux {Tag, Digest, Size} message.
 func readPushStream(r io.Reader, w io.Writer) (string, error) {
-	var digest string
-	err := eachMessage(r, func(m jsonstream.Message) error {
+	var aux struct{ Tag, Digest string }
+	err := readStream(r, &aux, func(m jsonstream.Message) {
 		switch {
-		case m.Error != nil && isImmutableRejection(m.Error.Message):
-			return fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
-		case m.Error != nil:
-			return errors.New(m.Error.Message)
-		case m.Aux != nil:
-			var aux struct{ Tag, Digest string }
-			if err := json.Unmarshal(*m.Aux, &aux); err == nil && aux.Digest != "" {
-				digest = aux.Digest
-			}
 		case m.Progress != nil && m.Progress.Total > 0:
 			// a progress bar update
 		case m.ID != "":
@@ -132,20 +124,14 @@ func readPushStream(r io.Reader, w io.Writer) (string, error) {
 		case m.Status != "":
 			fmt.Fprintln(w, m.Status)
 		}
-		return nil
 	})
-	if err != nil {
-		return "", err
-	}
-	if digest == "" {
-		return "", errors.New("the engine's progress ended without the pushed digest")
-	}
-	return digest, nil
+	return aux.Digest, required(err, aux.Digest, "the engine's progress ended without the pushed digest")
 }
 
-// eachMessage decodes the engine's JSON message stream to its end, calling
-// fn for each message until fn returns an error.
-func eachMessage(r io.Reader, fn func(jsonstream.Message) error) error {
+// readStream decodes the engine's JSON message stream to its end: it stops
+// at the stream's error, decodes aux messages into aux (one of another
+// shape is passed over), and hands every other message to show.
+func readStream(r io.Reader, aux any, show func(jsonstream.Message)) error {
 	dec := json.NewDecoder(r)
 	for {
 		var m jsonstream.Message
@@ -154,8 +140,24 @@ func eachMessage(r io.Reader, fn func(jsonstream.Message) error) error {
 		} else if err != nil {
 			return fmt.Errorf("reading the engine's progress: %w", err)
 		}
-		if err := fn(m); err != nil {
-			return err
+		switch {
+		case m.Error != nil && isImmutableRejection(m.Error.Message):
+			return fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
+		case m.Error != nil:
+			return errors.New(strings.TrimSpace(m.Error.Message))
+		case m.Aux != nil:
+			json.Unmarshal(*m.Aux, aux)
+		default:
+			show(m)
 		}
 	}
+}
+
+// required is err, or when the stream ended without the value it carries,
+// an error saying so.
+func required(err error, value, missing string) error {
+	if err == nil && value == "" {
+		return errors.New(missing)
+	}
+	return err
 }

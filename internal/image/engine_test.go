@@ -252,6 +252,10 @@ func TestBuildErrors(t *testing.T) {
 			if errors.As(err, &be) && be.Line != tt.wantLine || tt.wantLine > 0 && be == nil {
 				t.Errorf("error %v: BuildError.Line = %+v, want line %d", err, be, tt.wantLine)
 			}
+			var loc interface{ Location() (string, int) } // report.Located
+			if be != nil && (!errors.As(err, &loc) || func() bool { f, l := loc.Location(); return f != tt.spec.Dockerfile || l != tt.wantLine }()) {
+				t.Errorf("error %v: Location() is not the Dockerfile %s, line %d", err, tt.spec.Dockerfile, tt.wantLine)
+			}
 		})
 	}
 }

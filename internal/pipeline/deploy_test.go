@@ -1,99 +1,13 @@
 package pipeline
 
 import (
-	"archive/zip"
-	"bufio"
-	"bytes"
-	"context"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 )
-
-// deploySandbox starts a sandbox seeded with testdata/sandbox/server.yaml
-// and the extra scenarios.
-func deploySandbox(t *testing.T, extra ...awssim.Scenario) *awssimtest.Sandbox {
-	t.Helper()
-	return seededSandbox(t, "server.yaml", awssim.DefaultTimeScale, extra...)
-}
-
-// seededSandbox starts a sandbox at scale simulated seconds per second,
-// seeded with testdata/sandbox/<file> and the extra scenarios.
-func seededSandbox(t *testing.T, file string, scale float64, extra ...awssim.Scenario) *awssimtest.Sandbox {
-	t.Helper()
-	sb := awssimtest.Start(t, awssim.Options{TimeScale: scale})
-	sc, err := awssim.LoadScenario("../../testdata/sandbox/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range append([]awssim.Scenario{sc}, extra...) {
-		if err := sb.Apply(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return sb
-}
-
-// deployInputs are the inputs of a deployment to group of application web.
-func deployInputs(image, group string) map[string]string {
-	return map[string]string{
-		"image": image, "codedeploy-application": "web", "codedeploy-deployment-group": group,
-		"s3-bucket": "web-bundles", "container-port": "8080", "health-check-path": "/healthz",
-	}
-}
-
-// bundles returns the files of every bundle in s3://web-bundles.
-func bundles(t *testing.T, sb *awssimtest.Sandbox) []map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	api := s3.NewFromConfig(sb.Config(), func(o *s3.Options) { o.UsePathStyle = true })
-	list, err := api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("web-bundles")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []map[string]string
-	for _, obj := range list.Contents {
-		got, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("web-bundles"), Key: obj.Key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(got.Body)
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files := map[string]string{}
-		for _, f := range zr.File {
-			rc, _ := f.Open()
-			b, _ := io.ReadAll(rc)
-			rc.Close()
-			files[f.Name] = string(b)
-		}
-		all = append(all, files)
-	}
-	return all
-}
-
-func deploymentInfo(t *testing.T, sb *awssimtest.Sandbox, id string) *codedeploy.GetDeploymentOutput {
-	t.Helper()
-	out, err := codedeploy.NewFromConfig(sb.Config()).GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func TestDeployFullPipelineSucceeds(t *testing.T) {
 	t.Parallel()
@@ -263,75 +177,6 @@ func TestDeployActiveDeploymentFail(t *testing.T) {
 	code, _, log = runAction(t, sb, inputs)
 	if code != ExitFailed || !strings.Contains(log, first["deployment-id"]) {
 		t.Errorf("second: exit %d, want %d naming %s; log:\n%s", code, ExitFailed, first["deployment-id"], log)
-	}
-}
-
-// TestDeploySIGTERM runs the built action, sends it SIGTERM in the middle of
-// a deployment and checks that it stops the deployment with rollback and
-// exits within the runner's 7 s.
-func TestDeploySIGTERM(t *testing.T) {
-	t.Parallel()
-	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "AfterInstall"}}})
-	image := sb.PushImage(t, "web")
-	bin := filepath.Join(t.TempDir(), "bluegreen-deploy")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = workspace(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"GITHUB_WORKSPACE=" + workspace(t), "PATH=" + os.Getenv("PATH")}
-	for k, v := range sb.Env() {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range deployInputs(image, "bg") {
-		cmd.Env = append(cmd.Env, "INPUT_"+strings.ToUpper(k)+"="+v)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	var id string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
-		log.WriteString(line + "\n")
-		if strings.Contains(line, "AfterInstall InProgress") {
-			break // mid-deployment
-		}
-		if v, ok := strings.CutPrefix(line, "output deployment-id="); ok {
-			id = v
-		}
-	}
-	if id == "" {
-		cmd.Process.Kill()
-		t.Fatalf("no deployment-id before AfterInstall; log:\n%s", log.String())
-	}
-	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	rest, _ := io.ReadAll(stdout)
-	log.Write(rest)
-	err = cmd.Wait()
-	took := time.Since(sent)
-	t.Logf("exited %s after SIGTERM (%v)", took.Round(time.Millisecond), err)
-	if took > 7*time.Second {
-		t.Errorf("exited %s after SIGTERM, want within 7 s", took)
-	}
-	if cmd.ProcessState.ExitCode() != ExitFailed {
-		t.Errorf("exit code %d, want %d; log:\n%s", cmd.ProcessState.ExitCode(), ExitFailed, log.String())
-	}
-	info := deploymentInfo(t, sb, id).DeploymentInfo
-	if info.Status != "Stopped" || info.RollbackInfo == nil || aws.ToString(info.RollbackInfo.RollbackDeploymentId) == "" {
-		t.Errorf("deployment %s is %s, rollback %+v; want Stopped with a rollback", id, info.Status, info.RollbackInfo)
-	}
-	if !strings.Contains(log.String(), "output error-code=CANCELLED") {
-		t.Errorf("no error-code CANCELLED; log:\n%s", log.String())
 	}
 }
 

@@ -3,8 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
@@ -18,16 +16,16 @@ func (r *run) finish(ctx context.Context, err error) int {
 	res.End = time.Now()
 	var fe *report.FileError
 	if errors.As(err, &fe) {
-		fe.File = r.workspaceRel(fe.File) // as the annotation and the summary show it
+		fe.File = r.cfg.GitHub.Rel(fe.File) // as the annotation and the summary show it
 	}
 	res.Err = err
-	res.Outcome = outcome(ctx, err, res)
+	res.Outcome = report.Decide(ctx, err, res)
 	if d := res.Deploy; d != nil {
 		if d.ID != "" && d.URL == "" {
 			d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)
 		}
 		if d.Failure != nil {
-			d.Failure.File = r.workspaceRel(d.Failure.File)
+			d.Failure.File = r.cfg.GitHub.Rel(d.Failure.File)
 		}
 	}
 	final := report.FinalStatus(res)
@@ -37,7 +35,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 
 	r.rep.OutputResult(res)
 	if f, failed := report.Explain(res); failed {
-		if file := r.workspaceRel(f.File); file != "" {
+		if file := r.cfg.GitHub.Rel(f.File); file != "" {
 			r.rep.FileErrorf(file, f.Line, "%s", f.Message)
 		} else {
 			r.rep.Errorf("%s", f.Message)
@@ -57,61 +55,4 @@ func (r *run) finish(ctx context.Context, err error) int {
 		return ExitOK
 	}
 	return ExitFailed
-}
-
-// outcome decides how the run ended. A cancel or timeout says it first; then
-// the stages' word, unless they claim success and returned an error; then
-// the deployment's status.
-func outcome(ctx context.Context, err error, res *report.Result) report.Outcome {
-	switch {
-	case err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled)):
-		return report.OutcomeCancelled
-	case errors.Is(err, context.DeadlineExceeded):
-		return report.OutcomeTimedOut
-	case res.Outcome != "" && (err == nil || !res.Outcome.OK()):
-		return res.Outcome
-	}
-	byStatus := deploymentOutcome(res.Deploy)
-	switch {
-	case err != nil && byStatus == report.OutcomeRolledBack:
-		return byStatus
-	case err != nil:
-		return report.OutcomeFailed
-	case byStatus != "":
-		return byStatus
-	}
-	return report.OutcomeDone
-}
-
-// deploymentOutcome reads the outcome from a deployment's final status, or
-// "" when it has none.
-func deploymentOutcome(d *report.Deployment) report.Outcome {
-	if d == nil {
-		return ""
-	}
-	switch d.Status {
-	case "Succeeded":
-		return report.OutcomeDeployed
-	case "Ready":
-		return report.OutcomePaused
-	case "Failed", "Stopped":
-		if d.RollbackID != "" {
-			return report.OutcomeRolledBack
-		}
-		return report.OutcomeFailed
-	}
-	return ""
-}
-
-// workspaceRel makes an absolute path inside the workspace relative to it,
-// as annotations want; other paths are returned as they are.
-func (r *run) workspaceRel(path string) string {
-	if !filepath.IsAbs(path) {
-		return path
-	}
-	rel, err := filepath.Rel(r.cfg.GitHub.Workspace, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return path
-	}
-	return filepath.ToSlash(rel)
 }

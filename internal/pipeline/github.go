@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -23,25 +24,14 @@ const (
 // A GitHub API error is a warning: it does not stop the AWS deployment.
 func (r *run) githubDeployment(ctx context.Context) error {
 	g := r.cfg.GitHub
-	if g.Environment == "" || !r.deploys() {
+	if g.Environment == "" || !r.cfg.Deploys() {
 		return nil
 	}
-	skip := ""
-	switch {
-	case g.InAct:
-		skip = "running under act"
-	case g.Token == "":
-		skip = "no github-token"
-	case g.Repository == "" || g.SHA == "":
-		skip = "GITHUB_REPOSITORY or GITHUB_SHA is not set"
-	case !r.cfg.Deploy.Wait:
-		skip = "wait is false, so the run would not see the deployment end"
-	}
-	if skip != "" {
+	if skip := r.cfg.NoGitHubDeployment(); skip != "" {
 		r.rep.Noticef("environment %q: no GitHub deployment: %s", g.Environment, skip)
 		return nil
 	}
-	gh, err := report.NewDeployments(nil, g.APIURL, g.Token, g.Repository)
+	gh, err := ghdeploy.New(nil, g.APIURL, g.Token, g.Repository)
 	if err != nil {
 		r.rep.Warningf("environment %q: no GitHub deployment: %v", g.Environment, err)
 		return nil
@@ -62,12 +52,6 @@ func (r *run) githubDeployment(ctx context.Context) error {
 	r.rep.Infof("GitHub deployment %d to %s", id, g.Environment)
 	r.setGitHubStatus(cctx, report.Status{State: "in_progress", Description: "deploying"})
 	return nil
-}
-
-// deploys reports whether the run moves an environment to a new version.
-func (r *run) deploys() bool {
-	c := r.cfg
-	return c.Command == config.CommandDeploy && c.DeployEnabled() || c.Command == config.CommandContinue
 }
 
 func (r *run) githubDescription() string {
@@ -91,9 +75,9 @@ func (r *run) finishGitHub(final report.Status) {
 
 // setGitHubStatus posts a status with the run's log and environment links.
 func (r *run) setGitHubStatus(ctx context.Context, s report.Status) {
-	s.LogURL = r.cfg.GitHub.RunURL()
-	s.EnvironmentURL = r.cfg.GitHub.EnvironmentURL
-	if err := r.gh.SetStatus(ctx, r.result.GitHub.ID, s); err != nil {
+	err := r.gh.SetStatus(ctx, r.result.GitHub.ID, ghdeploy.Status{State: s.State, Description: s.Description, AutoInactive: s.AutoInactive,
+		LogURL: r.cfg.GitHub.RunURL(), EnvironmentURL: r.cfg.GitHub.EnvironmentURL})
+	if err != nil {
 		r.rep.Warningf("%v", err)
 		return
 	}

@@ -4,179 +4,105 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/moby/moby/client"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// checkImage validates the image stage before anything is sent to AWS: the
-// Docker engine's address, when an image is built.
-func (r *run) checkImage() error {
-	if !r.cfg.BuildEnabled() {
-		return nil
-	}
-	if host := r.env.Getenv("DOCKER_HOST"); host != "" {
-		if _, err := client.ParseHostURL(host); err != nil {
-			return fmt.Errorf("DOCKER_HOST %q is not a Docker engine address (e.g. unix:///var/run/docker.sock): %w", host, err)
-		}
-	}
-	return nil
-}
-
 // image builds and pushes the image, or resolves an existing one.
 func (r *run) image(ctx context.Context) error {
+	var img image.Image
+	var err error
 	switch {
 	case r.cfg.Image.URI != "":
-		img, err := image.Resolve(ctx, r.clients.ECR, r.cfg.Image.URI)
-		if err != nil {
-			return err
+		if img, err = image.Resolve(ctx, r.clients.ECR, r.cfg.Image.URI); err == nil {
+			r.rep.Infof("Image %s is %s", r.cfg.Image.URI, img.URI())
 		}
-		r.setImage(img)
-		r.rep.Infof("Image %s is %s", r.cfg.Image.URI, img.URI())
 	case r.cfg.BuildEnabled():
-		img, err := r.buildAndPush(ctx)
-		if err != nil {
-			return err
-		}
-		r.setImage(img)
+		img, err = r.publish(ctx)
+	default:
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	r.result.Image = &report.Image{URI: img.URI(), Digest: img.Digest, Tags: img.Tags, Pushed: img.Pushed}
 	return nil
 }
 
-// buildAndPush logs in to ECR, checks the repository and the first tag,
-// and builds and pushes the image unless that tag is already there.
-func (r *run) buildAndPush(ctx context.Context) (image.Image, error) {
-	in := r.cfg.Image
-	auth, err := image.Login(ctx, r.clients.ECR)
-	if err != nil {
-		return image.Image{}, err
-	}
-	r.rep.Mask(auth.Password)
-	repo, err := image.EnsureRepository(ctx, r.clients.ECR, in.Repository, in.CreateRepository)
-	if errors.Is(err, image.ErrRepositoryNotFound) {
-		return image.Image{}, fmt.Errorf("input \"ecr-repository\": %w: create it, or set create-repository: true", err)
-	} else if err != nil {
-		return image.Image{}, err
-	}
-	if repo.Created {
-		r.rep.Noticef("Created ECR repository %s (scan on push, immutable tags)", repo.URI)
-	}
-	img := image.Image{Repository: repo.URI, Tags: in.Tags}
-
-	if in.SkipExisting {
-		digest, err := image.TagDigest(ctx, r.clients.ECR, repo.Name, in.Tags[0])
-		if err != nil {
-			return image.Image{}, err
-		}
-		if digest != "" {
-			img.Digest = digest
-			r.rep.Infof("%s is already in ECR as %s: nothing to build or push", img.Ref(in.Tags[0]), digest)
-			return img, nil
+// publish builds and pushes the image unless its first tag is in ECR.
+func (r *run) publish(ctx context.Context) (image.Image, error) {
+	var secrets map[string][]byte
+	if names := r.cfg.Build.Secrets; len(names) > 0 {
+		var err error
+		if secrets, err = r.fetched.Mounts(names); err != nil {
+			return image.Image{}, fmt.Errorf("input \"build-secrets\": %w", err)
 		}
 	}
-
-	secrets, err := r.buildSecretValues()
-	if err != nil {
-		return image.Image{}, err
-	}
-	eng, err := image.Connect(ctx, r.env.Getenv("DOCKER_HOST"))
-	if err != nil {
-		return image.Image{}, err
-	}
-	defer eng.Close()
-	if eng.NoBuildKit != nil {
-		r.rep.Noticef("Building with the Docker engine's classic builder (engine %s): %v", eng.Version, eng.NoBuildKit)
-	}
-
-	names := make([]string, len(in.Tags))
-	for i, tag := range in.Tags {
-		names[i] = img.Ref(tag)
-	}
-	gh := r.cfg.GitHub
+	in, b, gh := r.cfg.Image, r.cfg.Build, r.cfg.GitHub
 	source := ""
 	if gh.Repository != "" {
 		source = gh.ServerURL + "/" + gh.Repository
 	}
-	spec := image.BuildSpec{
-		Context:    r.cfg.Build.Context,
-		Dockerfile: r.cfg.Build.Dockerfile,
-		Target:     r.cfg.Build.Target,
-		Args:       keyValues(r.cfg.Build.Args),
-		Labels:     image.OCILabels(source, gh.SHA, time.Now(), keyValues(r.cfg.Build.Labels)),
-		NoCache:    r.cfg.Build.NoCache,
-		Secrets:    secrets,
-		Names:      names,
+	req := image.Request{
+		Repository: in.Repository, Tags: in.Tags, CreateRepository: in.CreateRepository, SkipExisting: in.SkipExisting,
+		DockerHost: b.DockerHost,
+		Build: image.BuildSpec{
+			Context: b.Context, Dockerfile: b.Dockerfile, Target: b.Target, NoCache: b.NoCache, Secrets: secrets,
+			Args:   keyValues(b.Args),
+			Labels: image.OCILabels(source, gh.SHA, time.Now(), keyValues(b.Labels)),
+		},
 	}
-
-	start := time.Now()
-	r.rep.Group("Building " + names[0])
-	id, err := eng.Build(ctx, spec, r.env.Stdout)
-	r.rep.EndGroup()
-	r.result.AddSpan("build", start, time.Now())
-	var be *image.BuildError
-	if errors.As(err, &be) {
-		return image.Image{}, &report.FileError{File: be.Dockerfile, Line: be.Line, Err: err}
-	} else if err != nil {
-		return image.Image{}, err
+	img, err := image.Publish(ctx, r.clients.ECR, req, &imageLog{run: r})
+	if errors.Is(err, image.ErrRepositoryNotFound) {
+		return img, fmt.Errorf("input \"ecr-repository\": %w: create it, or set create-repository: true", err)
 	}
-	r.rep.Infof("Built %s", id)
-
-	start = time.Now()
-	r.rep.Group("Pushing " + strings.Join(names, ", "))
-	for _, name := range names {
-		digest, err := eng.Push(ctx, name, auth, r.env.Stdout)
-		if err != nil {
-			r.rep.EndGroup()
-			return image.Image{}, err
-		}
-		if img.Digest != "" && digest != img.Digest {
-			r.rep.EndGroup()
-			return image.Image{}, fmt.Errorf("pushing %s: the engine pushed %s, and %s before", name, digest, img.Digest)
-		}
-		img.Digest = digest
+	if err == nil && img.Pushed {
+		r.rep.Infof("Pushed %s", img.URI())
 	}
-	r.rep.EndGroup()
-	r.result.AddSpan("push", start, time.Now())
-
-	inECR, err := image.TagDigest(ctx, r.clients.ECR, repo.Name, in.Tags[0])
-	if err != nil {
-		return image.Image{}, err
-	}
-	if inECR != img.Digest {
-		return image.Image{}, fmt.Errorf("after pushing %s: ECR has %q for tag %s, the push reported %s", names[0], inECR, in.Tags[0], img.Digest)
-	}
-	img.Pushed = true
-	r.rep.Infof("Pushed %s", img.URI())
-	return img, nil
+	return img, err
 }
 
-// buildSecretValues returns the fetched secrets the build may mount, by env
-// name.
-func (r *run) buildSecretValues() (map[string][]byte, error) {
-	if len(r.cfg.Build.Secrets) == 0 {
-		return nil, nil
-	}
-	m := make(map[string][]byte, len(r.cfg.Build.Secrets))
-	for _, name := range r.cfg.Build.Secrets {
-		v, ok := r.buildSecrets[name]
-		if !ok {
-			return nil, fmt.Errorf("input \"build-secrets\": %q is not among the fetched secrets (%s)", name, strings.Join(slices.Sorted(maps.Keys(r.buildSecrets)), ", "))
-		}
-		m[name] = []byte(v)
-	}
-	return m, nil
+// imageLog reports image.Publish's progress: log groups for the build and
+// the push, their spans on the timeline, and the ECR password masked.
+type imageLog struct {
+	*run
+	start time.Time
 }
 
-// setImage records the image for the outputs, the summary and the deploy stage.
-func (r *run) setImage(img image.Image) {
-	r.result.Image = &report.Image{URI: img.URI(), Digest: img.Digest, Tags: img.Tags, Pushed: img.Pushed}
+func (l *imageLog) Write(p []byte) (int, error) { return l.env.Stdout.Write(p) }
+func (l *imageLog) LoggedIn(a image.Auth)       { l.rep.Mask(a.Password) }
+func (l *imageLog) Built(id string)             { l.rep.Infof("Built %s", id) }
+
+func (l *imageLog) RepositoryCreated(repo image.Repository) {
+	l.rep.Noticef("Created ECR repository %s (scan on push, immutable tags)", repo.URI)
+}
+
+func (l *imageLog) Found(ref, digest string) {
+	l.rep.Infof("%s is already in ECR as %s: nothing to build or push", ref, digest)
+}
+
+func (l *imageLog) ClassicBuilder(version string, why error) {
+	l.rep.Noticef("Building with the Docker engine's classic builder (engine %s): %v", version, why)
+}
+
+func (l *imageLog) Begin(s image.Step, names []string) {
+	l.start = time.Now()
+	if s == image.StepBuild {
+		l.rep.Group("Building " + names[0])
+	} else {
+		l.rep.Group("Pushing " + strings.Join(names, ", "))
+	}
+}
+
+func (l *imageLog) End(s image.Step, err error) {
+	l.rep.EndGroup()
+	if s == image.StepBuild || err == nil {
+		l.result.AddSpan(string(s), l.start, time.Now())
+	}
 }
 
 // keyValues turns the inputs' key=value lines into a map; a later key wins.

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,94 +22,6 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 )
-
-// requireDocker skips a test that needs the Docker engine when there is
-// none, unless CI=true.
-func requireDocker(t *testing.T) {
-	t.Helper()
-	e, err := image.Connect(context.Background(), os.Getenv("DOCKER_HOST"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs the Docker engine: %v", err)
-		}
-		t.Skipf("no Docker engine: %v", err)
-	}
-	e.Close()
-}
-
-// workspace is the repository root, the workspace of the test runs.
-func workspace(t *testing.T) string {
-	t.Helper()
-	ws, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ws
-}
-
-// runAction runs the whole action in-process against the sandbox with the
-// given inputs and returns its exit code, outputs and log.
-func runAction(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) (int, map[string]string, string) {
-	t.Helper()
-	return runActionEnv(t, sb, inputs, nil)
-}
-
-// runActionEnv is runAction with more environment variables.
-func runActionEnv(t *testing.T, sb *awssimtest.Sandbox, inputs, extraEnv map[string]string) (int, map[string]string, string) {
-	t.Helper()
-	env := sb.Env()
-	env["GITHUB_WORKSPACE"] = workspace(t)
-	env["GITHUB_REPOSITORY"] = "octo/app"
-	env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"
-	env["DOCKER_HOST"] = os.Getenv("DOCKER_HOST")
-	for k, v := range inputs {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	maps.Copy(env, extraEnv)
-	var out syncBuffer
-	code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
-	return code, parseOutputs(out.String()), out.String()
-}
-
-// parseOutputs reads the "output name=value" lines printed outside Actions.
-func parseOutputs(log string) map[string]string {
-	m := map[string]string{}
-	for _, line := range strings.Split(log, "\n") {
-		if rest, ok := strings.CutPrefix(line, "output "); ok {
-			k, v, _ := strings.Cut(rest, "=")
-			m[k] = v
-		}
-	}
-	return m
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// countCalls counts the sandbox's recorded calls of service and operation.
-func countCalls(sb *awssimtest.Sandbox, service, operation string) int {
-	n := 0
-	for _, c := range sb.Calls() {
-		if c.Service == service && c.Operation == operation {
-			n++
-		}
-	}
-	return n
-}
 
 func TestImageBuildPushAndRerun(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
@@ -36,12 +37,10 @@ type run struct {
 	rep     *report.Reporter
 	clients *awscfg.Clients
 	result  *report.Result
-	gh      *report.Deployments // the GitHub deployment's client, once it exists
-	group   *deploy.Group       // the deployment group, once discovered
-	cleanup context.Context     // outlives a cancel by cancelGrace, for the final GitHub status
-
-	buildSecrets map[string]string // fetched secret values by env name, for build-secrets (filled by the secrets stage)
-	fetched      *secrets.Result   // the secrets stage's result; References() for the deploy stage
+	gh      *ghdeploy.Client // the GitHub deployment's client, once it exists
+	group   *deploy.Group    // the deployment group, once discovered
+	cleanup context.Context  // outlives a cancel by cancelGrace, for the final GitHub status
+	fetched *secrets.Result  // the secrets stage's result: mounts for the build, references for the deployment
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
@@ -49,14 +48,7 @@ func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
-		summary := "### bluegreen-deploy: invalid inputs, nothing was sent to AWS\n\n"
-		for _, e := range unwrapJoined(err) {
-			rep.Errorf("%v", e)
-			summary += "- " + e.Error() + "\n"
-		}
-		rep.Summary(summary)
-		rep.Output("error-code", "INVALID_INPUT")
-		rep.Output("error-message", err.Error())
+		rep.InvalidInput(err)
 		return ExitBadInput
 	}
 	cleanup, stop := withGrace(ctx, cancelGrace)
@@ -79,7 +71,7 @@ func withGrace(ctx context.Context, grace time.Duration) (cleanup context.Contex
 
 // stages runs, in order, each stage the inputs ask for.
 func (r *run) stages(ctx context.Context) error {
-	if err := errors.Join(r.checkSecrets(), r.checkImage(), r.checkDeploy()); err != nil {
+	if err := errors.Join(r.checkSecrets(), r.checkDeploy()); err != nil {
 		return err
 	}
 	if r.cfg.NeedsAWS() {
@@ -95,12 +87,4 @@ func (r *run) stages(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// unwrapJoined splits an errors.Join error into its parts.
-func unwrapJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }

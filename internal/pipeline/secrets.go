@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
@@ -24,14 +22,7 @@ func (r *run) secrets(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	sm := r.clients.SecretsManager
-	clientFor := func(region string) secretsmanager.BatchGetSecretValueAPIClient {
-		if region == sm.Options().Region {
-			return sm
-		}
-		return secretsmanager.New(sm.Options(), func(o *secretsmanager.Options) { o.Region = region })
-	}
-	res, err := secrets.Fetch(ctx, clientFor, r.cfg.Secrets, r.cfg.AWS.Region)
+	res, err := secrets.Fetch(ctx, r.clients.SecretsManagerIn, r.cfg.Secrets, r.cfg.AWS.Region)
 	if err != nil {
 		return fmt.Errorf("fetching secrets: %w", err)
 	}
@@ -50,7 +41,6 @@ func (r *run) secrets(ctx context.Context) error {
 		}
 	}
 	r.fetched = res
-	r.buildSecrets = res.Values()
 	r.result.Secrets = names
 	r.result.AddSpan("secrets", start, time.Now())
 	r.rep.OutputResult(r.result)

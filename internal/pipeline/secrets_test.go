@@ -18,6 +18,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 )
 
 // runnerFiles is one in-process run of the action and what it left behind.
@@ -45,7 +46,7 @@ func runWithRunnerFiles(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]
 		env[k] = v
 	}
 	for k, v := range inputs {
-		env["INPUT_"+strings.ToUpper(k)] = v
+		env[config.InputKey(k)] = v
 	}
 	var stdout bytes.Buffer
 	code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout})

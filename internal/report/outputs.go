@@ -8,6 +8,26 @@ import (
 	"time"
 )
 
+// Outputs lists every output the action sets, in action.yml's order (a
+// test keeps them in step); Output refuses any other name.
+var Outputs = []string{
+	"image-uri",
+	"image-digest",
+	"image-tags",
+	"image-pushed",
+	"secrets",
+	"deployment-id",
+	"deployment-status",
+	"deployment-url",
+	"rollback-deployment-id",
+	"task-definition-arn",
+	"revision-location",
+	"github-deployment-id",
+	"duration-seconds",
+	"error-code",
+	"error-message",
+}
+
 // OutputResult sets every step output the result knows so far. Stages call
 // it as soon as they fill a part of the result (the deployment id the
 // moment the deployment exists); outputs already set to the same value are
@@ -105,9 +125,9 @@ func Explain(res *Result) (f Failure, ok bool) {
 	}
 	f.Message = strings.Join(parts, "\n")
 
-	var fe *FileError
-	if errors.As(res.Err, &fe) {
-		f.File, f.Line = fe.File, fe.Line
+	var loc Located
+	if errors.As(res.Err, &loc) {
+		f.File, f.Line = loc.Location()
 	}
 
 	var coded interface{ ErrorCode() string } // smithy.APIError and the like

@@ -43,6 +43,9 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 // replaced by *** (an error message may quote one); setting it again to the
 // same value writes nothing. Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
+	if !slices.Contains(Outputs, name) {
+		panic("report: undeclared output " + name)
+	}
 	value = r.redact(value)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -159,4 +162,21 @@ func (r *Reporter) FileErrorf(file string, line int, format string, args ...any)
 		fields["line"] = fmt.Sprint(line)
 	}
 	r.gha.WithFieldsMap(fields).Errorf(format, args...)
+}
+
+// InvalidInput reports inputs that failed validation: one error annotation
+// per problem, a job summary listing them, and the error outputs.
+func (r *Reporter) InvalidInput(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	summary := "### bluegreen-deploy: invalid inputs, nothing was sent to AWS\n\n"
+	for _, e := range errs {
+		r.Errorf("%v", e)
+		summary += "- " + e.Error() + "\n"
+	}
+	r.Summary(summary)
+	r.Output("error-code", "INVALID_INPUT")
+	r.Output("error-message", err.Error())
 }

@@ -291,3 +291,16 @@ func parseFileCommands(t *testing.T, data string) map[string]string {
 	}
 	return vars
 }
+
+// TestOutputUndeclared checks that the writer sets only the outputs
+// action.yml declares (Outputs).
+func TestOutputUndeclared(t *testing.T) {
+	t.Parallel()
+	rep := New(func(string) string { return "" }, io.Discard)
+	defer func() {
+		if recover() == nil {
+			t.Error("Output(deployment-ids) did not panic, want a refusal of the undeclared name")
+		}
+	}()
+	rep.Output("deployment-ids", "d-A1B2C3D4E")
+}

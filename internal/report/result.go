@@ -1,6 +1,8 @@
 package report
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -49,6 +51,50 @@ func (r *Result) Duration() time.Duration {
 // AddSpan records a stage or phase on the run's timeline.
 func (r *Result) AddSpan(name string, start, end time.Time) {
 	r.Timeline = append(r.Timeline, Span{Name: name, Start: start, End: end})
+}
+
+// Decide says how the run ended, given the stages' error and ctx. A cancel or timeout says it first; then
+// the stages' word, unless they claim success and returned an error; then
+// the deployment's status.
+func Decide(ctx context.Context, err error, res *Result) Outcome {
+	switch {
+	case err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled)):
+		return OutcomeCancelled
+	case errors.Is(err, context.DeadlineExceeded):
+		return OutcomeTimedOut
+	case res.Outcome != "" && (err == nil || !res.Outcome.OK()):
+		return res.Outcome
+	}
+	byStatus := deploymentOutcome(res.Deploy)
+	switch {
+	case err != nil && byStatus == OutcomeRolledBack:
+		return byStatus
+	case err != nil:
+		return OutcomeFailed
+	case byStatus != "":
+		return byStatus
+	}
+	return OutcomeDone
+}
+
+// deploymentOutcome reads the outcome from a deployment's final status, or
+// "" when it has none.
+func deploymentOutcome(d *Deployment) Outcome {
+	if d == nil {
+		return ""
+	}
+	switch d.Status {
+	case "Succeeded":
+		return OutcomeDeployed
+	case "Ready":
+		return OutcomePaused
+	case "Failed", "Stopped":
+		if d.RollbackID != "" {
+			return OutcomeRolledBack
+		}
+		return OutcomeFailed
+	}
+	return ""
 }
 
 // GitHubDeployment is the GitHub deployment that mirrors the run in an environment.
@@ -142,3 +188,13 @@ func (e *FileError) Error() string {
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
+
+// Location is the file and line to blame.
+func (e *FileError) Location() (file string, line int) { return e.File, e.Line }
+
+// Located is an error a file in the workspace is to blame for: the run's
+// error annotation points at its location (line 0: the whole file).
+type Located interface {
+	error
+	Location() (file string, line int)
+}

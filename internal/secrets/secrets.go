@@ -95,16 +95,6 @@ func (r *Result) Names() []string {
 // their encoded forms.
 func (r *Result) Masks() []string { return r.masks }
 
-// Values returns each variable's value as fetched (a binary secret's bytes
-// unencoded), by env name: what the build may mount as BuildKit secrets.
-func (r *Result) Values() map[string]string {
-	m := make(map[string]string, len(r.Vars))
-	for _, v := range r.Vars {
-		m[v.Name] = string(v.raw)
-	}
-	return m
-}
-
 // References returns, for the deploy stage, how each variable can be fetched
 // by the service itself: the secret's ARN for a whole value, and for a JSON
 // leaf the ECS form <arn>:<top-level-key>:: (ECS addresses top-level keys

@@ -261,6 +261,14 @@ func TestReferencesAndValues(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("Values() = %q, want %q", got, want)
 	}
+
+	mounts, err := res.Mounts([]string{"TOKEN", "BLOB"})
+	if err != nil || string(mounts["TOKEN"]) != "t0ken" || string(mounts["BLOB"]) != "\x00\xfe" || len(mounts) != 2 {
+		t.Errorf("Mounts(TOKEN, BLOB) = %q, %v; want the two values", mounts, err)
+	}
+	if _, err := res.Mounts([]string{"TOKEN", "NOPE"}); err == nil || !strings.Contains(err.Error(), `"NOPE" is not among the fetched secrets (BLOB, DB_A_B`) {
+		t.Errorf("Mounts(NOPE): %v, want an error listing the fetched names", err)
+	}
 }
 
 func TestValueRedacted(t *testing.T) {

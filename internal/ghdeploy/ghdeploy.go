@@ -1,4 +1,7 @@
-package report
+// Package ghdeploy owns GitHub Deployments: it creates a deployment of the
+// commit to an environment and posts its statuses through the REST API
+// (go-github), for github.com and GitHub Enterprise Server alike.
+package ghdeploy
 
 import (
 	"context"
@@ -11,17 +14,17 @@ import (
 	"github.com/google/go-github/v60/github"
 )
 
-// Deployments creates GitHub deployments for a repository and posts their
+// Client creates GitHub deployments for a repository and posts their
 // statuses, through the REST API at GITHUB_API_URL (github.com or GitHub
 // Enterprise Server).
-type Deployments struct {
+type Client struct {
 	repos       *github.RepositoriesService
 	owner, repo string
 }
 
-// NewDeployments returns a client for repository ("owner/name") at apiURL,
+// New returns a client for repository ("owner/name") at apiURL,
 // authenticated with token. httpClient nil: http.DefaultClient.
-func NewDeployments(httpClient *http.Client, apiURL, token, repository string) (*Deployments, error) {
+func New(httpClient *http.Client, apiURL, token, repository string) (*Client, error) {
 	owner, repo, ok := strings.Cut(repository, "/")
 	if !ok || owner == "" || repo == "" {
 		return nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", repository)
@@ -34,13 +37,13 @@ func NewDeployments(httpClient *http.Client, apiURL, token, repository string) (
 	// GITHUB_API_URL is already the API root (https://ghes.example.com/api/v3
 	// on Enterprise Server), so it is the base URL as it is.
 	client.BaseURL = base
-	return &Deployments{repos: client.Repositories, owner: owner, repo: repo}, nil
+	return &Client{repos: client.Repositories, owner: owner, repo: repo}, nil
 }
 
 // Create creates a deployment of the commit sha to environment, with no
 // merge of the default branch and no required status checks, and returns
 // its id.
-func (d *Deployments) Create(ctx context.Context, sha, environment, description string) (int64, error) {
+func (d *Client) Create(ctx context.Context, sha, environment, description string) (int64, error) {
 	dep, _, err := d.repos.CreateDeployment(ctx, d.owner, d.repo, &github.DeploymentRequest{
 		Ref:              github.String(sha),
 		Task:             github.String("deploy"),
@@ -65,7 +68,7 @@ type Status struct {
 }
 
 // SetStatus posts a status of deployment id.
-func (d *Deployments) SetStatus(ctx context.Context, id int64, s Status) error {
+func (d *Client) SetStatus(ctx context.Context, id int64, s Status) error {
 	req := &github.DeploymentStatusRequest{
 		State:        github.String(s.State),
 		Description:  github.String(truncate(s.Description, 140)),
@@ -81,31 +84,6 @@ func (d *Deployments) SetStatus(ctx context.Context, id int64, s Status) error {
 		return fmt.Errorf("setting GitHub deployment %d to %s: %w", id, s.State, err)
 	}
 	return nil
-}
-
-// FinalStatus is the GitHub deployment status that ends a run with this
-// outcome. A deployment paused at Ready counts as a success, but leaves the
-// environment's earlier deployment active: production traffic has not moved.
-func FinalStatus(res *Result) Status {
-	var s Status
-	switch res.Outcome {
-	case OutcomeDeployed, OutcomeDone:
-		s = Status{State: "success", AutoInactive: true}
-	case OutcomePaused:
-		s = Status{State: "success"}
-	case OutcomeCancelled, OutcomeTimedOut:
-		s = Status{State: "error"}
-	default:
-		s = Status{State: "failure"}
-	}
-	s.Description = "bluegreen-deploy: " + string(res.Outcome)
-	if d := res.Deploy; d != nil && d.ID != "" {
-		s.Description = fmt.Sprintf("%s: %s (%s)", d.ID, res.Outcome, d.Status)
-		if res.Outcome == OutcomePaused {
-			s.Description = d.ID + " is Ready: traffic not shifted yet"
-		}
-	}
-	return s
 }
 
 // truncate keeps s under n bytes (GitHub's limit for descriptions), on a rune boundary.

@@ -1,4 +1,4 @@
-package report
+package ghdeploy
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func TestDeployments(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv, requests := fakeGitHub(t, tt.prefix)
-			d, err := NewDeployments(srv.Client(), srv.URL+tt.prefix, "ghs_token", "acme/shop")
+			d, err := New(srv.Client(), srv.URL+tt.prefix, "ghs_token", "acme/shop")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,10 +110,10 @@ func TestDeployments(t *testing.T) {
 func TestDeploymentsErrors(t *testing.T) {
 	t.Parallel()
 	srv, _ := fakeGitHub(t, "")
-	if _, err := NewDeployments(srv.Client(), srv.URL, "t", "no-slash"); err == nil {
-		t.Error("NewDeployments(repository without owner) succeeded, want an error")
+	if _, err := New(srv.Client(), srv.URL, "t", "no-slash"); err == nil {
+		t.Error("New(repository without owner) succeeded, want an error")
 	}
-	d, err := NewDeployments(srv.Client(), srv.URL, "t", "acme/other")
+	d, err := New(srv.Client(), srv.URL, "t", "acme/other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,27 +124,6 @@ func TestDeploymentsErrors(t *testing.T) {
 	err = d.SetStatus(context.Background(), 9, Status{State: "failure"})
 	if err == nil || !strings.Contains(err.Error(), "setting GitHub deployment 9 to failure") {
 		t.Errorf("SetStatus() on a missing repository: err = %v, want the wrapped 404", err)
-	}
-}
-
-func TestFinalStatus(t *testing.T) {
-	t.Parallel()
-	deployed := func(status string) *Deployment { return &Deployment{ID: "d-A1B2C3D4E", Status: status} }
-	tests := []struct {
-		res  Result
-		want Status
-	}{
-		{Result{Outcome: OutcomeDeployed, Deploy: deployed("Succeeded")}, Status{State: "success", AutoInactive: true, Description: "d-A1B2C3D4E: deployed (Succeeded)"}},
-		{Result{Outcome: OutcomePaused, Deploy: deployed("Ready")}, Status{State: "success", Description: "d-A1B2C3D4E is Ready: traffic not shifted yet"}},
-		{Result{Outcome: OutcomeRolledBack, Deploy: deployed("Failed")}, Status{State: "failure", Description: "d-A1B2C3D4E: rolled back (Failed)"}},
-		{Result{Outcome: OutcomeFailed}, Status{State: "failure", Description: "bluegreen-deploy: failed"}},
-		{Result{Outcome: OutcomeCancelled, Deploy: deployed("Stopped")}, Status{State: "error", Description: "d-A1B2C3D4E: cancelled (Stopped)"}},
-		{Result{Outcome: OutcomeTimedOut}, Status{State: "error", Description: "bluegreen-deploy: timed out"}},
-	}
-	for _, tt := range tests {
-		if got := FinalStatus(&tt.res); got != tt.want {
-			t.Errorf("FinalStatus(%s) = %+v, want %+v", tt.res.Outcome, got, tt.want)
-		}
 	}
 }
 
