@@ -588,12 +588,12 @@ func (v *lambdaVersion) config(now time.Time) *lambdaConfiguration {
 
 // aliasConfiguration is AliasConfiguration on the wire.
 type aliasConfiguration struct {
-	AliasArn        string         `json:"AliasArn"`
-	Name            string         `json:"Name"`
-	FunctionVersion string         `json:"FunctionVersion"`
-	Description     string         `json:"Description"`
-	RoutingConfig   *aliasRouting  `json:"RoutingConfig,omitempty"`
-	RevisionID      string         `json:"RevisionId"`
+	AliasArn        string        `json:"AliasArn"`
+	Name            string        `json:"Name"`
+	FunctionVersion string        `json:"FunctionVersion"`
+	Description     string        `json:"Description"`
+	RoutingConfig   *aliasRouting `json:"RoutingConfig,omitempty"`
+	RevisionID      string        `json:"RevisionId"`
 }
 
 type aliasRouting struct {
