@@ -133,10 +133,13 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request, operation, 
 			return
 		}
 	}
-	for _, name := range []string{"FunctionName", "Name"} {
-		if v := r.PathValue(name); v != "" {
-			in[name] = v
-		}
+	// /2015-03-31/functions/{FunctionName}[/aliases/{Name}]
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/")
+	if len(parts) > 0 && parts[0] != "" && parts[0] != r.URL.Path {
+		in["FunctionName"] = parts[0]
+	}
+	if len(parts) == 3 && parts[1] == "aliases" {
+		in["Name"] = parts[2]
 	}
 	for name, vs := range r.URL.Query() {
 		in[name] = vs[0]
