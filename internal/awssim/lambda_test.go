@@ -537,3 +537,47 @@ func TestLambdaDeploymentErrors(t *testing.T) {
 		t.Errorf("ContinueDeployment of an unknown deployment: %v", err)
 	}
 }
+
+// TestLambdaScenario seeds testdata/sandbox/lambda.yaml, then a function
+// through a lambda CreateFunction seed once its image is in the registry.
+func TestLambdaScenario(t *testing.T) {
+	t.Parallel()
+	sc, err := awssim.LoadScenario("../../testdata/sandbox/lambda.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := awssimtest.Start(t, awssim.Options{})
+	sb.Clock.SetScale(0)
+	if err := sb.Apply(sc); err != nil {
+		t.Fatal(err)
+	}
+	f := &lambdaFixture{t: t, ctx: context.Background(), sb: sb, password: registryPassword(t, ecr.NewFromConfig(sb.Config())),
+		lambda: lambda.NewFromConfig(sb.Config()), cd: codedeploy.NewFromConfig(sb.Config())}
+	uri, _ := f.image("v1")
+	err = sb.Apply(awssim.Scenario{Seed: []awssim.SeedCall{
+		{Service: "lambda", Operation: "CreateFunction", Input: map[string]any{"FunctionName": "web", "PackageType": "Image", "Role": "arn:aws:iam::123456789012:role/fn", "Code": map[string]any{"ImageUri": uri}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Clock.Advance(time.Minute)
+	if c := f.config("web", ""); c.State != lambdatypes.StateActive {
+		t.Errorf("seeded function: %s, want Active", c.State)
+	}
+	for group, config := range map[string]string{"live": "CodeDeployDefault.LambdaAllAtOnce", "canary": "CodeDeployDefault.LambdaCanary10Percent5Minutes", "linear": "Lambda25PercentEvery1Minute"} {
+		g, err := f.cd.GetDeploymentGroup(f.ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: aws.String("fn"), DeploymentGroupName: aws.String(group)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(g.DeploymentGroupInfo.DeploymentConfigName); got != config || g.DeploymentGroupInfo.ComputePlatform != cdtypes.ComputePlatformLambda {
+			t.Errorf("group %s: %s on %s, want %s on Lambda", group, got, g.DeploymentGroupInfo.ComputePlatform, config)
+		}
+	}
+	c, err := f.cd.GetDeploymentConfig(f.ctx, &codedeploy.GetDeploymentConfigInput{DeploymentConfigName: aws.String("Lambda25PercentEvery1Minute")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.DeploymentConfigInfo.TrafficRoutingConfig.TimeBasedLinear; l == nil || l.LinearPercentage != 25 || l.LinearInterval != 1 {
+		t.Errorf("custom config = %+v, want linear 25 %% every minute", c.DeploymentConfigInfo.TrafficRoutingConfig)
+	}
+}
