@@ -222,14 +222,14 @@ func lambdaSplitName(ref string) (name, qualifier string, err error) {
 
 // lambdaFunctionOf finds the function a FunctionName parameter names, and
 // the qualifier it carries.
-func (s *Server) lambdaFunctionOf(ref string) (*lambdaFunction, string, error) {
+func (s *Server) lambdaFunctionOf(ref, region string) (*lambdaFunction, string, error) {
 	name, qualifier, err := lambdaSplitName(ref)
 	if err != nil {
 		return nil, "", err
 	}
 	fn, ok := s.lambda.functions[name]
 	if !ok {
-		return nil, "", lambdaNotFound("Function not found: arn:aws:lambda:%s:%s:function:%s", "us-east-1", Account, name)
+		return nil, "", lambdaNotFound("Function not found: arn:aws:lambda:%s:%s:function:%s", region, Account, name)
 	}
 	return fn, qualifier, nil
 }
@@ -387,8 +387,8 @@ func (fn *lambdaFunction) publish(description string, now time.Time) *lambdaVers
 	return &v
 }
 
-func (s *Server) lambdaGetFunction(_ string, body []byte) (int, any, error) {
-	v, err := s.lambdaVersionFromInput(body)
+func (s *Server) lambdaGetFunction(region string, body []byte) (int, any, error) {
+	v, err := s.lambdaVersionFromInput(region, body)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -402,8 +402,8 @@ func (s *Server) lambdaGetFunction(_ string, body []byte) (int, any, error) {
 	return http.StatusOK, map[string]any{"Configuration": v.config(s.Clock.Now()), "Code": code}, nil
 }
 
-func (s *Server) lambdaGetFunctionConfiguration(_ string, body []byte) (int, any, error) {
-	v, err := s.lambdaVersionFromInput(body)
+func (s *Server) lambdaGetFunctionConfiguration(region string, body []byte) (int, any, error) {
+	v, err := s.lambdaVersionFromInput(region, body)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -412,7 +412,7 @@ func (s *Server) lambdaGetFunctionConfiguration(_ string, body []byte) (int, any
 
 // lambdaVersionFromInput returns the version named by FunctionName and
 // Qualifier.
-func (s *Server) lambdaVersionFromInput(body []byte) (*lambdaVersion, error) {
+func (s *Server) lambdaVersionFromInput(region string, body []byte) (*lambdaVersion, error) {
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 		Qualifier    string `json:"Qualifier"`
@@ -420,7 +420,7 @@ func (s *Server) lambdaVersionFromInput(body []byte) (*lambdaVersion, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, lambdaInvalid("%v", err)
 	}
-	fn, qualifier, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, qualifier, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +439,7 @@ func (fn *lambdaFunction) busy(now time.Time) error {
 	return nil
 }
 
-func (s *Server) lambdaUpdateFunctionCode(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaUpdateFunctionCode(region string, body []byte) (int, any, error) {
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 		ImageURI     string `json:"ImageUri"`
@@ -450,7 +450,7 @@ func (s *Server) lambdaUpdateFunctionCode(_ string, body []byte) (int, any, erro
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -481,7 +481,7 @@ func (s *Server) lambdaUpdateFunctionCode(_ string, body []byte) (int, any, erro
 	return http.StatusOK, v.config(now), nil
 }
 
-func (s *Server) lambdaPublishVersion(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaPublishVersion(region string, body []byte) (int, any, error) {
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 		CodeSha256   string `json:"CodeSha256"`
@@ -491,7 +491,7 @@ func (s *Server) lambdaPublishVersion(_ string, body []byte) (int, any, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -515,14 +515,14 @@ func (s *Server) lambdaPublishVersion(_ string, body []byte) (int, any, error) {
 	return http.StatusCreated, fn.publish(in.Description, now).config(now), nil
 }
 
-func (s *Server) lambdaListVersions(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaListVersions(region string, body []byte) (int, any, error) {
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -645,12 +645,12 @@ func (fn *lambdaFunction) checkWeights(version string, rc *aliasRouting) error {
 	return nil
 }
 
-func (s *Server) lambdaCreateAlias(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaCreateAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -681,8 +681,8 @@ func (s *Server) lambdaCreateAlias(_ string, body []byte) (int, any, error) {
 }
 
 // lambdaAliasOf finds the alias named by the input's FunctionName and Name.
-func (s *Server) lambdaAliasOf(in aliasInput) (*lambdaFunction, *lambdaAlias, error) {
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+func (s *Server) lambdaAliasOf(in aliasInput, region string) (*lambdaFunction, *lambdaAlias, error) {
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -693,24 +693,24 @@ func (s *Server) lambdaAliasOf(in aliasInput) (*lambdaFunction, *lambdaAlias, er
 	return fn, a, nil
 }
 
-func (s *Server) lambdaGetAlias(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaGetAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, a, err := s.lambdaAliasOf(in)
+	fn, a, err := s.lambdaAliasOf(in, region)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, fn.aliasConfig(a), nil
 }
 
-func (s *Server) lambdaUpdateAlias(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaUpdateAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, a, err := s.lambdaAliasOf(in)
+	fn, a, err := s.lambdaAliasOf(in, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -738,12 +738,12 @@ func (s *Server) lambdaUpdateAlias(_ string, body []byte) (int, any, error) {
 	return http.StatusOK, fn.aliasConfig(a), nil
 }
 
-func (s *Server) lambdaDeleteAlias(_ string, body []byte) (int, any, error) {
+func (s *Server) lambdaDeleteAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return 0, nil, lambdaInvalid("%v", err)
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName)
+	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -780,7 +780,8 @@ func (a *lambdaAlias) weightOf(version string) float64 {
 	return 0
 }
 
-// lambdaSeed makes a Lambda call from a scenario's seed.
+// lambdaSeed makes a Lambda call from a scenario's seed. Seeded code is
+// ready at once: a seed describes what exists already.
 func (s *Server) lambdaSeed(operation, region string, input map[string]any) error {
 	op, ok := s.lambdaOps()[operation]
 	if !ok || !slices.Contains([]string{"CreateFunction", "UpdateFunctionCode", "PublishVersion", "CreateAlias", "UpdateAlias"}, operation) {
@@ -790,6 +791,16 @@ func (s *Server) lambdaSeed(operation, region string, input map[string]any) erro
 	if err != nil {
 		return err
 	}
-	_, _, err = op(region, body)
-	return err
+	if _, _, err = op(region, body); err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	for _, fn := range s.lambda.functions {
+		for _, v := range append([]*lambdaVersion{fn.latest}, fn.versions...) {
+			if v.readyAt.After(now) {
+				v.readyAt = now
+			}
+		}
+	}
+	return nil
 }

@@ -556,13 +556,14 @@ func TestLambdaScenario(t *testing.T) {
 	uri, _ := f.image("v1")
 	err = sb.Apply(awssim.Scenario{Seed: []awssim.SeedCall{
 		{Service: "lambda", Operation: "CreateFunction", Input: map[string]any{"FunctionName": "web", "PackageType": "Image", "Role": "arn:aws:iam::123456789012:role/fn", "Code": map[string]any{"ImageUri": uri}}},
+		{Service: "lambda", Operation: "PublishVersion", Input: map[string]any{"FunctionName": "web"}},
+		{Service: "lambda", Operation: "CreateAlias", Input: map[string]any{"FunctionName": "web", "Name": "live", "FunctionVersion": "1"}},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb.Clock.Advance(time.Minute)
-	if c := f.config("web", ""); c.State != lambdatypes.StateActive {
-		t.Errorf("seeded function: %s, want Active", c.State)
+	if c := f.config("web", "live"); c.State != lambdatypes.StateActive || aws.ToString(c.Version) != "1" {
+		t.Errorf("seeded function: version %s %s, want 1 Active", aws.ToString(c.Version), c.State)
 	}
 	for group, config := range map[string]string{"live": "CodeDeployDefault.LambdaAllAtOnce", "canary": "CodeDeployDefault.LambdaCanary10Percent5Minutes", "linear": "Lambda25PercentEvery1Minute"} {
 		g, err := f.cd.GetDeploymentGroup(f.ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: aws.String("fn"), DeploymentGroupName: aws.String(group)})
