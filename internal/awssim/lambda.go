@@ -765,21 +765,6 @@ func (a *lambdaAlias) route(version, target string, weight float64) {
 	a.revisionID = requestID()
 }
 
-// weightOf returns the percentage of the alias's traffic that goes to version.
-func (a *lambdaAlias) weightOf(version string) float64 {
-	if w, ok := a.weights[version]; ok {
-		return w * 100
-	}
-	if a.version == version {
-		rest := 100.0
-		for _, w := range a.weights {
-			rest -= w * 100
-		}
-		return rest
-	}
-	return 0
-}
-
 // lambdaSeed makes a Lambda call from a scenario's seed. Seeded code is
 // ready at once: a seed describes what exists already.
 func (s *Server) lambdaSeed(operation, region string, input map[string]any) error {

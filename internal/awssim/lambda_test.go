@@ -274,6 +274,11 @@ Resources:
 	return spec
 }
 
+// appSpecRevision is an AppSpecContent revision.
+func appSpecRevision(content string) cdtypes.RevisionLocation {
+	return cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent, AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(content)}}
+}
+
 // aliasState renders an alias: its version and any weighted extra version.
 func aliasState(a *lambda.GetAliasOutput) string {
 	s := aws.ToString(a.FunctionVersion)
@@ -370,10 +375,9 @@ func TestLambdaDeployments(t *testing.T) {
 				AutoRollbackConfiguration: &cdtypes.AutoRollbackConfiguration{Enabled: true, Events: []cdtypes.AutoRollbackEvent{
 					cdtypes.AutoRollbackEventDeploymentFailure, cdtypes.AutoRollbackEventDeploymentStopOnRequest}},
 			}))
+			rev := appSpecRevision(lambdaAppSpec(tt.hooks...))
 			out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{
-				ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"),
-				Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-					AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(lambdaAppSpec(tt.hooks...))}},
+				ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), Revision: &rev,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -505,11 +509,13 @@ func TestLambdaDeploymentErrors(t *testing.T) {
 		wantErr  string // an API error code, or
 		wantCode cdtypes.ErrorCode
 	}{
+		// The deprecated String revision type, which CodeDeploy still takes for Lambda.
+		//lint:ignore SA1019 the sandbox accepts String revisions as CodeDeploy does
 		{"not yaml", cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeString, String_: &cdtypes.RawString{Content: aws.String("Resources: [")}}, "InvalidRevisionException", ""},
-		{"ECS resource", cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent, AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String("Resources:\n  - s:\n      Type: AWS::ECS::Service\n")}}, "InvalidRevisionException", ""},
-		{"ECS hook", cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeString, String_: &cdtypes.RawString{Content: aws.String(lambdaAppSpec("AfterInstall"))}}, "InvalidRevisionException", ""},
-		{"target version missing", cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeString, String_: &cdtypes.RawString{Content: aws.String(lambdaAppSpec())}}, "", cdtypes.ErrorCodeInvalidLambdaConfiguration},
-		{"function missing", cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeString, String_: &cdtypes.RawString{Content: aws.String(strings.ReplaceAll(lambdaAppSpec(), "Name: web", "Name: api"))}}, "", cdtypes.ErrorCodeInvalidLambdaFunction},
+		{"ECS resource", appSpecRevision("Resources:\n  - s:\n      Type: AWS::ECS::Service\n"), "InvalidRevisionException", ""},
+		{"ECS hook", appSpecRevision(lambdaAppSpec("AfterInstall")), "InvalidRevisionException", ""},
+		{"target version missing", appSpecRevision(lambdaAppSpec()), "", cdtypes.ErrorCodeInvalidLambdaConfiguration},
+		{"function missing", appSpecRevision(strings.ReplaceAll(lambdaAppSpec(), "Name: web", "Name: api")), "", cdtypes.ErrorCodeInvalidLambdaFunction},
 	}
 	for _, tt := range tests {
 		id, err := create(tt.rev)
