@@ -588,3 +588,107 @@ func TestLambdaScenario(t *testing.T) {
 		t.Errorf("custom config = %+v, want linear 25 %% every minute", c.DeploymentConfigInfo.TrafficRoutingConfig)
 	}
 }
+
+func TestLambdaHookStatusErrors(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "live"}}})
+	f.function("web")
+	uri, _ := f.image("v2")
+	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
+	f.sb.Clock.Advance(10 * time.Second)
+	f.must(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app"), ComputePlatform: cdtypes.ComputePlatformLambda}))
+	f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+		ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/cd"),
+	}))
+	rev := appSpecRevision(lambdaAppSpec("BeforeAllowTraffic"))
+	out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), Revision: &rev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sb.Clock.Advance(10 * time.Second)
+	hook, ok := f.sb.LambdaHookExecutionID(aws.ToString(out.DeploymentId), "BeforeAllowTraffic")
+	if !ok {
+		t.Fatal("no BeforeAllowTraffic hook execution after 10 s")
+	}
+	put := func(id string, status cdtypes.LifecycleEventStatus) error {
+		_, err := f.cd.PutLifecycleEventHookExecutionStatus(f.ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
+			DeploymentId: out.DeploymentId, LifecycleEventHookExecutionId: aws.String(id), Status: status,
+		})
+		return err
+	}
+	tests := []struct {
+		name    string
+		id      string
+		status  cdtypes.LifecycleEventStatus
+		wantErr string
+	}{
+		{"not a final status", hook, cdtypes.LifecycleEventStatusInProgress, "InvalidLifecycleEventHookExecutionStatusException"},
+		{"unknown id", "nope", cdtypes.LifecycleEventStatusSucceeded, "InvalidLifecycleEventHookExecutionIdException"},
+		{"report", hook, cdtypes.LifecycleEventStatusFailed, ""},
+		{"second report", hook, cdtypes.LifecycleEventStatusSucceeded, "LifecycleEventAlreadyCompletedException"},
+	}
+	for _, tt := range tests { // in order: each step changes the hook
+		err := put(tt.id, tt.status)
+		var ae smithy.APIError
+		if got := ""; err != nil {
+			if errors.As(err, &ae) {
+				got = ae.ErrorCode()
+			}
+			if got != tt.wantErr {
+				t.Errorf("%s: %v, want %q", tt.name, err, tt.wantErr)
+			}
+		} else if tt.wantErr != "" {
+			t.Errorf("%s: no error, want %s", tt.name, tt.wantErr)
+		}
+	}
+	d, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: out.DeploymentId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := d.DeploymentInfo; info.Status != cdtypes.DeploymentStatusFailed || info.ErrorInformation.Code != cdtypes.ErrorCodeHookExecutionFailure {
+		t.Errorf("after the hook reported Failed: %s %+v, want Failed HOOK_EXECUTION_FAILURE", info.Status, info.ErrorInformation)
+	}
+}
+
+func TestCreateDeploymentConfig(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t)
+	canary := func(pct, interval int32) *cdtypes.TrafficRoutingConfig {
+		return &cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedCanary, TimeBasedCanary: &cdtypes.TimeBasedCanary{CanaryPercentage: pct, CanaryInterval: interval}}
+	}
+	tests := []struct {
+		name     string
+		in       codedeploy.CreateDeploymentConfigInput
+		wantErr  string
+		wantType cdtypes.TrafficRoutingType
+	}{
+		{"lambda canary", codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("c1"), ComputePlatform: cdtypes.ComputePlatformLambda, TrafficRoutingConfig: canary(20, 5)}, "", cdtypes.TrafficRoutingTypeTimeBasedCanary},
+		{"lambda default", codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("c2"), ComputePlatform: cdtypes.ComputePlatformLambda}, "", cdtypes.TrafficRoutingTypeAllAtOnce},
+		{"canary of 100", codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("c3"), ComputePlatform: cdtypes.ComputePlatformLambda, TrafficRoutingConfig: canary(100, 5)}, "InvalidTrafficRoutingConfigurationException", ""},
+		{"predefined name", codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("CodeDeployDefault.LambdaAllAtOnce"), ComputePlatform: cdtypes.ComputePlatformLambda}, "DeploymentConfigAlreadyExistsException", ""},
+		{"server without hosts", codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("c4")}, "InvalidMinimumHealthyHostValueException", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := f.cd.CreateDeploymentConfig(f.ctx, &tt.in)
+			var ae smithy.APIError
+			if tt.wantErr != "" {
+				if !errors.As(err, &ae) || ae.ErrorCode() != tt.wantErr {
+					t.Errorf("CreateDeploymentConfig: %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.cd.GetDeploymentConfig(f.ctx, &codedeploy.GetDeploymentConfigInput{DeploymentConfigName: tt.in.DeploymentConfigName})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := got.DeploymentConfigInfo; c.ComputePlatform != tt.in.ComputePlatform || c.TrafficRoutingConfig == nil || c.TrafficRoutingConfig.Type != tt.wantType {
+				t.Errorf("config = %s %+v, want %s %s", c.ComputePlatform, c.TrafficRoutingConfig, tt.in.ComputePlatform, tt.wantType)
+			}
+		})
+	}
+}
