@@ -30,6 +30,7 @@ type cdDeployment struct {
 	targets                     []*cdTarget
 	blueIDs, greenIDs           []string // Server instances
 	ecs                         *cdECSRun
+	lambda                      *cdLambdaRun
 
 	steps []cdStep
 	pc    int       // index of the next step
@@ -199,6 +200,9 @@ type cdTaskSetInfo struct {
 
 // cdTargetInfo renders a deployment target in its wire shape.
 func (s *Server) cdTargetInfo(d *cdDeployment, t *cdTarget) any {
+	if d.lambda != nil {
+		return d.lambdaTargetInfo(t)
+	}
 	type target struct {
 		DeploymentID    string          `json:"deploymentId"`
 		TargetID        string          `json:"targetId"`

@@ -148,6 +148,8 @@ func (s *Server) cdRollback(d *cdDeployment, t time.Time) {
 	p := &cdPlanner{s: s, d: r}
 	p.start()
 	switch {
+	case d.lambda != nil:
+		p.lambdaRollback(d.lambda)
 	case d.ecs != nil:
 		p.ecsRollback(d.ecs)
 	case d.style.DeploymentType == "BLUE_GREEN":
@@ -313,6 +315,8 @@ func (s *Server) cdPlan(d *cdDeployment, greens int) {
 	switch {
 	case d.app.ComputePlatform == "ECS":
 		p.ecs()
+	case d.app.ComputePlatform == "Lambda":
+		p.lambda()
 	case d.style.DeploymentType == "BLUE_GREEN":
 		p.serverBlueGreen(greens)
 	default:

@@ -137,8 +137,8 @@ func (s *Server) cdContinueDeployment(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.style.DeploymentType != "BLUE_GREEN" {
-		return nil, errorf("UnsupportedActionForDeploymentTypeException", "ContinueDeployment applies to blue/green deployments only.")
+	if d.style.DeploymentType != "BLUE_GREEN" || d.lambda != nil {
+		return nil, errorf("UnsupportedActionForDeploymentTypeException", "ContinueDeployment applies to blue/green deployments on the Server and ECS compute platforms only.")
 	}
 	ready := true
 	switch in.DeploymentWaitType {

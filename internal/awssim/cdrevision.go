@@ -21,10 +21,14 @@ type cdRevision struct {
 	RevisionType   string          `json:"revisionType"`
 	S3Location     *cdS3Location   `json:"s3Location,omitempty"`
 	GitHubLocation json.RawMessage `json:"gitHubLocation,omitempty"`
-	AppSpecContent *struct {
-		Content string `json:"content,omitempty"`
-		Sha256  string `json:"sha256,omitempty"`
-	} `json:"appSpecContent,omitempty"`
+	AppSpecContent *cdRawString    `json:"appSpecContent,omitempty"`
+	String         *cdRawString    `json:"string,omitempty"` // Lambda only
+}
+
+// cdRawString is an AppSpec given inline (AppSpecContent or RawString).
+type cdRawString struct {
+	Content string `json:"content,omitempty"`
+	Sha256  string `json:"sha256,omitempty"`
 }
 
 type cdS3Location struct {
@@ -38,15 +42,18 @@ type cdS3Location struct {
 // public returns the revision as GetDeployment shows it: AppSpec content
 // replaced by its SHA-256.
 func (r *cdRevision) public() *cdRevision {
-	if r == nil || r.AppSpecContent == nil {
+	if r == nil || r.AppSpecContent == nil && r.String == nil {
 		return r
 	}
 	out := *r
-	sum := sha256.Sum256([]byte(r.AppSpecContent.Content))
-	out.AppSpecContent = &struct {
-		Content string `json:"content,omitempty"`
-		Sha256  string `json:"sha256,omitempty"`
-	}{Sha256: hex.EncodeToString(sum[:])}
+	hide := func(c *cdRawString) *cdRawString {
+		if c == nil {
+			return nil
+		}
+		sum := sha256.Sum256([]byte(c.Content))
+		return &cdRawString{Sha256: hex.EncodeToString(sum[:])}
+	}
+	out.AppSpecContent, out.String = hide(r.AppSpecContent), hide(r.String)
 	return &out
 }
 
@@ -57,6 +64,7 @@ type cdSpec struct {
 	taskDef   string              // ECS
 	container string
 	port      int
+	lambda    *cdLambdaSpec
 }
 
 // cdParseRevision checks a revision for a compute platform and reads its AppSpec.
@@ -93,9 +101,15 @@ func (s *Server) cdParseRevision(platform string, rev *cdRevision) (cdSpec, erro
 			return invalid("GitHub revisions are for the Server compute platform only.")
 		}
 		return cdSpec{}, nil
-	case "AppSpecContent":
+	case "AppSpecContent", "String":
 		c := rev.AppSpecContent
-		if platform != "ECS" {
+		if rev.RevisionType == "String" {
+			c = rev.String
+		}
+		if platform == "Lambda" {
+			return cdLambdaAppSpec(c)
+		}
+		if platform != "ECS" || rev.RevisionType == "String" {
 			return invalid("AppSpecContent revisions are for the ECS and Lambda compute platforms only.")
 		}
 		if c == nil || c.Content == "" {

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -12,10 +13,11 @@ type cdState struct {
 	apps        map[string]*cdApp
 	deployments []*cdDeployment // in creation order
 	byID        map[string]*cdDeployment
+	configs     map[string]*cdConfig // made by CreateDeploymentConfig
 }
 
 func newCDState() *cdState {
-	return &cdState{apps: map[string]*cdApp{}, byID: map[string]*cdDeployment{}}
+	return &cdState{apps: map[string]*cdApp{}, byID: map[string]*cdDeployment{}, configs: map[string]*cdConfig{}}
 }
 
 // cdTime is a timestamp on the wire of CodeDeploy and ECS: epoch seconds with
@@ -184,6 +186,7 @@ func (s *Server) codeDeployOps() map[string]jsonOp {
 		"BatchGetDeploymentTargets": s.cdBatchGetDeploymentTargets,
 		"GetDeploymentTarget":       s.cdGetDeploymentTarget,
 	}
+	maps.Copy(ops, s.cdLambdaOps())
 	for name, op := range ops {
 		ops[name] = func(r *request) (any, error) {
 			s.cdAdvance()
@@ -236,9 +239,9 @@ func (s *Server) cdCreateApplication(r *request) (any, error) {
 	switch in.ComputePlatform {
 	case "":
 		in.ComputePlatform = "Server"
-	case "Server", "ECS":
+	case "Server", "ECS", "Lambda":
 	default:
-		return nil, errorf("InvalidComputePlatformException", "The sandbox supports the Server and ECS compute platforms, not %q.", in.ComputePlatform)
+		return nil, errorf("InvalidComputePlatformException", "The sandbox supports the Server, ECS and Lambda compute platforms, not %q.", in.ComputePlatform)
 	}
 	app := &cdApp{
 		ApplicationID:   requestID(),
@@ -295,7 +298,7 @@ func (s *Server) cdCreateDeploymentGroup(r *request) (any, error) {
 	}
 	if in.DeploymentStyle == nil {
 		in.DeploymentStyle = &cdStyle{DeploymentType: "IN_PLACE", DeploymentOption: "WITHOUT_TRAFFIC_CONTROL"}
-		if app.ComputePlatform == "ECS" {
+		if app.ComputePlatform != "Server" {
 			in.DeploymentStyle = &cdStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"}
 		}
 	}
@@ -391,6 +394,9 @@ func (s *Server) cdGetDeploymentGroup(r *request) (any, error) {
 // cdConfig finds a deployment configuration for a compute platform.
 func (s *Server) cdConfig(name, platform string) (*cdConfig, error) {
 	c, ok := cdBuiltinConfigs[name]
+	if !ok {
+		c, ok = s.cd.configs[name]
+	}
 	if !ok {
 		return nil, errorf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", name)
 	}

@@ -44,6 +44,9 @@ var cdBuiltinConfigs = func() map[string]*cdConfig {
 	ecs := func(name string, tr cdTrafficRouting) *cdConfig {
 		return &cdConfig{DeploymentConfigName: name, ComputePlatform: "ECS", TrafficRoutingConfig: &tr}
 	}
+	lambda := func(name string, tr cdTrafficRouting) *cdConfig {
+		return &cdConfig{DeploymentConfigName: name, ComputePlatform: "Lambda", TrafficRoutingConfig: &tr}
+	}
 	linear := func(pct, min int) cdTrafficRouting {
 		return cdTrafficRouting{Type: "TimeBasedLinear", TimeBasedLinear: &cdLinearT{LinearPercentage: pct, LinearInterval: min}}
 	}
@@ -59,6 +62,15 @@ var cdBuiltinConfigs = func() map[string]*cdConfig {
 		ecs("CodeDeployDefault.ECSLinear10PercentEvery3Minutes", linear(10, 3)),
 		ecs("CodeDeployDefault.ECSCanary10Percent5Minutes", canary(10, 5)),
 		ecs("CodeDeployDefault.ECSCanary10Percent15Minutes", canary(10, 15)),
+		lambda("CodeDeployDefault.LambdaAllAtOnce", cdTrafficRouting{Type: "AllAtOnce"}),
+		lambda("CodeDeployDefault.LambdaCanary10Percent5Minutes", canary(10, 5)),
+		lambda("CodeDeployDefault.LambdaCanary10Percent10Minutes", canary(10, 10)),
+		lambda("CodeDeployDefault.LambdaCanary10Percent15Minutes", canary(10, 15)),
+		lambda("CodeDeployDefault.LambdaCanary10Percent30Minutes", canary(10, 30)),
+		lambda("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", linear(10, 1)),
+		lambda("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes", linear(10, 2)),
+		lambda("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", linear(10, 3)),
+		lambda("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", linear(10, 10)),
 	}
 	m := make(map[string]*cdConfig, len(list))
 	for _, c := range list {
@@ -73,6 +85,7 @@ var cdBuiltinConfigs = func() map[string]*cdConfig {
 var cdDefaultConfig = map[string]string{
 	"Server": "CodeDeployDefault.OneAtATime",
 	"ECS":    "CodeDeployDefault.ECSAllAtOnce",
+	"Lambda": "CodeDeployDefault.LambdaAllAtOnce",
 }
 
 // batchSize is how many of n instances a Server configuration deploys to or
@@ -93,7 +106,8 @@ type weightStep struct {
 	weight float64
 }
 
-// weights is the replacement's traffic weight over time for an ECS configuration.
+// weights is the replacement's traffic weight over time for an ECS or
+// Lambda configuration.
 func (c *cdConfig) weights() []weightStep {
 	tr := c.TrafficRoutingConfig
 	switch {

@@ -8,6 +8,18 @@
 //   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
 //   - STS: the query protocol (form-encoded Action=...), XML answers.
 //   - S3: REST-XML, path-style (/bucket/key), aws-chunked uploads decoded.
+//   - Lambda: REST-JSON under /2015-03-31/functions (CreateFunction,
+//     GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
+//     PublishVersion, ListVersionsByFunction, Create/Get/Update/DeleteAlias
+//     with RoutingConfig weights). Function ARNs are in account
+//     123456789012 and the request's region. Code is ready lambdaReadyDelay
+//     (5 simulated seconds) after CreateFunction, UpdateFunctionCode or
+//     PublishVersion: State Pending / LastUpdateStatus InProgress, then
+//     Active / Successful. An ImageUri is checked against the sandbox's own
+//     registry (the repository named after the host): a missing image or an
+//     image index ends Failed with StateReasonCode (on create) or
+//     LastUpdateStatusReasonCode (on update) InvalidImage; GetFunction's
+//     Code.ResolvedImageUri is repository@digest. Zip functions are accepted.
 //   - The ECR registry data plane: an OCI registry under /v2/ that needs
 //     Basic auth with a token from GetAuthorizationToken and honours image
 //     tag immutability (TAG_INVALID). repositoryUri is host:port/name, which
@@ -22,8 +34,17 @@
 // run ApplicationStop..ValidateService, then the AllowTraffic events, blue
 // ones the BlockTraffic events) and ECS deployments (a green task set whose
 // traffic weight follows the deployment config: all at once, linear or
-// canary), Ready with STOP_DEPLOYMENT and its timeout, the termination wait,
-// auto-rollback as a new deployment, one active deployment per group. The
+// canary), Lambda deployments (the AppSpec's alias moves from CurrentVersion
+// to TargetVersion by RoutingConfig weights per the configuration, between
+// the BeforeAllowTraffic and AfterAllowTraffic hooks), Ready with
+// STOP_DEPLOYMENT and its timeout, the termination wait, auto-rollback as a
+// new deployment, one active deployment per group. Custom configurations come
+// from CreateDeploymentConfig. A Lambda hook function named in the AppSpec
+// is played by the sandbox: it reports Succeeded 5 s after the event starts,
+// Failed when a scenario lifecycle entry matches (HOOK_EXECUTION_FAILURE),
+// or nothing when a hang matches, so the hook fails after its hour; a client
+// may report first with PutLifecycleEventHookExecutionStatus and the id that
+// Server.LambdaHookExecutionID returns. The
 // engine advances lazily on each call, so it is deterministic when a test
 // stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
 // default DefaultTimeScale (600 simulated seconds per wall second) every
@@ -41,6 +62,7 @@
 //	  - {service: s3, operation: CreateBucket, input: {Bucket: bundles}}
 //	  - {service: s3, operation: PutObject, input: {Bucket: bundles, Key: k, Body: "..."}}
 //	  - {service: codedeploy, operation: CreateApplication, input: {applicationName: web, computePlatform: Server}}
+//	  - {service: lambda, operation: CreateFunction, input: {FunctionName: fn, PackageType: Image, Role: arn:..., Code: {ImageUri: host/fn:v1}}}
 //	faults:                    # API answers, matched by service and operation ("" = any)
 //	  - {service: codedeploy, operation: GetDeployment, error: ThrottlingException, after: 2, count: 5}
 //	  - {service: secretsmanager, status: 503, count: 1}       # a 5xx

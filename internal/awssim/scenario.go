@@ -150,6 +150,11 @@ func (s *Server) seed(c SeedCall) error {
 		defer s.mu.Unlock()
 		return s.seedS3(c.Operation, region, c.Input)
 	}
+	if c.Service == "lambda" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.lambdaSeed(c.Operation, region, c.Input)
+	}
 	body, err := json.Marshal(c.Input)
 	if err != nil {
 		return err

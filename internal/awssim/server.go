@@ -45,6 +45,7 @@ type Server struct {
 	s3       *s3State
 	ecs      *ecsState
 	cd       *cdState
+	lambda   *lambdaState
 	registry http.Handler
 }
 
@@ -60,6 +61,7 @@ func New(opts Options) *Server {
 	s.s3 = newS3State()
 	s.ecs = newECSState()
 	s.cd = newCDState()
+	s.lambda = newLambdaState()
 	s.registry = s.newRegistry()
 	s.jsonOps = map[string]map[string]jsonOp{
 		"secretsmanager": s.secretsManagerOps(),
@@ -184,6 +186,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSTS(rec, operation, region, body)
 	case "s3":
 		s.serveS3(rec, r, region, body)
+	case "lambda":
+		s.serveLambda(rec, r, operation, region, body)
 	default:
 		s.serveJSON(rec, service, operation, region, body)
 	}
@@ -191,6 +195,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // classify names the service and operation of an API request.
 func classify(r *http.Request) (service, operation string) {
+	if isLambda(r) {
+		return "lambda", lambdaOperation(r)
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
 		if svc, ok := jsonTargets[prefix]; ok {
@@ -251,6 +258,8 @@ func writeError(w http.ResponseWriter, service string, err error) {
 		writeQueryError(w, e)
 	case "s3":
 		writeS3Error(w, e)
+	case "lambda":
+		writeLambdaError(w, e)
 	default:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-RequestId", requestID())
