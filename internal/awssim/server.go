@@ -45,6 +45,7 @@ type Server struct {
 	s3       *s3State
 	ecs      *ecsState
 	cd       *cdState
+	agent    *execAgent // nil: lifecycle events are simulated
 	registry http.Handler
 }
 
