@@ -327,3 +327,31 @@ func TestExecHookUsesInstanceRole(t *testing.T) {
 		t.Errorf("the hook's aws s3 cp: %v", err)
 	}
 }
+
+func TestExecStopEndsTheRunningScript(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", false, false)
+	late := filepath.Join(f.out, "late")
+	id := f.deploy("web", f.version("v1.zip", "v1", map[string]string{"BeforeInstall": "sleep 20; touch " + late}))
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(f.events(), "v1 BeforeInstall") {
+		if time.Now().After(deadline) {
+			t.Fatal("BeforeInstall did not start")
+		}
+		f.get(id) // the engine advances on calls
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)}))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusStopped {
+		t.Errorf("status %s, want Stopped", d.Status)
+	}
+	time.Sleep(time.Second)
+	if _, err := os.Stat(late); err == nil {
+		t.Error("the script went on after StopDeployment")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopping took %s, want under 5s", took)
+	}
+}
