@@ -355,3 +355,22 @@ func TestExecStopEndsTheRunningScript(t *testing.T) {
 		t.Errorf("stopping took %s, want under 5s", took)
 	}
 }
+
+func TestExecScenarioFile(t *testing.T) {
+	t.Parallel()
+	sc, err := awssim.LoadScenario(filepath.Join("..", "..", "testdata", "sandbox", "exec.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := awssimtest.Start(t, awssim.Options{})
+	if err := sb.Apply(sc); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sb.AgentRoot()) })
+	if root := sb.AgentRoot(); root == "" {
+		t.Error("exec.yaml: the agent is not exec")
+	}
+	if err := sb.SetAgent("ssh", ""); err == nil || !strings.Contains(err.Error(), `agent "ssh"`) {
+		t.Errorf("SetAgent(ssh) = %v, want an error naming it", err)
+	}
+}
