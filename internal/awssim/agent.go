@@ -173,8 +173,12 @@ func (a *execAgent) job(s *Server, d *cdDeployment, event string, blue bool) fun
 	root := a.deploymentRoot(d)
 	switch event {
 	case "DownloadBundle":
-		if d.spec.bundleErr != "" {
-			diag := &cdDiagnostics{ErrorCode: "UnknownError", Message: d.spec.bundleErr}
+		msg := d.spec.bundleErr
+		if d.revision == nil || d.revision.S3Location == nil {
+			msg = "The exec agent downloads S3 revisions only; this deployment has none."
+		}
+		if msg != "" {
+			diag := &cdDiagnostics{ErrorCode: "UnknownError", Message: msg}
 			return func(context.Context) *cdDiagnostics { return diag }
 		}
 		loc := d.revision.S3Location

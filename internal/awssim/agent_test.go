@@ -374,3 +374,21 @@ func TestExecScenarioFile(t *testing.T) {
 		t.Errorf("SetAgent(ssh) = %v, want an error naming it", err)
 	}
 }
+
+func TestExecGitHubRevisionFailsAtDownloadBundle(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", false, false)
+	out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{
+		ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"),
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeGitHub, GitHubLocation: &cdtypes.GitHubLocation{Repository: aws.String("o/r"), CommitId: aws.String("abc")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.wait(*out.DeploymentId)
+	ev := f.only(*out.DeploymentId, "").LifecycleEvents[1]
+	if d.Status != cdtypes.DeploymentStatusFailed || *ev.LifecycleEventName != "DownloadBundle" || ev.Diagnostics == nil || ev.Diagnostics.ErrorCode != cdtypes.LifecycleErrorCodeUnknownError {
+		t.Errorf("%s, %s %s %+v; want Failed at DownloadBundle with UnknownError", d.Status, *ev.LifecycleEventName, ev.Status, ev.Diagnostics)
+	}
+}
