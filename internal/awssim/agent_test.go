@@ -392,3 +392,26 @@ func TestExecGitHubRevisionFailsAtDownloadBundle(t *testing.T) {
 		t.Errorf("%s, %s %s %+v; want Failed at DownloadBundle with UnknownError", d.Status, *ev.LifecycleEventName, ev.Status, ev.Diagnostics)
 	}
 }
+
+func TestExecInstallRefusesAnExistingFile(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", false, false)
+	existing := filepath.Join(f.out, "app", "version")
+	if err := os.MkdirAll(filepath.Dir(existing), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(existing, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := f.deploy("web", f.version("v1.zip", "v1", nil))
+	d := f.wait(id)
+	ev := f.only(id, "").LifecycleEvents[3]
+	want := "The deployment failed because a specified file already exists at this location: " + existing
+	if d.Status != cdtypes.DeploymentStatusFailed || *ev.LifecycleEventName != "Install" || ev.Diagnostics == nil || *ev.Diagnostics.Message != want {
+		t.Errorf("%s, %s %s %+v; want Failed at Install: %s", d.Status, *ev.LifecycleEventName, ev.Status, ev.Diagnostics, want)
+	}
+	if data, _ := os.ReadFile(existing); string(data) != "mine\n" {
+		t.Errorf("the existing file now holds %q, want it untouched (fileExistsBehavior DISALLOW)", data)
+	}
+}

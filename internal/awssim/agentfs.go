@@ -191,6 +191,11 @@ func (a *execAgent) install(groupID, root, fileExists string) error {
 	return os.WriteFile(a.instructions(groupID, "_last_successful_install"), []byte(root+"\n"), 0o644)
 }
 
+// agentMessage is an error in the agent's own words.
+type agentMessage string
+
+func (m agentMessage) Error() string { return string(m) }
+
 // installer copies files as the agent's Installer does and remembers what
 // it created, for the next install's clean-up.
 type installer struct {
@@ -222,7 +227,7 @@ func (in *installer) copy(src, dest string) error {
 		if _, err := os.Lstat(target); err == nil {
 			switch in.fileExists {
 			case "DISALLOW":
-				return fmt.Errorf("The deployment failed because a specified file already exists at this location: %s", target)
+				return agentMessage("The deployment failed because a specified file already exists at this location: " + target)
 			case "RETAIN":
 				return nil
 			}
