@@ -37,6 +37,7 @@ type cdDeployment struct {
 	last  time.Time // when the previous step ran
 	wait  *cdWait
 	hung  bool
+	agent *agentRun // exec mode: the deployment on this host
 }
 
 // cdECSRun is what an ECS deployment does to its service.

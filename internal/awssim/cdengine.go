@@ -74,7 +74,7 @@ func (s *Server) cdAdvance() {
 // due returns when the deployment's next step or wait timeout happens.
 func (d *cdDeployment) due() (time.Time, bool) {
 	switch {
-	case d.terminal() || d.hung:
+	case d.terminal() || d.hung || d.agent != nil && d.agent.busy:
 		return time.Time{}, false
 	case d.wait != nil:
 		return d.wait.deadline, true
@@ -221,6 +221,10 @@ func (p *cdPlanner) start() {
 // events runs lifecycle events one after another on targets, in parallel.
 func (p *cdPlanner) events(targets []*cdTarget, names ...string) {
 	for _, name := range names {
+		if p.s.agent != nil && p.d.app.ComputePlatform == "Server" && agentEvent(name) {
+			p.execEvent(targets, name)
+			continue
+		}
 		p.begin(targets, name)
 		p.end(targets, name, cdEventDuration(name))
 	}
@@ -330,7 +334,7 @@ func (p *cdPlanner) serverBlueGreen(greens int) {
 	d, g := p.d, p.d.group
 	copyASG := d.blueGreen != nil && d.blueGreen.GreenFleetProvisioningOption != nil &&
 		d.blueGreen.GreenFleetProvisioningOption.Action == "COPY_AUTO_SCALING_GROUP"
-	if copyASG || greens == 0 {
+	if copyASG || greens == 0 || p.s.agent != nil {
 		greens = len(g.fleet)
 	}
 	d.blueIDs, d.greenIDs = g.fleet, cdNewInstances(greens)

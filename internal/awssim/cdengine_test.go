@@ -451,6 +451,8 @@ func TestInPlaceOneAtATime(t *testing.T) {
 	f.ok(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
 		ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"),
 		ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/codedeploy"), AutoScalingGroups: []string{"asg"},
+		DeploymentStyle:  &cdtypes.DeploymentStyle{DeploymentType: cdtypes.DeploymentTypeInPlace, DeploymentOption: cdtypes.DeploymentOptionWithTrafficControl},
+		LoadBalancerInfo: &cdtypes.LoadBalancerInfo{TargetGroupInfoList: []cdtypes.TargetGroupInfo{{Name: aws.String("tg-web")}}},
 	}))
 	id := f.deploy("web", f.bundle("a.zip"))
 	d := f.until(id, 5*time.Second, func(d *cdtypes.DeploymentInfo) bool { return d.DeploymentOverview.Succeeded == 1 })
@@ -460,8 +462,8 @@ func TestInPlaceOneAtATime(t *testing.T) {
 	f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusSucceeded))
 	for _, target := range f.targets(id, nil) {
 		tg := f.target(id, target).InstanceTarget
-		if tg.InstanceLabel != "" || len(tg.LifecycleEvents) != 7 || tg.Status != cdtypes.TargetStatusSucceeded {
-			t.Errorf("in-place target %s: label %q, %d events, %s; want no label, 7 events, Succeeded", target, tg.InstanceLabel, len(tg.LifecycleEvents), tg.Status)
+		if tg.InstanceLabel != "" || len(tg.LifecycleEvents) != 13 || tg.Status != cdtypes.TargetStatusSucceeded {
+			t.Errorf("in-place target %s: label %q, %d events, %s; want no label, 13 events, Succeeded", target, tg.InstanceLabel, len(tg.LifecycleEvents), tg.Status)
 		}
 	}
 }

@@ -316,7 +316,7 @@ func (s *Server) cdCreateDeploymentGroup(r *request) (any, error) {
 		}
 	}
 	g := &cdGroup{cdGroupFields: in.cdGroupFields, app: app, id: requestID(), asgs: in.AutoScalingGroups}
-	g.fleet = cdNewInstances(2 * max(len(g.asgs), 1))
+	g.fleet = cdNewInstances(s.cdFleetSize(g))
 	app.groups[g.DeploymentGroupName] = g
 	return map[string]string{"deploymentGroupId": g.id}, nil
 }

@@ -2,7 +2,8 @@
 // protocols of the AWS services bluegreen-deploy uses, so that the real
 // aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine cannot tell it
 // from AWS for our calls. Its command is awssim/cmd/awssim
-// (-addr host:port, -scenario file.yaml, -time-scale N).
+// (-addr host:port, -scenario file.yaml, -time-scale N, -agent exec,
+// -agent-root dir).
 //
 // Services, all on one port:
 //   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
@@ -50,6 +51,22 @@
 // default DefaultTimeScale (600 simulated seconds per wall second) every
 // built-in deployment config runs to its end within 15 s.
 //
+// With SetAgent(AgentExec, root) (awssim -agent exec, or agent: exec in a
+// scenario) this host is the one instance of every Server deployment group
+// and the sandbox is its CodeDeploy agent: the S3 bundle is unpacked under
+// root/<group-id>/<deployment-id>/deployment-archive, Install copies the
+// AppSpec's files and sets their modes, and each hook script runs for real
+// with the agent's environment (LIFECYCLE_EVENT, DEPLOYMENT_ID,
+// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID) and the
+// instance role's (AWS_ENDPOINT_URL: the sandbox; AWS_REGION,
+// AWS_DEFAULT_REGION; temporary credentials), within its timeout, in real
+// time. ApplicationStop and the BlockTraffic hooks come from the last
+// successful install on the host; the exit status decides the event and the
+// output's last 2048 characters are its logTail. Traffic and waits stay
+// simulated. One instance per group, since two on one host would share its
+// ports; in-place groups without traffic control have one instance in either
+// mode. testdata/sandbox/README.md has the details.
+//
 // # Scenarios
 //
 // A scenario (YAML or JSON; the -scenario file, or POST /_awssim/scenario at
@@ -76,6 +93,8 @@
 //	  - {deploymentGroup: web, event: Install}
 //	deniedSecrets: [app/locked] # reads answer AccessDeniedException
 //	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
+//	agent: exec                # Server hooks run on this host (default: simulated)
+//	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: a temp dir)
 //
 // A fault lets `after` matching calls through, then affects `count` of them
 // (0: all). Control endpoints: GET /_awssim/health, GET /_awssim/calls (every

@@ -31,6 +31,10 @@ type Scenario struct {
 	// DeniedSecrets lists secret names or ARNs (full or partial) whose reads
 	// (GetSecretValue, BatchGetSecretValue, DescribeSecret) are denied.
 	DeniedSecrets []string `yaml:"deniedSecrets,omitempty" json:"deniedSecrets,omitempty"`
+	// Agent, when set, switches Server hooks between simulated and exec
+	// (run on this host under AgentRoot; see SetAgent).
+	Agent     string `yaml:"agent,omitempty" json:"agent,omitempty"`
+	AgentRoot string `yaml:"agentRoot,omitempty" json:"agentRoot,omitempty"`
 }
 
 // SeedCall is one API call made when a scenario is applied.
@@ -111,6 +115,11 @@ func ParseScenario(data []byte) (Scenario, error) {
 func (s *Server) Apply(sc Scenario) error {
 	if sc.TimeScale > 0 {
 		s.Clock.SetScale(sc.TimeScale)
+	}
+	if sc.Agent != "" {
+		if err := s.SetAgent(sc.Agent, sc.AgentRoot); err != nil {
+			return err
+		}
 	}
 	for i, c := range sc.Seed {
 		if err := s.seed(c); err != nil {

@@ -46,6 +46,7 @@ type Server struct {
 	ecs      *ecsState
 	cd       *cdState
 	lambda   *lambdaState
+	agent    *execAgent // nil: lifecycle events are simulated
 	registry http.Handler
 }
 

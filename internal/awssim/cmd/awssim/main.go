@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:4566", "host:port to listen on")
 	scenario := fs.String("scenario", "", "scenario file (YAML) to seed resources and set faults")
 	scale := fs.Float64("time-scale", awssim.DefaultTimeScale, "simulated seconds per wall-clock second")
+	agent := fs.String("agent", awssim.AgentSimulated, "how Server lifecycle hooks happen: simulated, or exec (run on this host)")
+	agentRoot := fs.String("agent-root", "", "exec agent's deployment root (default: a new temporary folder)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +41,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := awssim.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
+	if err := srv.SetAgent(*agent, *agentRoot); err != nil {
+		return err
+	}
 	if *scenario != "" {
 		sc, err := awssim.LoadScenario(*scenario)
 		if err != nil {
@@ -47,6 +52,9 @@ func run(ctx context.Context, args []string) error {
 		if err := srv.Apply(sc); err != nil {
 			return fmt.Errorf("applying %s: %w", *scenario, err)
 		}
+	}
+	if root := srv.AgentRoot(); root != "" {
+		log.Printf("awssim exec agent: Server hooks run on this host, deployment root %s", root)
 	}
 	hs := &http.Server{Handler: srv}
 	go func() {
