@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
@@ -80,24 +81,22 @@ func (e *Engine) Close() error {
 	return errors.Join(err, e.api.Close())
 }
 
-// Push pushes ref (repository:tag) from the engine's image store to its
-// registry with auth, writing progress to w, and returns the pushed
-// manifest's digest.
-func (e *Engine) Push(ctx context.Context, ref string, auth Auth, w io.Writer) (string, error) {
+// pushOnce asks the engine to push ref (repository:tag) to its registry
+// with auth, writing progress to w, and returns the pushed manifest's digest
+// and whether the engine itself retried a layer upload.
+func (e *Engine) pushOnce(ctx context.Context, ref string, auth Auth, w io.Writer) (digest string, retried bool, err error) {
 	header, err := encodeAuth(auth)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	resp, err := e.api.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: header})
 	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
+		return "", false, err
 	}
 	defer resp.Close()
-	digest, err := readPushStream(resp, w)
-	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
-	}
-	return digest, nil
+	var p pushProgress
+	digest, err = p.read(resp, w)
+	return digest, p.retried, err
 }
 
 // encodeAuth encodes auth for the engine's X-Registry-Auth header.
@@ -109,12 +108,20 @@ func encodeAuth(auth Auth) (string, error) {
 	return base64.URLEncoding.EncodeToString(buf), nil
 }
 
-// readPushStream decodes the engine's JSON progress stream to its end,
-// writing status lines (not progress bars) to w, and returns the digest
-// from the stream's aux {Tag, Digest, Size} message.
-func readPushStream(r io.Reader, w io.Writer) (string, error) {
+// pushProgress is what a push's progress stream said.
+type pushProgress struct {
+	retried bool // the engine retried a layer upload ("Retrying in 5 seconds")
+}
+
+// read decodes the engine's JSON progress stream to its end, writing status
+// lines (not progress bars) to w, and returns the digest from the stream's
+// aux {Tag, Digest, Size} message.
+func (p *pushProgress) read(r io.Reader, w io.Writer) (string, error) {
 	var digest string
 	err := eachMessage(r, func(m jsonstream.Message) error {
+		if strings.HasPrefix(m.Status, "Retrying in ") {
+			p.retried = true
+		}
 		switch {
 		case m.Error != nil && isImmutableRejection(m.Error.Message):
 			return fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)
