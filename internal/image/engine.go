@@ -83,8 +83,8 @@ func (e *Engine) Close() error {
 
 // pushOnce asks the engine to push ref (repository:tag) to its registry
 // with auth, writing progress to w, and returns the pushed manifest's digest
-// and whether the engine itself retried a layer upload.
-func (e *Engine) pushOnce(ctx context.Context, ref string, auth Auth, w io.Writer) (digest string, retried bool, err error) {
+// and whether the engine gave up on a layer upload after its own retries.
+func (e *Engine) pushOnce(ctx context.Context, ref string, auth Auth, w io.Writer) (digest string, gaveUp bool, err error) {
 	header, err := encodeAuth(auth)
 	if err != nil {
 		return "", false, err
@@ -96,7 +96,7 @@ func (e *Engine) pushOnce(ctx context.Context, ref string, auth Auth, w io.Write
 	defer resp.Close()
 	var p pushProgress
 	digest, err = p.read(resp, w)
-	return digest, p.retried, err
+	return digest, p.gaveUp(), err
 }
 
 // encodeAuth encodes auth for the engine's X-Registry-Auth header.
@@ -108,9 +108,38 @@ func encodeAuth(auth Auth) (string, error) {
 	return base64.URLEncoding.EncodeToString(buf), nil
 }
 
-// pushProgress is what a push's progress stream said.
+// pushProgress is what a push's progress stream said about its layers.
 type pushProgress struct {
-	retried bool // the engine retried a layer upload ("Retrying in 5 seconds")
+	retried map[string]bool // layers whose upload the engine retried ("Retrying in 5 seconds")
+	done    map[string]bool // layers in the registry ("Pushed", "Layer already exists", "Mounted from")
+}
+
+// gaveUp reports whether the engine retried a layer's upload and never got
+// it into the registry: it has had its attempts.
+func (p *pushProgress) gaveUp() bool {
+	for id := range p.retried {
+		if !p.done[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// track records a layer's status.
+func (p *pushProgress) track(m jsonstream.Message) {
+	switch {
+	case m.ID == "":
+	case strings.HasPrefix(m.Status, "Retrying in "):
+		if p.retried == nil {
+			p.retried = map[string]bool{}
+		}
+		p.retried[m.ID] = true
+	case m.Status == "Pushed" || m.Status == "Layer already exists" || strings.HasPrefix(m.Status, "Mounted from "):
+		if p.done == nil {
+			p.done = map[string]bool{}
+		}
+		p.done[m.ID] = true
+	}
 }
 
 // read decodes the engine's JSON progress stream to its end, writing status
@@ -119,9 +148,7 @@ type pushProgress struct {
 func (p *pushProgress) read(r io.Reader, w io.Writer) (string, error) {
 	var digest string
 	err := eachMessage(r, func(m jsonstream.Message) error {
-		if strings.HasPrefix(m.Status, "Retrying in ") {
-			p.retried = true
-		}
+		p.track(m)
 		switch {
 		case m.Error != nil && isImmutableRejection(m.Error.Message):
 			return fmt.Errorf("%w: %s", ErrImmutableTag, m.Error.Message)

@@ -470,12 +470,15 @@ func TestPushRetries(t *testing.T) {
 	tests := []struct {
 		name          string
 		fault         awssim.Fault
-		wantErr       string // "" for a push that succeeds
-		wantManifests int    // PutManifest calls
+		also          []awssim.Fault // more faults at once
+		wantErr       string         // "" for a push that succeeds
+		wantManifests int            // PutManifest calls
 	}{
 		{name: "one 500 on a layer upload", fault: fault("PatchUpload", 500, 1, "UNKNOWN"), wantManifests: 1},
 		{name: "one 500 on completing a layer upload", fault: fault("CompleteUpload", 500, 1, "UNKNOWN"), wantManifests: 1},
 		{name: "one 500 on the manifest", fault: fault("PutManifest", 500, 1, "UNKNOWN"), wantManifests: 2},
+		{name: "one 500 on a layer, then one on the manifest", fault: fault("PatchUpload", 500, 1, "UNKNOWN"),
+			also: []awssim.Fault{fault("PutManifest", 500, 1, "UNKNOWN")}, wantManifests: 2},
 		{name: "two 503s on the manifest", fault: fault("PutManifest", 503, 2, "UNAVAILABLE"), wantManifests: 3},
 		{name: "persistent 500 on the manifest", fault: fault("PutManifest", 500, 0, "UNKNOWN"), wantManifests: 4,
 			wantErr: "received unexpected HTTP status: 500 Internal Server Error (attempt 4 of 4)"},
@@ -488,7 +491,7 @@ func TestPushRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			sb, api, repo, auth := pushFixture(t, "team/app", true)
-			if err := sb.Apply(awssim.Scenario{Faults: []awssim.Fault{tt.fault}}); err != nil {
+			if err := sb.Apply(awssim.Scenario{Faults: append([]awssim.Fault{tt.fault}, tt.also...)}); err != nil {
 				t.Fatal(err)
 			}
 			ref := repo.URI + ":v1"

@@ -26,15 +26,14 @@ var transientPush = regexp.MustCompile(`unexpected HTTP status: (5\d\d|429)|toom
 // default, 5 s apart and growing), but not the manifest, so one 5xx answer
 // to the manifest's PUT fails its push. Push tries again after a transient
 // error (layers already in the registry are not sent again), unless the
-// engine retried layer uploads in that attempt: those have had their
-// attempts.
+// engine gave up on a layer after its own retries.
 func (e *Engine) Push(ctx context.Context, ref string, auth Auth, w io.Writer) (string, error) {
 	for attempt := 1; ; attempt++ {
-		digest, engineRetried, err := e.pushOnce(ctx, ref, auth, w)
+		digest, engineGaveUp, err := e.pushOnce(ctx, ref, auth, w)
 		switch {
 		case err == nil:
 			return digest, nil
-		case engineRetried:
+		case engineGaveUp:
 			return "", fmt.Errorf("pushing %s: %w (the engine retried the layer upload and gave up)", ref, err)
 		case !transientPush.MatchString(err.Error()) || attempt > len(pushBackoff):
 			if attempt > 1 {
