@@ -86,6 +86,9 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		writeRegistryError(rec, status, code, msg)
 		return
 	}
+	if s.applyFaults(rec, "registry", req.operation) {
+		return
+	}
 	if req.repo == "" {
 		s.registry.ServeHTTP(rec, r)
 		return

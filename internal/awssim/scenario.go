@@ -45,7 +45,10 @@ type SeedCall struct {
 	Input     map[string]any `yaml:"input,omitempty" json:"input,omitempty"`
 }
 
-// Fault changes the answer to matching API calls.
+// Fault changes the answer to matching API calls. Service "registry" is the
+// registry API under /v2/, its operations named as the call log names them
+// (PatchUpload, CompleteUpload, PutManifest, ...), its errors in the
+// registry's JSON.
 type Fault struct {
 	Service   string `yaml:"service" json:"service"`
 	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"` // empty: every operation

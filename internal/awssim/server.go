@@ -255,6 +255,8 @@ func writeError(w http.ResponseWriter, service string, err error) {
 		e = &Error{Status: 500, Code: "InternalFailure", Message: err.Error()}
 	}
 	switch service {
+	case "registry":
+		writeRegistryError(w, e.Status, e.Code, e.Message)
 	case "sts":
 		writeQueryError(w, e)
 	case "s3":

@@ -232,6 +232,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad port", merge(deploy, map[string]string{"container-port": "70000"}), "container-port", "from 1 to 65535"},
 		{"bad container name", merge(deploy, map[string]string{"container-name": "web app"}), "container-name", "not a container name"},
 		{"bad health path", merge(deploy, map[string]string{"health-check-path": "healthz"}), "health-check-path", "start with '/'"},
+		{"health path with a newline", merge(deploy, map[string]string{"health-check-path": "/health\nz"}), "health-check-path", `"/health\nz" is not a URL path`},
+		{"health path with a quote", merge(deploy, map[string]string{"health-check-path": `/he"alth`}), "health-check-path", "not a URL path"},
 		{"bad timeout", merge(deploy, map[string]string{"timeout": "90x"}), "timeout", "not a duration"},
 		{"zero timeout", merge(deploy, map[string]string{"timeout": "0s"}), "timeout", "more than 0"},
 		{"huge timeout", merge(deploy, map[string]string{"timeout": "100h"}), "timeout", "at most 48h"},

@@ -162,8 +162,8 @@ func (c *Config) validateDeploy(r *reader) {
 	if d.ContainerName != "" && !containerNamePattern.MatchString(d.ContainerName) {
 		r.fail("container-name", "%q is not a container name (1-255 letters, digits, '_', '-')", d.ContainerName)
 	}
-	if !strings.HasPrefix(d.HealthCheckPath, "/") {
-		r.fail("health-check-path", "%q must start with '/'", d.HealthCheckPath)
+	if !healthPathPattern.MatchString(d.HealthCheckPath) {
+		r.fail("health-check-path", "%q is not a URL path: it must start with '/' and hold only letters, digits, %s and %%XX escapes, with an optional ?query", d.HealthCheckPath, pathPunct)
 	}
 	if len(d.Description) > 4096 {
 		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))

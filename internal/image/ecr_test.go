@@ -182,7 +182,7 @@ func TestReadPushStream(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var log strings.Builder
-			got, err := readPushStream(strings.NewReader(tt.stream), &log)
+			got, err := (&pushProgress{}).read(strings.NewReader(tt.stream), &log)
 			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}

@@ -81,24 +81,22 @@ func (e *Engine) Close() error {
 	return errors.Join(err, e.api.Close())
 }
 
-// Push pushes ref (repository:tag) from the engine's image store to its
-// registry with auth, writing progress to w, and returns the pushed
-// manifest's digest.
-func (e *Engine) Push(ctx context.Context, ref string, auth Auth, w io.Writer) (string, error) {
+// pushOnce asks the engine to push ref (repository:tag) to its registry
+// with auth, writing progress to w, and returns the pushed manifest's digest
+// and whether the engine gave up on a layer upload after its own retries.
+func (e *Engine) pushOnce(ctx context.Context, ref string, auth Auth, w io.Writer) (digest string, gaveUp bool, err error) {
 	header, err := encodeAuth(auth)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	resp, err := e.api.ImagePush(ctx, ref, client.ImagePushOptions{RegistryAuth: header})
 	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
+		return "", false, err
 	}
 	defer resp.Close()
-	digest, err := readPushStream(resp, w)
-	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
-	}
-	return digest, nil
+	var p pushProgress
+	digest, err = p.read(resp, w)
+	return digest, p.gaveUp(), err
 }
 
 // encodeAuth encodes auth for the engine's X-Registry-Auth header.
@@ -110,12 +108,47 @@ func encodeAuth(auth Auth) (string, error) {
 	return base64.URLEncoding.EncodeToString(buf), nil
 }
 
-// readPushStream decodes the engine's JSON progress stream to its end,
-// writing status lines (not progress bars) to w, and returns the digest
-// from the stream's aux {Tag, Digest, Size} message.
-func readPushStream(r io.Reader, w io.Writer) (string, error) {
+// pushProgress is what a push's progress stream said about its layers.
+type pushProgress struct {
+	retried map[string]bool // layers whose upload the engine retried ("Retrying in 5 seconds")
+	done    map[string]bool // layers in the registry ("Pushed", "Layer already exists", "Mounted from")
+}
+
+// gaveUp reports whether the engine retried a layer's upload and never got
+// it into the registry: it has had its attempts.
+func (p *pushProgress) gaveUp() bool {
+	for id := range p.retried {
+		if !p.done[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// track records a layer's status.
+func (p *pushProgress) track(m jsonstream.Message) {
+	switch {
+	case m.ID == "":
+	case strings.HasPrefix(m.Status, "Retrying in "):
+		if p.retried == nil {
+			p.retried = map[string]bool{}
+		}
+		p.retried[m.ID] = true
+	case m.Status == "Pushed" || m.Status == "Layer already exists" || strings.HasPrefix(m.Status, "Mounted from "):
+		if p.done == nil {
+			p.done = map[string]bool{}
+		}
+		p.done[m.ID] = true
+	}
+}
+
+// read decodes the engine's JSON progress stream to its end, writing status
+// lines (not progress bars) to w, and returns the digest from the stream's
+// aux {Tag, Digest, Size} message.
+func (p *pushProgress) read(r io.Reader, w io.Writer) (string, error) {
 	var aux struct{ Tag, Digest string }
 	err := readStream(r, &aux, func(m jsonstream.Message) {
+		p.track(m)
 		switch {
 		case m.Progress != nil && m.Progress.Total > 0:
 			// a progress bar update

@@ -427,7 +427,7 @@ func TestPushFailures(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantMsg: "500",
+			wantMsg: "500 Internal Server Error (the engine retried the layer upload and gave up)",
 		},
 		{
 			name: "bad login",
@@ -459,6 +459,72 @@ func TestPushFailures(t *testing.T) {
 				t.Errorf("Push error = %v, want %v", err, tt.want)
 			}
 			t.Logf("error: %v", err)
+		})
+	}
+}
+
+// TestPushRetries injects registry faults through the sandbox's scenario and
+// counts the registry calls each push makes.
+func TestPushRetries(t *testing.T) {
+	t.Parallel()
+	e := connect(t)
+	fault := func(op string, status, count int, code string) awssim.Fault {
+		return awssim.Fault{Service: "registry", Operation: op, Status: status, Error: code, Count: count}
+	}
+	tests := []struct {
+		name          string
+		fault         awssim.Fault
+		also          []awssim.Fault // more faults at once
+		wantErr       string         // "" for a push that succeeds
+		wantManifests int            // PutManifest calls
+	}{
+		{name: "one 500 on a layer upload", fault: fault("PatchUpload", 500, 1, "UNKNOWN"), wantManifests: 1},
+		{name: "one 500 on completing a layer upload", fault: fault("CompleteUpload", 500, 1, "UNKNOWN"), wantManifests: 1},
+		{name: "one 500 on the manifest", fault: fault("PutManifest", 500, 1, "UNKNOWN"), wantManifests: 2},
+		{name: "one 500 on a layer, then one on the manifest", fault: fault("PatchUpload", 500, 1, "UNKNOWN"),
+			also: []awssim.Fault{fault("PutManifest", 500, 1, "UNKNOWN")}, wantManifests: 2},
+		{name: "two 503s on the manifest", fault: fault("PutManifest", 503, 2, "UNAVAILABLE"), wantManifests: 3},
+		{name: "persistent 500 on the manifest", fault: fault("PutManifest", 500, 0, "UNKNOWN"), wantManifests: 4,
+			wantErr: "received unexpected HTTP status: 500 Internal Server Error (attempt 4 of 4)"},
+		{name: "invalid manifest, not retried", fault: fault("PutManifest", 400, 0, "MANIFEST_INVALID"), wantManifests: 1,
+			wantErr: "manifest invalid"},
+		{name: "denied, not retried", fault: fault("PutManifest", 403, 0, "DENIED"), wantManifests: 1,
+			wantErr: "denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb, api, repo, auth := pushFixture(t, "team/app", true)
+			if err := sb.Apply(awssim.Scenario{Faults: append([]awssim.Fault{tt.fault}, tt.also...)}); err != nil {
+				t.Fatal(err)
+			}
+			ref := repo.URI + ":v1"
+			removeImages(t, e, ref)
+			if _, err := e.Build(context.Background(), BuildSpec{Context: "../../testdata/app", Dockerfile: "../../testdata/app/Dockerfile",
+				Labels: map[string]string{"retry": randomHex(t)}, Names: []string{ref}}, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			digest, err := e.Push(context.Background(), ref, auth, &log)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("Push: %v\n%s", err, log.String())
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Push error = %v, want one containing %q\n%s", err, tt.wantErr, log.String())
+			case tt.wantErr == "":
+				if got, err := TagDigest(context.Background(), api, "team/app", "v1"); err != nil || got != digest {
+					t.Errorf("ECR has %q (%v) for v1, Push returned %s", got, err, digest)
+				}
+			}
+			manifests := 0
+			for _, c := range sb.Calls() {
+				if c.Service == "registry" && c.Operation == "PutManifest" {
+					manifests++
+				}
+			}
+			if manifests != tt.wantManifests {
+				t.Errorf("%d PutManifest calls, want %d", manifests, tt.wantManifests)
+			}
 		})
 	}
 }

@@ -51,6 +51,9 @@ func (r *run) finish(ctx context.Context, err error) int {
 	r.rep.Infof("Outcome: %s, in %s", res.Outcome, res.Duration().Round(time.Second))
 	r.rep.Summary(report.Markdown(res))
 	r.finishGitHub(final)
+	if bad := (badInput{}); errors.As(err, &bad) {
+		return ExitBadInput
+	}
 	if res.Outcome.OK() {
 		return ExitOK
 	}

@@ -24,6 +24,12 @@ const (
 	ExitBadInput = 2 // the inputs are invalid; nothing was sent to AWS
 )
 
+// badInput is an invalid input found before any AWS call: the run exits
+// with ExitBadInput.
+type badInput struct{ error }
+
+func (e badInput) Unwrap() error { return e.error }
+
 // Env is the process boundary of a run.
 type Env struct {
 	Getenv func(string) string

@@ -9,9 +9,14 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
-// checkSecrets finds lines of the secrets input that must collide before
-// anything is sent to AWS.
-func (r *run) checkSecrets() error { return secrets.Check(r.cfg.Secrets) }
+// checkSecrets finds lines of the secrets input that must collide or export
+// an unsafe env name before anything is sent to AWS: bad input.
+func (r *run) checkSecrets() error {
+	if err := secrets.Check(r.cfg.Secrets); err != nil {
+		return badInput{err}
+	}
+	return nil
+}
 
 // secrets fetches the secrets and masks every value before anything else is
 // printed; then exports them if asked, sets the secrets output (env names,

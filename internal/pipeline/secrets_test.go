@@ -298,9 +298,11 @@ func TestSecretsErrors(t *testing.T) {
 		"app/bad-json": `{"user":"bad-json-user-77","password":"bad-json-pass-19"`,
 		"one/x":        "one-x-value-a1",
 		"two/x":        "two-x-value-b2",
+		"env/path":     "/tmp/evil-path-5d",
+		"cfg":          `{"preload":"/tmp/evil-preload-8a.so"}`,
 	})
 	seed.DeniedSecrets = []string{"app/denied"}
-	values := []string{"ok-value-63be", "denied-value-1e0c", "bad-json-user-77", "bad-json-pass-19", "one-x-value-a1", "two-x-value-b2"}
+	values := []string{"ok-value-63be", "denied-value-1e0c", "bad-json-user-77", "bad-json-pass-19", "one-x-value-a1", "two-x-value-b2", "/tmp/evil-path-5d", "/tmp/evil-preload-8a.so"}
 
 	tests := []struct {
 		name     string
@@ -308,6 +310,7 @@ func TestSecretsErrors(t *testing.T) {
 		wantCode int
 		want     []string // in the error annotation
 		wantAWS  bool     // whether Secrets Manager was called
+		wantErr  string   // the error-code output, when it is checked
 	}{{
 		name:     "missing secret",
 		inputs:   map[string]string{"secrets": "app/ok\napp/missing"},
@@ -335,8 +338,29 @@ func TestSecretsErrors(t *testing.T) {
 	}, {
 		name:     "duplicate aliases, caught before AWS",
 		inputs:   map[string]string{"secrets": "X,one/x\nX,two/x"},
-		wantCode: ExitFailed,
+		wantCode: ExitBadInput,
 		want:     []string{`input "secrets": lines 1 and 2 both map to env name X`},
+		wantErr:  "INVALID_INPUT",
+	}, {
+		name:     "alias to PATH, caught before AWS",
+		inputs:   map[string]string{"secrets": "app/ok\nPath,env/path"},
+		wantCode: ExitBadInput,
+		want:     []string{`input "secrets": line 2: secret "env/path" would set PATH for later steps`},
+		wantErr:  "INVALID_INPUT",
+	}, {
+		name:     "prefix match to PATH, caught after fetching",
+		inputs:   map[string]string{"secrets": "app/ok\nenv/*"},
+		wantCode: ExitFailed,
+		want:     []string{`input "secrets": secret "env/path" would set PATH for later steps`},
+		wantAWS:  true,
+		wantErr:  "INVALID_INPUT",
+	}, {
+		name:     "JSON key to LD_PRELOAD, caught after fetching",
+		inputs:   map[string]string{"secrets": "app/ok\nLD,cfg", "parse-json-secrets": "true"},
+		wantCode: ExitFailed,
+		want:     []string{`input "secrets": secret "cfg" key "preload" would set LD_PRELOAD for later steps`},
+		wantAWS:  true,
+		wantErr:  "INVALID_INPUT",
 	}, {
 		name:     "prefix too short",
 		inputs:   map[string]string{"secrets": "app/ok\nab*"},
@@ -368,6 +392,9 @@ func TestSecretsErrors(t *testing.T) {
 			}
 			if _, ok := runnerFileVars(t, a.outputs)["secrets"]; ok {
 				t.Errorf("output secrets set: %q", a.outputs)
+			}
+			if got := runnerFileVars(t, a.outputs)["error-code"]; tt.wantErr != "" && got != tt.wantErr {
+				t.Errorf("error-code %q, want %q", got, tt.wantErr)
 			}
 			if got := len(batchGetCalls(sb)) > 0; got != tt.wantAWS {
 				t.Errorf("Secrets Manager called: %v, want %v", got, tt.wantAWS)

@@ -34,7 +34,7 @@ var Outputs = []string{
 // not written again.
 func (r *Reporter) OutputResult(res *Result) {
 	if len(res.Secrets) > 0 {
-		r.Output("secrets", strings.Join(res.Secrets, ","))
+		r.Output("secrets", clip(strings.Join(res.Secrets, ","), maxOutput, ",", ""))
 	}
 	if im := res.Image; im != nil {
 		r.outputIf("image-uri", im.URI)

@@ -40,13 +40,14 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 }
 
 // Output sets a step output as soon as it is known, with every masked value
-// replaced by *** (an error message may quote one); setting it again to the
-// same value writes nothing. Outside Actions it prints "name=value" instead.
+// replaced by *** (an error message may quote one) and cut to maxOutput
+// bytes at a line; setting it again to the same value writes nothing.
+// Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
 	if !slices.Contains(Outputs, name) {
 		panic("report: undeclared output " + name)
 	}
-	value = r.redact(value)
+	value = clip(r.redact(value), maxOutput, "\n", "lines")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.outputs[name]; ok && old == value {
@@ -122,7 +123,7 @@ func (r *Reporter) Summary(markdown string) {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}
-	r.gha.AddStepSummary(r.redact(markdown))
+	r.gha.AddStepSummary(clip(r.redact(markdown), maxSummary, "\n", "lines"))
 }
 
 // redact replaces the masked values in s, longest first, with ***.

@@ -10,16 +10,23 @@ import (
 // Markdown renders a run's job summary: the result line, what went wrong,
 // the image, the secrets' names, the deployment, its targets' lifecycle
 // events and a timeline. It is pure: the same Result gives the same text,
-// and a Result holds no secret values, so neither does the summary.
+// and a Result holds no secret values, so neither does the summary. Each
+// section is bounded (maxSection), saying how much it leaves out.
 func Markdown(res *Result) string {
 	var b strings.Builder
-	writeHeadline(&b, res)
-	writeFailure(&b, res)
-	writeImage(&b, res.Image)
-	writeSecrets(&b, res.Secrets)
-	writeDeployment(&b, res.Deploy, res.GitHub)
-	writeTargets(&b, res.Deploy)
-	writeTimeline(&b, res)
+	for _, write := range []func(*strings.Builder){
+		func(b *strings.Builder) { writeHeadline(b, res) },
+		func(b *strings.Builder) { writeFailure(b, res) },
+		func(b *strings.Builder) { writeImage(b, res.Image) },
+		func(b *strings.Builder) { writeSecrets(b, res.Secrets) },
+		func(b *strings.Builder) { writeDeployment(b, res.Deploy, res.GitHub) },
+		func(b *strings.Builder) { writeTargets(b, res.Deploy) },
+		func(b *strings.Builder) { writeTimeline(b, res) },
+	} {
+		var section strings.Builder
+		write(&section)
+		b.WriteString(clipSection(section.String()))
+	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
@@ -143,7 +150,7 @@ func writeSecrets(b *strings.Builder, names []string) {
 		return
 	}
 	b.WriteString("### Secrets\n\n")
-	fmt.Fprintf(b, "%d fetched (names only): %s\n\n", len(names), codeList(names))
+	fmt.Fprintf(b, "%d fetched (names only): %s\n\n", len(names), clip(codeList(names), maxSection-100, ", ", ""))
 }
 
 func writeDeployment(b *strings.Builder, d *Deployment, gh *GitHubDeployment) {

@@ -137,15 +137,16 @@ func binaryValue(b []byte) string {
 	return base64Std(b)
 }
 
-// Check finds, before any AWS call, two lines of the secrets input that
-// must map to one env name: with parse-json-secrets off, an alias or a
-// plain secret name decides the name alone. (Other collisions show once the
-// values are fetched.)
+// Check finds, before any AWS call, lines of the secrets input that would
+// export an unsafe env name, and two lines that must map to one env name:
+// with parse-json-secrets off, an alias or a plain secret name decides the
+// name alone. (Other unsafe names and collisions show once the values are
+// fetched.)
 func Check(in config.Secrets) error {
+	errs := checkUnsafe(in)
 	if in.ParseJSON {
-		return nil
+		return errors.Join(errs...)
 	}
-	var errs []error
 	first := map[string]int{} // env name -> index of the first spec
 	for i, spec := range in.Specs {
 		if spec.Prefix || spec.Alias == "" && strings.HasPrefix(spec.ID, "arn:") {

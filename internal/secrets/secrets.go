@@ -151,7 +151,7 @@ func Fetch(ctx context.Context, clientFor func(region string) secretsmanager.Bat
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return newResult(found, in.ParseJSON)
+	return newResult(found, in)
 }
 
 // match is a fetched secret and the line of the input that asked for it.
@@ -288,14 +288,15 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 }
 
 // newResult turns the fetched secrets into variables, refusing two that
-// map to one env name, and collects what to mask.
-func newResult(found []match, parseJSON bool) (*Result, error) {
+// map to one env name and, when they are to be exported, unsafe names; and
+// collects what to mask.
+func newResult(found []match, in config.Secrets) (*Result, error) {
 	r := &Result{}
 	masks := map[string]bool{}
 	byName := map[string]Var{}
 	var errs []error
 	for _, m := range found {
-		vars, err := toVars(m, parseJSON)
+		vars, err := toVars(m, in.ParseJSON)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -309,6 +310,9 @@ func newResult(found []match, parseJSON bool) (*Result, error) {
 					errs = append(errs, fmt.Errorf("env name %s comes from both %s and %s: give one of them an alias", v.Name, prev.source(), v.source()))
 				}
 				continue
+			}
+			if why := unsafeEnv(v.Name); in.Export && why != "" {
+				errs = append(errs, unsafeError(v.source(), v.Name, why))
 			}
 			byName[v.Name] = v
 			r.Vars = append(r.Vars, v)
