@@ -171,8 +171,10 @@ func (s *Server) cdStopDeployment(r *request) (any, error) {
 	if in.AutoRollbackEnabled != nil {
 		rollback = *in.AutoRollbackEnabled
 	}
-	s.cdEnd(d, s.Clock.Now(), "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", rollback)
-	return map[string]string{"status": "Succeeded", "statusMessage": "Deployment stopped."}, nil
+	if d.stop == nil {
+		d.stop = &cdStop{at: s.Clock.Now().Add(cdStopDelay), rollback: rollback}
+	}
+	return map[string]string{"status": "Pending", "statusMessage": "Stop request is pending."}, nil
 }
 
 // cdUnfinished returns the deployment with the given id if it has not

@@ -421,6 +421,7 @@ func TestListAndBatchDeployments(t *testing.T) {
 	for range 103 {
 		id := f.deploy("web", rev)
 		f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)}))
+		f.sb.Clock.Advance(5 * time.Second)
 		stopped = append(stopped, id)
 	}
 	active := f.deploy("web", rev)
