@@ -372,7 +372,7 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		{"missing application", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("nope"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k")}, "ApplicationDoesNotExistException"},
 		{"missing group", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("nope"), Revision: s3Revision("k")}, "DeploymentGroupDoesNotExistException"},
 		{"unknown config", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), DeploymentConfigName: aws.String("Nope")}, "DeploymentConfigDoesNotExistException"},
-		{"long description", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), Description: aws.String(strings.Repeat("x", 257))}, "DescriptionTooLongException"},
+		{"long description", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), Description: aws.String(strings.Repeat("x", 101))}, "DescriptionTooLongException"},
 		{"no revision", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web")}, "RevisionRequiredException"},
 		{"AppSpecContent on Server", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: ecsRev}, "InvalidRevisionException"},
 		{"bad sha256", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("svc"), DeploymentGroupName: aws.String("svc"), Revision: &badSum}, "InvalidRevisionException"},
@@ -394,6 +394,23 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		if code, _ := cdErrCode(t, err); code != tc.want {
 			t.Errorf("GetDeployment(%s): got %s, want %s", tc.id, code, tc.want)
 		}
+	}
+}
+
+// TestDescriptionCountsCharacters: CodeDeploy's limit is 100 characters, not
+// bytes.
+func TestDescriptionCountsCharacters(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t)
+	f.serverGroup("web", blueGreen(0, 0), false)
+	rev := f.bundle("a.zip")
+	desc := strings.Repeat("é", 99) + "…" // 100 characters, 201 bytes
+	out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: rev, Description: aws.String(desc)})
+	if err != nil {
+		t.Fatalf("CreateDeployment with a 100-character description: %v", err)
+	}
+	if got := aws.ToString(f.get(aws.ToString(out.DeploymentId)).Description); got != desc {
+		t.Errorf("description = %q, want %q", got, desc)
 	}
 }
 

@@ -215,10 +215,15 @@ func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcom
 	defer done()
 	w.note("the run was cancelled: stopping the deployment" + rollbackWords(rollback))
 	stopErr := d.stop(sctx, w.id, rollback)
-	if stopErr == nil {
-		// One look for the status and the rollback's id, if there is time.
+	// StopDeployment is asynchronous (it answers Pending): look until the
+	// deployment is Stopped, or report what is known when time runs out.
+	for stopErr == nil {
 		if _, err := w.poll(sctx); err != nil {
 			w.note(fmt.Sprintf("reading the stopped deployment: %v", err))
+			break
+		}
+		if isTerminal(w.status()) || !sleep(sctx, w.d.pollMin()) {
+			break
 		}
 	}
 	out := w.outcome()
