@@ -396,6 +396,9 @@ func (p *cdPlanner) ecs() {
 			return
 		}
 		run.green = svc.addTaskSet(td.arn, "ACTIVE", t)
+		if d.spec.network != nil {
+			run.green.NetworkConfiguration = d.spec.network
+		}
 	})
 	p.end(tgs, "Install", cdEventDuration("Install"))
 	p.events(tgs, "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic")

@@ -212,8 +212,14 @@ func TestECSReadyContinue(t *testing.T) {
 	if len(tg.TaskSetsInfo) != 2 || tg.TaskSetsInfo[1].TrafficWeight != 0 || *tg.TaskSetsInfo[1].Status != "ACTIVE" {
 		t.Errorf("task sets at Ready = %+v, want a green ACTIVE one at weight 0", tg.TaskSetsInfo)
 	}
-	if got := len(f.service("c-svc", "svc").TaskSets); got != 2 {
-		t.Errorf("service has %d task sets at Ready, want 2", got)
+	sets := f.service("c-svc", "svc").TaskSets
+	if len(sets) != 2 {
+		t.Fatalf("service has %d task sets at Ready, want 2", len(sets))
+	}
+	for i, want := range []string{"sg-blue", "sg-green"} { // the service's, then the AppSpec's
+		if nc := sets[i].NetworkConfiguration; nc == nil || !slices.Equal(nc.AwsvpcConfiguration.SecurityGroups, []string{want}) || len(nc.AwsvpcConfiguration.Subnets) != 2 {
+			t.Errorf("task set %d network configuration = %+v, want subnets and security group %s", i, nc, want)
+		}
 	}
 	f.ok(f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id)}))
 	d := f.until(id, 5*time.Second, func(d *cdtypes.DeploymentInfo) bool { return d.InstanceTerminationWaitTimeStarted })

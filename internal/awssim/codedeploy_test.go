@@ -161,8 +161,10 @@ func (f *cdFixture) ecsGroup(name, config string, bg *cdtypes.BlueGreenDeploymen
 	f.t.Helper()
 	f.ok(f.ecs.CreateCluster(f.ctx, &ecs.CreateClusterInput{ClusterName: aws.String("c-" + name)}))
 	td := &ecs.RegisterTaskDefinitionInput{
-		Family:      aws.String(name),
-		NetworkMode: ecstypes.NetworkModeAwsvpc,
+		Family:                  aws.String(name),
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Cpu:                     aws.String("256"), Memory: aws.String("512"),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name: aws.String("web"), Image: aws.String("nginx:1"),
 			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
@@ -171,7 +173,10 @@ func (f *cdFixture) ecsGroup(name, config string, bg *cdtypes.BlueGreenDeploymen
 	f.ok(f.ecs.RegisterTaskDefinition(f.ctx, td))
 	f.ok(f.ecs.CreateService(f.ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String("c-" + name), ServiceName: aws.String(name), TaskDefinition: aws.String(name),
-		DesiredCount:         aws.Int32(2),
+		DesiredCount: aws.Int32(2), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: []string{"subnet-0a1b2c3d", "subnet-4e5f6a7b"}, SecurityGroups: []string{"sg-blue"}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+		}},
 		DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy},
 		LoadBalancers: []ecstypes.LoadBalancer{{
 			TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1"),
@@ -211,6 +216,11 @@ Resources:
         LoadBalancerInfo:
           ContainerName: web
           ContainerPort: 8080
+        NetworkConfiguration:
+          AwsvpcConfiguration:
+            Subnets: [subnet-0a1b2c3d, subnet-4e5f6a7b]
+            SecurityGroups: [sg-green]
+            AssignPublicIp: DISABLED
 Hooks:
   - AfterAllowTestTraffic: check-%s
 `, *arn, name)
