@@ -31,6 +31,7 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:4566", "host:port to listen on")
 	scenario := fs.String("scenario", "", "scenario file (YAML) to seed resources and set faults")
 	scale := fs.Float64("time-scale", awssim.DefaultTimeScale, "simulated seconds per wall-clock second")
+	policy := fs.String("iam-policy", "", "IAM policy document (JSON) that every call is authorized against")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +40,13 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := awssim.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
+	if *policy != "" {
+		p, err := awssim.LoadPolicy(*policy)
+		if err != nil {
+			return err
+		}
+		srv.SetPolicy(p)
+	}
 	if *scenario != "" {
 		sc, err := awssim.LoadScenario(*scenario)
 		if err != nil {
