@@ -130,6 +130,10 @@ func TestIAMRefusals(t *testing.T) {
 			_, err := cd.GetApplication(ctx, &codedeploy.GetApplicationInput{ApplicationName: aws.String("api")})
 			return err
 		}, "AccessDeniedException", denied("codedeploy:GetApplication", "arn:aws:codedeploy:us-east-1:123456789012:application:api")},
+		{"CodeDeploy CreateDeployment, the deployment group", func() error {
+			_, err := cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("blue")})
+			return err
+		}, "AccessDeniedException", denied("codedeploy:CreateDeployment", "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:web/blue")},
 		{"ECR, only *", func() error {
 			_, err := ecrc.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 			return err
@@ -298,5 +302,30 @@ func TestIAMRegistry(t *testing.T) {
 	calls := sb.Calls()
 	if last := calls[len(calls)-1]; last.Service != "registry" || !slices.Equal(last.IAMActions, []string{"ecr:InitiateLayerUpload"}) {
 		t.Errorf("last call = %+v, want the registry upload checked as ecr:InitiateLayerUpload", last)
+	}
+}
+
+func TestIAMScenarioReplacesPolicy(t *testing.T) {
+	t.Parallel()
+	sb := iamSandbox(t, awssim.Scenario{}, allow("ecr:GetAuthorizationToken", "*"))
+	client := ecr.NewFromConfig(sb.Config())
+	ctx := context.Background()
+	if _, err := client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{}); err != nil {
+		t.Fatalf("allowed by the first policy: %v", err)
+	}
+	next := awssim.Scenario{
+		Seed: []awssim.SeedCall{{Service: "ecr", Operation: "CreateRepository", Input: map[string]any{"repositoryName": "seeded"}}}, // not checked
+		IAM:  map[string]any{"Version": "2012-10-17", "Statement": allow("ecr:DescribeRepositories", "*")},
+	}
+	if err := sb.Apply(next); err != nil {
+		t.Fatalf("seed calls are checked against the policy: %v", err)
+	}
+	_, err := client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if code, _ := errorCode(t, err); code != "AccessDeniedException" {
+		t.Errorf("GetAuthorizationToken after the policy was replaced: got %q, want AccessDeniedException", code)
+	}
+	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+	if err != nil || len(out.Repositories) != 1 {
+		t.Errorf("DescribeRepositories under the new policy: %v, want the seeded repository", err)
 	}
 }
