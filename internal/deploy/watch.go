@@ -403,6 +403,10 @@ func (w *watcher) continueReady(ctx context.Context) error {
 		DeploymentId:       aws.String(w.id),
 		DeploymentWaitType: types.DeploymentWaitTypeReadyWait,
 	})
+	var done *types.DeploymentAlreadyCompletedException
+	if errors.As(err, &done) {
+		return nil // a stop (asynchronous) landed meanwhile: the next poll reads the end
+	}
 	var notReady *types.DeploymentIsNotInReadyStateException
 	if err != nil && !errors.As(err, &notReady) {
 		return fmt.Errorf("continuing deployment %s at Ready: %w", w.id, err)
