@@ -38,7 +38,18 @@ type cdDeployment struct {
 	wait  *cdWait
 	hung  bool
 	agent *agentRun // exec mode: the deployment on this host
+	stop  *cdStop   // a StopDeployment that has not taken effect yet
 }
+
+// cdStop is a requested stop: StopDeployment answers Pending and the
+// deployment stops cdStopDelay later on the clock, as in AWS.
+type cdStop struct {
+	at       time.Time
+	rollback bool
+}
+
+// cdStopDelay is how long after StopDeployment a deployment is Stopped.
+const cdStopDelay = 5 * time.Second
 
 // cdECSRun is what an ECS deployment does to its service.
 type cdECSRun struct {

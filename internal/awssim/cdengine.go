@@ -74,7 +74,11 @@ func (s *Server) cdAdvance() {
 // due returns when the deployment's next step or wait timeout happens.
 func (d *cdDeployment) due() (time.Time, bool) {
 	switch {
-	case d.terminal() || d.hung || d.agent != nil && d.agent.busy:
+	case d.terminal():
+		return time.Time{}, false
+	case d.stop != nil:
+		return d.stop.at, true
+	case d.hung || d.agent != nil && d.agent.busy:
 		return time.Time{}, false
 	case d.wait != nil:
 		return d.wait.deadline, true
@@ -85,6 +89,10 @@ func (d *cdDeployment) due() (time.Time, bool) {
 }
 
 func (s *Server) cdStep(d *cdDeployment, t time.Time) {
+	if st := d.stop; st != nil {
+		s.cdEnd(d, t, "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", st.rollback)
+		return
+	}
 	if w := d.wait; w != nil {
 		if w.ready {
 			s.cdEnd(d, t, "Stopped", "TIMEOUT", "The deployment was stopped because traffic was not rerouted within the ready wait time.", false)
@@ -115,7 +123,7 @@ func (d *cdDeployment) resume(t time.Time) {
 func (s *Server) cdEnd(d *cdDeployment, t time.Time, status, code, message string, rollback bool) {
 	d.status, d.completed = status, t
 	d.errorInfo = &cdErrorInfo{Code: code, Message: message}
-	d.wait, d.hung = nil, false
+	d.wait, d.hung, d.stop = nil, false, nil
 	for _, tg := range d.targets {
 		tg.ready = false
 		for _, ev := range tg.events {
@@ -396,6 +404,9 @@ func (p *cdPlanner) ecs() {
 			return
 		}
 		run.green = svc.addTaskSet(td.arn, "ACTIVE", t)
+		if d.spec.network != nil {
+			run.green.NetworkConfiguration = d.spec.network
+		}
 	})
 	p.end(tgs, "Install", cdEventDuration("Install"))
 	p.events(tgs, "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic")

@@ -212,8 +212,14 @@ func TestECSReadyContinue(t *testing.T) {
 	if len(tg.TaskSetsInfo) != 2 || tg.TaskSetsInfo[1].TrafficWeight != 0 || *tg.TaskSetsInfo[1].Status != "ACTIVE" {
 		t.Errorf("task sets at Ready = %+v, want a green ACTIVE one at weight 0", tg.TaskSetsInfo)
 	}
-	if got := len(f.service("c-svc", "svc").TaskSets); got != 2 {
-		t.Errorf("service has %d task sets at Ready, want 2", got)
+	sets := f.service("c-svc", "svc").TaskSets
+	if len(sets) != 2 {
+		t.Fatalf("service has %d task sets at Ready, want 2", len(sets))
+	}
+	for i, want := range []string{"sg-blue", "sg-green"} { // the service's, then the AppSpec's
+		if nc := sets[i].NetworkConfiguration; nc == nil || !slices.Equal(nc.AwsvpcConfiguration.SecurityGroups, []string{want}) || len(nc.AwsvpcConfiguration.Subnets) != 2 {
+			t.Errorf("task set %d network configuration = %+v, want subnets and security group %s", i, nc, want)
+		}
 	}
 	f.ok(f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id)}))
 	d := f.until(id, 5*time.Second, func(d *cdtypes.DeploymentInfo) bool { return d.InstanceTerminationWaitTimeStarted })
@@ -329,7 +335,15 @@ func TestStopWithRollback(t *testing.T) {
 	f.serverGroup("web", blueGreen(60, 0), false)
 	id := f.deploy("web", f.bundle("a.zip"))
 	f.until(id, 10*time.Second, status(cdtypes.DeploymentStatusReady))
+	out, err := f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true)})
+	if err != nil || out.Status != cdtypes.StopStatusPending {
+		t.Fatalf("StopDeployment: %v %+v, want status Pending", err, out)
+	}
+	if d := f.get(id); d.Status != cdtypes.DeploymentStatusReady || d.RollbackInfo != nil {
+		t.Errorf("right after StopDeployment: %s rollbackInfo %+v, want still Ready, no rollback yet", d.Status, d.RollbackInfo)
+	}
 	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true)}))
+	f.sb.Clock.Advance(5 * time.Second)
 	d := f.get(id)
 	if d.Status != cdtypes.DeploymentStatusStopped || d.ErrorInformation.Code != cdtypes.ErrorCodeManualStop {
 		t.Errorf("stopped deployment: %s %+v, want Stopped MANUAL_STOP", d.Status, d.ErrorInformation)
@@ -339,7 +353,7 @@ func TestStopWithRollback(t *testing.T) {
 	if got := eventStatuses(f.target(rb, blue[0]).InstanceTarget.LifecycleEvents); got != "BeforeAllowTraffic=Succeeded AllowTraffic=Succeeded AfterAllowTraffic=Succeeded" {
 		t.Errorf("rollback's blue target events = %s, want traffic allowed back", got)
 	}
-	_, err := f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)})
+	_, err = f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)})
 	if code, _ := cdErrCode(t, err); code != "DeploymentAlreadyCompletedException" {
 		t.Errorf("second StopDeployment: got %s, want DeploymentAlreadyCompletedException", code)
 	}
@@ -352,8 +366,10 @@ func TestRollbackIsNotRolledBack(t *testing.T) {
 	id := f.deploy("web", f.bundle("a.zip"))
 	f.until(id, 10*time.Second, status(cdtypes.DeploymentStatusReady))
 	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true)}))
+	f.sb.Clock.Advance(5 * time.Second)
 	rb := aws.ToString(f.get(id).RollbackInfo.RollbackDeploymentId)
 	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(rb), AutoRollbackEnabled: aws.Bool(true)}))
+	f.sb.Clock.Advance(5 * time.Second)
 	r := f.get(rb)
 	if r.Status != cdtypes.DeploymentStatusStopped || r.RollbackInfo == nil || r.RollbackInfo.RollbackDeploymentId != nil {
 		t.Errorf("stopped rollback: %s rollbackInfo %+v, want Stopped and no rollback of its own", r.Status, r.RollbackInfo)
@@ -381,6 +397,7 @@ func TestHangUntilStopped(t *testing.T) {
 		t.Errorf("hung deployment after 6h: %s, events %s, want InProgress at Install", d.Status, eventStatuses(events))
 	}
 	f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(false)}))
+	f.sb.Clock.Advance(5 * time.Second)
 	if d := f.get(id); d.Status != cdtypes.DeploymentStatusStopped || d.RollbackInfo != nil {
 		t.Errorf("after stop: %s rollbackInfo %+v, want Stopped without rollback", d.Status, d.RollbackInfo)
 	}

@@ -3,6 +3,7 @@ package awssim
 import (
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // cdAt returns the deployment with the given id.
@@ -171,8 +172,10 @@ func (s *Server) cdStopDeployment(r *request) (any, error) {
 	if in.AutoRollbackEnabled != nil {
 		rollback = *in.AutoRollbackEnabled
 	}
-	s.cdEnd(d, s.Clock.Now(), "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.", rollback)
-	return map[string]string{"status": "Succeeded", "statusMessage": "Deployment stopped."}, nil
+	if d.stop == nil {
+		d.stop = &cdStop{at: s.Clock.Now().Add(cdStopDelay), rollback: rollback}
+	}
+	return map[string]string{"status": "Pending", "statusMessage": "Stop request is pending."}, nil
 }
 
 // cdUnfinished returns the deployment with the given id if it has not
@@ -287,8 +290,9 @@ func (s *Server) cdGetDeploymentTarget(r *request) (any, error) {
 	return map[string]any{"deploymentTarget": s.cdTargetInfo(d, t)}, nil
 }
 
-// cdDescriptionMax is the longest description CreateDeployment accepts.
-const cdDescriptionMax = 256
+// cdDescriptionMax is the longest description CreateDeployment accepts, in
+// characters (the CodeDeploy user guide's quotas page).
+const cdDescriptionMax = 100
 
 func (s *Server) cdCreateDeployment(r *request) (any, error) {
 	var in struct {
@@ -318,8 +322,8 @@ func (s *Server) cdCreateDeployment(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Description) > cdDescriptionMax {
-		return nil, errorf("DescriptionTooLongException", "The description is too long: %d characters, at most %d allowed.", len(in.Description), cdDescriptionMax)
+	if n := utf8.RuneCountInString(in.Description); n > cdDescriptionMax {
+		return nil, errorf("DescriptionTooLongException", "The description is too long: %d characters, at most %d allowed.", n, cdDescriptionMax)
 	}
 	if in.Revision == nil {
 		return nil, errorf("RevisionRequiredException", "The revision ID was not specified.")

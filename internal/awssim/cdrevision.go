@@ -65,6 +65,7 @@ type cdSpec struct {
 	container string
 	port      int
 	lambda    *cdLambdaSpec
+	network   json.RawMessage // ECS: the AppSpec's NetworkConfiguration in ECS's wire shape
 }
 
 // cdParseRevision checks a revision for a compute platform and reads its AppSpec.
@@ -133,6 +134,13 @@ func cdECSSpec(data []byte) (cdSpec, error) {
 				ContainerName string `yaml:"ContainerName"`
 				ContainerPort int    `yaml:"ContainerPort"`
 			} `yaml:"LoadBalancerInfo"`
+			NetworkConfiguration *struct {
+				AwsvpcConfiguration struct {
+					Subnets        []string `yaml:"Subnets" json:"subnets"`
+					SecurityGroups []string `yaml:"SecurityGroups" json:"securityGroups,omitempty"`
+					AssignPublicIP string   `yaml:"AssignPublicIp" json:"assignPublicIp,omitempty"`
+				} `yaml:"AwsvpcConfiguration" json:"awsvpcConfiguration"`
+			} `yaml:"NetworkConfiguration"`
 		} `yaml:"Properties"`
 	}
 	var doc struct {
@@ -148,6 +156,12 @@ func cdECSSpec(data []byte) (cdSpec, error) {
 			if svc.Type == "AWS::ECS::Service" {
 				p := svc.Properties
 				spec.taskDef, spec.container, spec.port = p.TaskDefinition, p.LoadBalancerInfo.ContainerName, p.LoadBalancerInfo.ContainerPort
+				if nc := p.NetworkConfiguration; nc != nil {
+					if len(nc.AwsvpcConfiguration.Subnets) == 0 {
+						return cdSpec{}, errorf("InvalidRevisionException", "The AppSpec's NetworkConfiguration.AwsvpcConfiguration must list Subnets.")
+					}
+					spec.network, _ = json.Marshal(nc)
+				}
 			}
 		}
 	}

@@ -161,8 +161,10 @@ func (f *cdFixture) ecsGroup(name, config string, bg *cdtypes.BlueGreenDeploymen
 	f.t.Helper()
 	f.ok(f.ecs.CreateCluster(f.ctx, &ecs.CreateClusterInput{ClusterName: aws.String("c-" + name)}))
 	td := &ecs.RegisterTaskDefinitionInput{
-		Family:      aws.String(name),
-		NetworkMode: ecstypes.NetworkModeAwsvpc,
+		Family:                  aws.String(name),
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Cpu:                     aws.String("256"), Memory: aws.String("512"),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
 			Name: aws.String("web"), Image: aws.String("nginx:1"),
 			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
@@ -171,7 +173,10 @@ func (f *cdFixture) ecsGroup(name, config string, bg *cdtypes.BlueGreenDeploymen
 	f.ok(f.ecs.RegisterTaskDefinition(f.ctx, td))
 	f.ok(f.ecs.CreateService(f.ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String("c-" + name), ServiceName: aws.String(name), TaskDefinition: aws.String(name),
-		DesiredCount:         aws.Int32(2),
+		DesiredCount: aws.Int32(2), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: []string{"subnet-0a1b2c3d", "subnet-4e5f6a7b"}, SecurityGroups: []string{"sg-blue"}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+		}},
 		DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy},
 		LoadBalancers: []ecstypes.LoadBalancer{{
 			TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1"),
@@ -211,6 +216,11 @@ Resources:
         LoadBalancerInfo:
           ContainerName: web
           ContainerPort: 8080
+        NetworkConfiguration:
+          AwsvpcConfiguration:
+            Subnets: [subnet-0a1b2c3d, subnet-4e5f6a7b]
+            SecurityGroups: [sg-green]
+            AssignPublicIp: DISABLED
 Hooks:
   - AfterAllowTestTraffic: check-%s
 `, *arn, name)
@@ -372,7 +382,7 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		{"missing application", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("nope"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k")}, "ApplicationDoesNotExistException"},
 		{"missing group", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("nope"), Revision: s3Revision("k")}, "DeploymentGroupDoesNotExistException"},
 		{"unknown config", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), DeploymentConfigName: aws.String("Nope")}, "DeploymentConfigDoesNotExistException"},
-		{"long description", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), Description: aws.String(strings.Repeat("x", 257))}, "DescriptionTooLongException"},
+		{"long description", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("k"), Description: aws.String(strings.Repeat("x", 101))}, "DescriptionTooLongException"},
 		{"no revision", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web")}, "RevisionRequiredException"},
 		{"AppSpecContent on Server", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: ecsRev}, "InvalidRevisionException"},
 		{"bad sha256", codedeploy.CreateDeploymentInput{ApplicationName: aws.String("svc"), DeploymentGroupName: aws.String("svc"), Revision: &badSum}, "InvalidRevisionException"},
@@ -394,6 +404,23 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		if code, _ := cdErrCode(t, err); code != tc.want {
 			t.Errorf("GetDeployment(%s): got %s, want %s", tc.id, code, tc.want)
 		}
+	}
+}
+
+// TestDescriptionCountsCharacters: CodeDeploy's limit is 100 characters, not
+// bytes.
+func TestDescriptionCountsCharacters(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t)
+	f.serverGroup("web", blueGreen(0, 0), false)
+	rev := f.bundle("a.zip")
+	desc := strings.Repeat("é", 99) + "…" // 100 characters, 201 bytes
+	out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: rev, Description: aws.String(desc)})
+	if err != nil {
+		t.Fatalf("CreateDeployment with a 100-character description: %v", err)
+	}
+	if got := aws.ToString(f.get(aws.ToString(out.DeploymentId)).Description); got != desc {
+		t.Errorf("description = %q, want %q", got, desc)
 	}
 }
 
@@ -421,6 +448,7 @@ func TestListAndBatchDeployments(t *testing.T) {
 	for range 103 {
 		id := f.deploy("web", rev)
 		f.ok(f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)}))
+		f.sb.Clock.Advance(5 * time.Second)
 		stopped = append(stopped, id)
 	}
 	active := f.deploy("web", rev)

@@ -3,7 +3,7 @@
 // aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine cannot tell it
 // from AWS for our calls. Its command is awssim/cmd/awssim
 // (-addr host:port, -scenario file.yaml, -time-scale N, -agent exec,
-// -agent-root dir).
+// -agent-root dir, -iam-policy file.json).
 //
 // Services, all on one port:
 //   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
@@ -29,6 +29,26 @@
 // Any region and credentials are accepted, but an API request without a SigV4
 // Authorization header is refused with MissingAuthenticationTokenException
 // (STS AssumeRoleWithWebIdentity excepted, as in AWS).
+//
+// # IAM
+//
+// With a policy (-iam-policy, or a scenario's iam key, which replaces it;
+// see ParsePolicy) every signed API call and registry call is authorized as
+// the user arn:aws:iam::123456789012:user/sandbox, against the resources the
+// Service Authorization Reference names for each action: an explicit Deny
+// wins, then an Allow, else the call is refused with AWS's AccessDenied
+// answer for its protocol and AWS's message. On top of the call's own
+// action: iam:PassRole for the roles of RegisterTaskDefinition and
+// CreateDeploymentGroup; GetSecretValue on each secret of a
+// BatchGetSecretValue (refusals go into its Errors) and ListSecrets for its
+// Filters; S3's rule that a missing key answers 404 only with s3:ListBucket,
+// else 403. Registry calls are checked as the ECR actions they stand for
+// (ecr:BatchGetImage, ecr:InitiateLayerUpload, ...). sts:GetCallerIdentity
+// and seed calls are never checked. Without a policy everything is allowed.
+// Each call in the log lists the IAM actions it was checked against.
+//
+// StopDeployment answers Pending, as AWS does; the deployment is Stopped,
+// with its rollback when asked, 5 simulated seconds later.
 //
 // CodeDeploy runs a lifecycle engine on a simulated Clock: blue/green Server
 // deployments (COPY_AUTO_SCALING_GROUP or DISCOVER_EXISTING; green instances
@@ -95,10 +115,13 @@
 //	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
 //	agent: exec                # Server hooks run on this host (default: simulated)
 //	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: a temp dir)
+//	iam:                       # an IAM policy document; replaces the policy
+//	  Version: "2012-10-17"
+//	  Statement: [{Effect: Allow, Action: "codedeploy:*", Resource: "*"}]
 //
 // A fault lets `after` matching calls through, then affects `count` of them
 // (0: all). Control endpoints: GET /_awssim/health, GET /_awssim/calls (every
-// API and registry call: service, operation, status, time), POST
+// API and registry call: service, operation, status, time, iamActions), POST
 // /_awssim/scenario, DELETE /_awssim/faults, POST /_awssim/clock
 // ({"advance": "5m", "timeScale": 0}).
 package awssim

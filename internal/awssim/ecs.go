@@ -332,6 +332,9 @@ func (s *Server) ecsCreateService(r *request) (any, error) {
 	if !ok {
 		return nil, errorf("ClientException", "TaskDefinition not found.")
 	}
+	if err := ecsCheckNetwork(td, in.LaunchType, in.NetworkConfiguration); err != nil {
+		return nil, err
+	}
 	switch in.DeploymentController.Type {
 	case "":
 		in.DeploymentController.Type = "ECS"
@@ -369,6 +372,31 @@ func (s *Server) ecsCreateService(r *request) (any, error) {
 	}
 	s.ecs.services[key] = svc
 	return map[string]any{"service": svc}, nil
+}
+
+// ecsCheckNetwork refuses a service whose network configuration does not fit
+// its task definition's network mode, with ECS's words: awsvpc (which
+// FARGATE requires) needs one, other modes take none.
+func ecsCheckNetwork(td *ecsTaskDef, launchType string, network json.RawMessage) error {
+	awsvpc := td.fields["networkMode"] == "awsvpc"
+	has := len(network) > 0 && string(network) != "null"
+	switch {
+	case launchType == "FARGATE" && !awsvpc:
+		return errorf("ClientException", "Fargate only supports network mode 'awsvpc'.")
+	case awsvpc && !has:
+		return errorf("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+	case !awsvpc && has:
+		return errorf("InvalidParameterException", "Network Configuration is not valid for the given networkMode of this task definition.")
+	}
+	var nc struct {
+		AwsvpcConfiguration struct {
+			Subnets []string `json:"subnets"`
+		} `json:"awsvpcConfiguration"`
+	}
+	if has && (json.Unmarshal(network, &nc) != nil || len(nc.AwsvpcConfiguration.Subnets) == 0) {
+		return errorf("InvalidParameterException", "subnets can not be empty.")
+	}
+	return nil
 }
 
 // findECSService finds a service of a cluster by name or ARN.

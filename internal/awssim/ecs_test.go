@@ -77,6 +77,12 @@ func TestECS(t *testing.T) {
 		}},
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}},
 	}
+	noNetwork := *svcIn
+	noNetwork.NetworkConfiguration = nil
+	_, err = client.CreateService(ctx, &noNetwork)
+	if code, msg := cdErrCode(t, err); code != "InvalidParameterException" || msg != "Network Configuration must be provided when networkMode 'awsvpc' is specified." {
+		t.Errorf("CreateService of an awsvpc task definition without networkConfiguration: got %s %q, want InvalidParameterException", code, msg)
+	}
 	ok(client.CreateService(ctx, svcIn))
 	_, err = client.CreateService(ctx, svcIn)
 	if code, _ := cdErrCode(t, err); code != "InvalidParameterException" {

@@ -78,7 +78,8 @@ func parseRegistryPath(r *http.Request) registryRequest {
 func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	req := parseRegistryPath(r)
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
-	defer func() { s.record("registry", req.operation, rec.status) }()
+	ic := &iamCall{}
+	defer func() { s.record("registry", req.operation, rec.status, ic.actions) }()
 	rec.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 
 	if status, code, msg := s.registryAuth(r); status != 0 {
@@ -91,6 +92,10 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.repo == "" {
 		s.registry.ServeHTTP(rec, r)
+		return
+	}
+	if msg := s.authorizeRegistry(ic, req); msg != "" {
+		writeRegistryError(rec, http.StatusForbidden, "DENIED", msg)
 		return
 	}
 	s.mu.Lock()

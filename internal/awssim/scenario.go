@@ -35,6 +35,21 @@ type Scenario struct {
 	// (run on this host under AgentRoot; see SetAgent).
 	Agent     string `yaml:"agent,omitempty" json:"agent,omitempty"`
 	AgentRoot string `yaml:"agentRoot,omitempty" json:"agentRoot,omitempty"`
+	// IAM is a policy document that replaces the sandbox's policy; see
+	// ParsePolicy. Seed calls are never checked against it.
+	IAM map[string]any `yaml:"iam,omitempty" json:"iam,omitempty"`
+}
+
+// policy parses the scenario's IAM policy (nil when it has none).
+func (sc *Scenario) policy() (*Policy, error) {
+	if sc.IAM == nil {
+		return nil, nil
+	}
+	doc, err := json.Marshal(sc.IAM)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePolicy(doc)
 }
 
 // SeedCall is one API call made when a scenario is applied.
@@ -111,11 +126,18 @@ func ParseScenario(data []byte) (Scenario, error) {
 			return Scenario{}, fmt.Errorf("parsing scenario: fault %d has no service", i)
 		}
 	}
+	if _, err := sc.policy(); err != nil {
+		return Scenario{}, fmt.Errorf("parsing scenario: iam: %w", err)
+	}
 	return sc, nil
 }
 
 // Apply makes the scenario's seed calls and adds its faults.
 func (s *Server) Apply(sc Scenario) error {
+	policy, err := sc.policy()
+	if err != nil {
+		return fmt.Errorf("iam: %w", err)
+	}
 	if sc.TimeScale > 0 {
 		s.Clock.SetScale(sc.TimeScale)
 	}
@@ -139,6 +161,9 @@ func (s *Server) Apply(sc Scenario) error {
 	s.scenario.DeniedSecrets = append(s.scenario.DeniedSecrets, sc.DeniedSecrets...)
 	if sc.BreakBlobUploads != 0 {
 		s.scenario.BreakBlobUploads = sc.BreakBlobUploads
+	}
+	if policy != nil {
+		s.policy = policy
 	}
 	return nil
 }

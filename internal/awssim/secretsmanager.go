@@ -241,6 +241,10 @@ func (s *Server) batchGetSecretValue(r *request) (any, error) {
 		NextToken    string         `json:"NextToken,omitempty"`
 	}{SecretValues: []*secretValue{}, Errors: []smError{}, NextToken: next}
 	for _, id := range ids {
+		if msg := s.allow(r.iam, "secretsmanager:GetSecretValue", s.secretARN(r.Region, id)); msg != "" {
+			out.Errors = append(out.Errors, smError{SecretId: id, ErrorCode: "AccessDeniedException", Message: msg})
+			continue
+		}
 		v, err := s.readSecret(id, "GetSecretValue", "", "")
 		if err != nil {
 			e := err.(*Error)

@@ -37,6 +37,7 @@ type Server struct {
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
+	policy   *Policy // nil: every call is allowed
 
 	jsonOps map[string]map[string]jsonOp // service -> operation -> handler
 
@@ -93,6 +94,8 @@ type Call struct {
 	Operation string    `json:"operation"`
 	Status    int       `json:"status"` // 0: the connection was reset
 	Time      time.Time `json:"time"`
+	// IAMActions lists the IAM actions the call was checked against.
+	IAMActions []string `json:"iamActions,omitempty"`
 }
 
 // Calls returns every request recorded so far, oldest first.
@@ -114,6 +117,7 @@ var jsonTargets = map[string]string{
 type request struct {
 	Region string
 	Body   []byte
+	iam    *iamCall // nil for seed calls: not authorized
 }
 
 // decode unmarshals the request body into v, reporting bad JSON as AWS does.
@@ -163,7 +167,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	service, operation := classify(r)
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
-	defer func() { s.record(service, operation, rec.status) }()
+	ic := &iamCall{}
+	defer func() { s.record(service, operation, rec.status, ic.actions) }()
 
 	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
@@ -182,6 +187,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, service, &Error{Status: 400, Code: "BadRequest", Message: err.Error()})
 		return
 	}
+	if e := s.authorize(ic, service, operation, region, r, body); e != nil {
+		writeError(rec, service, e)
+		return
+	}
 	switch service {
 	case "sts":
 		s.serveSTS(rec, operation, region, body)
@@ -190,7 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "lambda":
 		s.serveLambda(rec, r, operation, region, body)
 	default:
-		s.serveJSON(rec, service, operation, region, body)
+		s.serveJSON(rec, service, operation, &request{Region: region, Body: body, iam: ic})
 	}
 }
 
@@ -218,8 +227,8 @@ func classify(r *http.Request) (service, operation string) {
 	return "s3", s3Operation(r)
 }
 
-func (s *Server) serveJSON(w http.ResponseWriter, service, operation, region string, body []byte) {
-	data, err := s.callJSON(service, operation, region, body)
+func (s *Server) serveJSON(w http.ResponseWriter, service, operation string, req *request) {
+	data, err := s.callJSON(service, operation, req)
 	if err != nil {
 		writeError(w, service, err)
 		return
@@ -231,14 +240,14 @@ func (s *Server) serveJSON(w http.ResponseWriter, service, operation, region str
 
 // callJSON runs a JSON operation and marshals its answer, both under s.mu:
 // answers point into the state, which the next call may change.
-func (s *Server) callJSON(service, operation, region string, body []byte) ([]byte, error) {
+func (s *Server) callJSON(service, operation string, req *request) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	op, ok := s.jsonOps[service][operation]
 	if !ok {
 		return nil, &Error{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("operation %s is not supported by the sandbox", operation)}
 	}
-	out, err := op(&request{Region: region, Body: body})
+	out, err := op(req)
 	if err != nil {
 		return nil, err
 	}
@@ -272,10 +281,10 @@ func writeError(w http.ResponseWriter, service string, err error) {
 	}
 }
 
-func (s *Server) record(service, operation string, status int) {
+func (s *Server) record(service, operation string, status int, iamActions []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{Service: service, Operation: operation, Status: status, Time: time.Now().UTC()})
+	s.calls = append(s.calls, Call{Service: service, Operation: operation, Status: status, Time: time.Now().UTC(), IAMActions: iamActions})
 }
 
 type statusRecorder struct {

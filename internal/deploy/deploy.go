@@ -156,37 +156,25 @@ func Discover(ctx context.Context, api API, application, group string) (Group, e
 	return g, nil
 }
 
-// DescriptionLimit is the longest description CodeDeploy accepts.
-const DescriptionLimit = 256
+// DescriptionLimit is the longest description CodeDeploy accepts, in
+// characters (runes), as its quotas page counts them.
+const DescriptionLimit = 100
 
 // Description is the deployment's description: the user's text (or a
-// default) trimmed so that the commit and the run link still fit in
-// DescriptionLimit characters.
-func Description(text, commit, runURL string) string {
-	var suffix string
-	if len(commit) > 12 {
-		commit = commit[:12]
-	}
-	switch {
-	case commit != "" && runURL != "":
-		suffix = "commit " + commit + ", " + runURL
-	case commit != "":
-		suffix = "commit " + commit
-	default:
-		suffix = runURL
-	}
+// default) trimmed so that the commit still fits in DescriptionLimit
+// characters. The run link is left to the GitHub deployment and the summary.
+func Description(text, commit string) string {
 	if text == "" {
 		text = "bluegreen-deploy"
 	}
-	if suffix == "" {
+	if commit == "" {
 		return trimRunes(text, DescriptionLimit)
 	}
-	suffix = " (" + suffix + ")"
-	room := DescriptionLimit - len([]rune(suffix))
-	if room < 1 {
-		return trimRunes(text, DescriptionLimit)
+	if len(commit) > 12 {
+		commit = commit[:12]
 	}
-	return trimRunes(text, room) + suffix
+	suffix := " (commit " + commit + ")"
+	return trimRunes(text, DescriptionLimit-len(suffix)) + suffix
 }
 
 // trimRunes shortens s to at most n runes, ending with "…" when cut.

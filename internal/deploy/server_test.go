@@ -15,21 +15,21 @@ import (
 
 func TestDescription(t *testing.T) {
 	t.Parallel()
-	const run = "https://github.com/octo/app/actions/runs/42"
 	long := strings.Repeat("é", 400)
 	tests := []struct {
-		name, text, commit, runURL, want string
+		name, text, commit, want string
 	}{
-		{"default", "", "0123456789abcdef0123", run, "bluegreen-deploy (commit 0123456789ab, " + run + ")"},
-		{"text", "release 1.2", "abc", "", "release 1.2 (commit abc)"},
-		{"no context", "release", "", "", "release"},
-		{"long", long, "0123456789abcdef", run, strings.Repeat("é", 256-len(" (commit 0123456789ab, "+run+")")-1) + "… (commit 0123456789ab, " + run + ")"},
-		{"long alone", long, "", "", strings.Repeat("é", 255) + "…"},
+		{"default", "", "0123456789abcdef0123", "bluegreen-deploy (commit 0123456789ab)"},
+		{"text", "release 1.2", "abc", "release 1.2 (commit abc)"},
+		{"no commit", "release", "", "release"},
+		{"exactly the limit", strings.Repeat("x", 78), "0123456789ab", strings.Repeat("x", 78) + " (commit 0123456789ab)"},
+		{"long", long, "0123456789abcdef", strings.Repeat("é", 77) + "… (commit 0123456789ab)"},
+		{"long alone", long, "", strings.Repeat("é", 99) + "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := deploy.Description(tt.text, tt.commit, tt.runURL)
+			got := deploy.Description(tt.text, tt.commit)
 			if got != tt.want {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}

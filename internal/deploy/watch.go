@@ -215,10 +215,15 @@ func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcom
 	defer done()
 	w.note("the run was cancelled: stopping the deployment" + rollbackWords(rollback))
 	stopErr := d.stop(sctx, w.id, rollback)
-	if stopErr == nil {
-		// One look for the status and the rollback's id, if there is time.
+	// StopDeployment is asynchronous (it answers Pending): look until the
+	// deployment is Stopped, or report what is known when time runs out.
+	for stopErr == nil {
 		if _, err := w.poll(sctx); err != nil {
 			w.note(fmt.Sprintf("reading the stopped deployment: %v", err))
+			break
+		}
+		if isTerminal(w.status()) || !sleep(sctx, w.d.pollMin()) {
+			break
 		}
 	}
 	out := w.outcome()
@@ -398,6 +403,10 @@ func (w *watcher) continueReady(ctx context.Context) error {
 		DeploymentId:       aws.String(w.id),
 		DeploymentWaitType: types.DeploymentWaitTypeReadyWait,
 	})
+	var done *types.DeploymentAlreadyCompletedException
+	if errors.As(err, &done) {
+		return nil // a stop (asynchronous) landed meanwhile: the next poll reads the end
+	}
 	var notReady *types.DeploymentIsNotInReadyStateException
 	if err != nil && !errors.As(err, &notReady) {
 		return fmt.Errorf("continuing deployment %s at Ready: %w", w.id, err)

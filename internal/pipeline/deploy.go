@@ -95,7 +95,7 @@ func (r *run) deploy(ctx context.Context) error {
 		Application: in.Application,
 		Group:       in.DeploymentGroup,
 		Config:      in.DeploymentConfig,
-		Description: deploy.Description(in.Description, g.SHA, g.RunURL()),
+		Description: deploy.Description(in.Description, g.SHA),
 		Revision:    rev,
 		OnActive:    deploy.OnActive(in.OnActive),
 		ActiveLimit: timeout,

@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string) error {
 	scale := fs.Float64("time-scale", awssim.DefaultTimeScale, "simulated seconds per wall-clock second")
 	agent := fs.String("agent", awssim.AgentSimulated, "how Server lifecycle hooks happen: simulated, or exec (run on this host)")
 	agentRoot := fs.String("agent-root", "", "exec agent's deployment root (default: a new temporary folder)")
+	policy := fs.String("iam-policy", "", "IAM policy document (JSON) that every call is authorized against")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +44,13 @@ func run(ctx context.Context, args []string) error {
 	srv := awssim.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
 	if err := srv.SetAgent(*agent, *agentRoot); err != nil {
 		return err
+	}
+	if *policy != "" {
+		p, err := awssim.LoadPolicy(*policy)
+		if err != nil {
+			return err
+		}
+		srv.SetPolicy(p)
 	}
 	if *scenario != "" {
 		sc, err := awssim.LoadScenario(*scenario)

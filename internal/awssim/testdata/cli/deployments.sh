@@ -85,10 +85,13 @@ expect "active deployments" "$(aws deploy list-deployments --application-name we
 aws deploy continue-deployment --deployment-id "$id" --deployment-wait-type READY_WAIT
 await "$id" Succeeded
 
-# Stop with auto-rollback: Stopped, and a rollback deployment that succeeds.
+# Stop with auto-rollback: Pending, then Stopped, and a rollback deployment that succeeds.
 id=$(aws deploy create-deployment --application-name web --deployment-group-name gated --revision "$revision" --query deploymentId --output text)
 await "$id" Ready
-aws deploy stop-deployment --deployment-id "$id" --auto-rollback-enabled >/dev/null
+# StopDeployment is asynchronous: it answers Pending, and the deployment is
+# Stopped a few simulated seconds later.
+expect "stop answer" "$(aws deploy stop-deployment --deployment-id "$id" --auto-rollback-enabled --query status --output text)" Pending
+await "$id" Stopped
 read -r stopped code rollback < <(aws deploy get-deployment --deployment-id "$id" \
 	--query 'deploymentInfo.[status,errorInformation.code,rollbackInfo.rollbackDeploymentId]' --output text)
 expect "stopped" "$stopped $code" "Stopped MANUAL_STOP"

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/smithy-go"
+)
+
+func TestIAMPolicyFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*"}}`), 0o600)
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-iam-policy", bad}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("bad policy: got %v, want an error naming %s", err, bad)
+	}
+
+	good := filepath.Join(dir, "policy.json")
+	os.WriteFile(good, []byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:CreateRepository", "Resource": "*"}]}`), 0o600)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr, "-iam-policy", good}) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/_awssim/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatal("awssim did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	client := ecr.NewFromConfig(aws.Config{
+		Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIASANDBOX", "sandbox-secret", ""),
+	})
+	if _, err := client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")}); err != nil {
+		t.Errorf("allowed CreateRepository: %v", err)
+	}
+	_, err = client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Errorf("GetAuthorizationToken outside the policy: got %v, want AccessDeniedException", err)
+	}
+}
