@@ -13,6 +13,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
 
 func TestWatchSucceeds(t *testing.T) {
@@ -212,7 +213,7 @@ func TestCreateWithActiveDeployment(t *testing.T) {
 			f := newFixture(t, max(tt.scale, 600))
 			ctx := context.Background()
 			active := f.create(t, "ready", deploy.ActiveFail) // waits at Ready for 120 simulated minutes
-			rev, err := deploy.ServerRevision(ctx, f.s3, deploy.ServerInput{Bucket: "web-bundles", Region: "us-east-1", ImageURI: imageURI, ContainerPort: 80})
+			rev, err := server.Revision(ctx, f.s3, server.Input{Bucket: "web-bundles", Region: "us-east-1", ImageURI: imageURI, ContainerPort: 80})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -25,15 +27,15 @@ func (r *run) checkDeploy() error {
 	case r.cfg.Command != config.CommandDeploy:
 		return nil
 	case d.Bundle != "":
-		return blameAppSpec(deploy.CheckBundle(d.Bundle))
+		return blameAppSpec(server.CheckBundle(d.Bundle))
 	}
 	if d.TaskDefinition != "" {
-		if _, err := deploy.LoadTaskDefinition(d.TaskDefinition); err != nil {
+		if _, err := ecs.LoadTaskDefinition(d.TaskDefinition); err != nil {
 			return blameAppSpec(err)
 		}
 	}
 	if d.AppSpec != "" {
-		return blameAppSpec(deploy.CheckECSAppSpec(d.AppSpec))
+		return blameAppSpec(ecs.CheckAppSpec(d.AppSpec))
 	}
 	return nil
 }
@@ -42,7 +44,7 @@ func (r *run) checkDeploy() error {
 // ECS appspec template or the task definition file.
 func blameAppSpec(err error) error {
 	var ae *deploy.AppSpecError
-	var te *deploy.TaskDefinitionError
+	var te *ecs.TaskDefinitionError
 	switch {
 	case errors.As(err, &ae):
 		return &report.FileError{File: ae.File, Line: ae.Line, Err: errors.New(ae.Problem)}
@@ -175,7 +177,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 	}
 	switch g.Platform {
 	case types.ComputePlatformServer:
-		rev, err := deploy.ServerRevision(ctx, r.clients.S3, deploy.ServerInput{
+		rev, err := server.Revision(ctx, r.clients.S3, server.Input{
 			Bundle:          in.Bundle,
 			Bucket:          in.S3Bucket,
 			Prefix:          in.S3Prefix,
@@ -188,7 +190,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 		})
 		return rev, blameAppSpec(err)
 	case types.ComputePlatformEcs:
-		rev, err := deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
+		rev, err := ecs.Revision(ctx, r.clients.ECS, ecs.Input{
 			Group:          g,
 			TaskDefinition: in.TaskDefinition,
 			ContainerName:  in.ContainerName,
