@@ -27,33 +27,17 @@ func (r *run) checkDeploy() error {
 	case r.cfg.Command != config.CommandDeploy:
 		return nil
 	case d.Bundle != "":
-		return blameAppSpec(server.CheckBundle(d.Bundle))
+		return server.CheckBundle(d.Bundle)
 	}
 	if d.TaskDefinition != "" {
 		if _, err := ecs.LoadTaskDefinition(d.TaskDefinition); err != nil {
-			return blameAppSpec(err)
+			return err
 		}
 	}
 	if d.AppSpec != "" {
-		return blameAppSpec(ecs.CheckAppSpec(d.AppSpec))
+		return ecs.CheckAppSpec(d.AppSpec)
 	}
 	return nil
-}
-
-// blameAppSpec points the error annotation at the line of appspec.yml, the
-// ECS appspec template or the task definition file.
-func blameAppSpec(err error) error {
-	var ae *deploy.AppSpecError
-	var te *ecs.TaskDefinitionError
-	switch {
-	case errors.As(err, &ae):
-		return &report.FileError{File: ae.File, Line: ae.Line, Err: errors.New(ae.Problem)}
-	case errors.As(err, &te) && te.Line > 0:
-		return &report.FileError{File: te.File, Line: te.Line, Err: fmt.Errorf("column %d: %s", te.Column, te.Problem)}
-	case errors.As(err, &te):
-		return &report.FileError{File: te.File, Err: errors.New(te.Problem)}
-	}
-	return err
 }
 
 // deploy creates and drives the CodeDeploy deployment, or runs the
@@ -188,7 +172,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			HealthCheckPath: in.HealthCheckPath,
 			Secrets:         refs,
 		})
-		return rev, blameAppSpec(err)
+		return rev, err
 	case types.ComputePlatformEcs:
 		rev, err := ecs.Revision(ctx, r.clients.ECS, ecs.Input{
 			Group:          g,
@@ -199,7 +183,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			ImageURI:       imageURI,
 			Secrets:        refs,
 		})
-		return rev, blameAppSpec(err)
+		return rev, err
 	}
 	return deploy.Revision{}, fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
 }

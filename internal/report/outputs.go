@@ -105,9 +105,9 @@ func Explain(res *Result) (f Failure, ok bool) {
 	}
 	f.Message = strings.Join(parts, "\n")
 
-	var fe *FileError
-	if errors.As(res.Err, &fe) {
-		f.File, f.Line = fe.File, fe.Line
+	var loc Located
+	if errors.As(res.Err, &loc) {
+		f.File, f.Line = loc.Location()
 	}
 
 	var coded interface{ ErrorCode() string } // smithy.APIError and the like

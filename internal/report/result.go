@@ -142,3 +142,6 @@ func (e *FileError) Error() string {
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
+
+// Location is the file and line to blame.
+func (e *FileError) Location() (string, int) { return e.File, e.Line }
