@@ -21,6 +21,7 @@ type Driver struct {
 	// StopTimeout bounds StopDeployment after cancellation (0: 5 s; the
 	// runner kills the action about 7 s after its signal).
 	StopTimeout time.Duration
+	Clock       Clock // nil: the real time
 }
 
 // stop calls StopDeployment; a deployment that already ended is not an error.
@@ -62,16 +63,4 @@ func (d *Driver) stopTimeout() time.Duration {
 		return d.StopTimeout
 	}
 	return 5 * time.Second
-}
-
-// sleep waits d, or reports false when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

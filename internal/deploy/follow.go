@@ -72,11 +72,10 @@ func (w *watcher) rollbackID() string {
 // changes, backing off to PollMax while nothing changes, and longer while
 // throttled.
 func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (end, error) {
-	var deadline <-chan time.Time
+	clock := w.d.clock()
+	var deadline time.Time
 	if limit > 0 {
-		t := time.NewTimer(limit)
-		defer t.Stop()
-		deadline = t.C
+		deadline = clock.Now().Add(limit)
 	}
 	interval, failures := w.d.pollMin(), 0
 	for {
@@ -117,15 +116,15 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 				interval = min(interval*3/2, w.d.pollMax())
 			}
 		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		wait := interval
+		if !deadline.IsZero() {
+			wait = min(wait, deadline.Sub(clock.Now()))
+		}
+		if !clock.Sleep(ctx, wait) {
 			return endCancelled, nil
-		case <-deadline:
-			t.Stop()
+		}
+		if !deadline.IsZero() && !clock.Now().Before(deadline) {
 			return endTimeout, nil
-		case <-t.C:
 		}
 	}
 }
@@ -157,7 +156,7 @@ func (w *watcher) poll(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("reading deployment %s: the answer has no deploymentInfo", w.id)
 	}
 	w.info = out.DeploymentInfo
-	at := time.Now()
+	at := w.d.clock().Now()
 	st := w.info.Status
 	phase := string(st)
 	if st == types.DeploymentStatusInProgress && w.info.InstanceTerminationWaitTimeStarted {

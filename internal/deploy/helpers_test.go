@@ -52,7 +52,7 @@ func newFixture(t testing.TB, scale float64, extra ...awssim.Scenario) *fixture 
 		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
 		obs: &recorder{},
 	}
-	f.drv = &deploy.Driver{API: f.cd, Observer: f.obs, PollMin: 50 * time.Millisecond, PollMax: 200 * time.Millisecond}
+	f.drv = &deploy.Driver{API: f.cd, Observer: f.obs, Clock: sb.Clock}
 	return f
 }
 
@@ -122,3 +122,7 @@ func (r *recorder) String() string {
 	defer r.mu.Unlock()
 	return strings.Join(r.lines, "\n")
 }
+
+// watchLimit bounds a test's watch on the sandbox's simulated clock: about
+// a minute of wall time at its usual 600x.
+const watchLimit = 10 * time.Hour

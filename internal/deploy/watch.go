@@ -87,7 +87,7 @@ func (d *Driver) finish(ctx context.Context, w *watcher, limit time.Duration) (*
 	if st := info.Status; st == types.DeploymentStatusFailed || st == types.DeploymentStatusStopped {
 		// CodeDeploy may name the rollback a moment after the status changes.
 		for i := 0; i < 3 && w.rollbackID() == "" && rollbackExpected(info); i++ {
-			if !sleep(ctx, w.d.pollMin()) {
+			if !d.clock().Sleep(ctx, w.d.pollMin()) {
 				break
 			}
 			if _, err := w.poll(ctx); err != nil {
@@ -125,7 +125,7 @@ func rollbackExpected(info *types.DeploymentInfo) bool {
 // cancel stops the deployment after the run was cancelled, within
 // StopTimeout of a context that is no longer cancelled, and reports it.
 func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcome, error) {
-	sctx, done := context.WithTimeout(context.WithoutCancel(ctx), d.stopTimeout())
+	sctx, done := d.withTimeout(context.WithoutCancel(ctx), d.stopTimeout())
 	defer done()
 	w.note("the run was cancelled: stopping the deployment" + rollbackWords(rollback))
 	stopErr := d.stop(sctx, w.id, rollback)

@@ -74,8 +74,8 @@ func (r *run) deploy(ctx context.Context) error {
 	if timeout == 0 {
 		timeout = group.DefaultTimeout()
 	}
-	obs := &deployObserver{r: r, phaseStart: time.Now()} // main: set by Created
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
+	obs := &deployObserver{r: r, phaseStart: r.now()} // main: set by Created
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs, Clock: r.env.Clock}
 	g := r.cfg.GitHub
 	if _, err := drv.Create(ctx, deploy.Spec{
 		Application: in.Application,
@@ -98,7 +98,7 @@ func (r *run) deploy(ctx context.Context) error {
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
 	})
-	obs.close(time.Now())
+	obs.close(r.now())
 	r.record(out)
 	if out.Paused {
 		r.result.Outcome = report.OutcomePaused
@@ -191,8 +191,8 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
 	id := r.cfg.DeploymentID
-	obs := &deployObserver{r: r, main: id, phaseStart: time.Now()}
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
+	obs := &deployObserver{r: r, main: id, phaseStart: r.now()}
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs, Clock: r.env.Clock}
 	r.result.Deploy = &report.Deployment{ID: id, URL: report.ConsoleURL(r.cfg.AWS.Region, id)}
 	r.rep.OutputResult(r.result)
 	opts := deploy.WatchOptions{
@@ -226,7 +226,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 		return err
 	}
 	out, err := drv.Watch(ctx, id, opts)
-	obs.close(time.Now())
+	obs.close(r.now())
 	r.record(out)
 	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
 		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
@@ -346,7 +346,7 @@ func (o *deployObserver) Weights(id string, t deploy.Target) {
 		if id != o.main || ts.Label != "Green" {
 			continue
 		}
-		switch now := time.Now(); {
+		switch now := o.r.now(); {
 		case ts.Weight > 0 && ts.Weight < 100 && o.shiftStart.IsZero():
 			o.shiftStart = now
 		case ts.Weight >= 100 && !o.shiftStart.IsZero():
@@ -366,3 +366,11 @@ func (o *deployObserver) Rollback(id, rollbackID string) {
 }
 
 func (o *deployObserver) Note(id, msg string) { o.r.rep.Infof("%s: %s", id, msg) }
+
+// now is the time on the deployment driver's clock.
+func (r *run) now() time.Time {
+	if r.env.Clock != nil {
+		return r.env.Clock.Now()
+	}
+	return time.Now()
+}

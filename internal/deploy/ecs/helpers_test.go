@@ -57,7 +57,7 @@ func newECSFixture(t testing.TB, extra ...awssim.Scenario) *ecsFixture {
 		}
 	}
 	f := &ecsFixture{sb: sb, cd: codedeploy.NewFromConfig(sb.Config()), ecs: awsecs.NewFromConfig(sb.Config()), obs: &weights{recorder: &recorder{}}}
-	f.drv = &deploy.Driver{API: f.cd, Observer: f.obs, PollMin: 20 * time.Millisecond, PollMax: 100 * time.Millisecond}
+	f.drv = &deploy.Driver{API: f.cd, Observer: f.obs, Clock: sb.Clock}
 	return f
 }
 
@@ -84,7 +84,7 @@ func (f *ecsFixture) deploy(t testing.TB, group string, in ecs.Input, opts deplo
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Timeout = time.Minute
+	opts.Timeout = watchLimit
 	out, err := f.drv.Watch(ctx, id, opts)
 	return rev, out, err
 }
@@ -199,3 +199,7 @@ func (r *recorder) String() string {
 	defer r.mu.Unlock()
 	return strings.Join(r.lines, "\n")
 }
+
+// watchLimit bounds a test's watch on the sandbox's simulated clock: about
+// a minute of wall time at its usual 600x.
+const watchLimit = 10 * time.Hour

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -256,7 +255,7 @@ func TestECSPauseAtReadyThenContinue(t *testing.T) {
 	if err := f.drv.Continue(ctx, out.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err = f.drv.Watch(ctx, out.ID, deploy.WatchOptions{Timeout: time.Minute})
+	out, err = f.drv.Watch(ctx, out.ID, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil || out.Status != "Succeeded" {
 		t.Fatalf("after continue: %s, %v; want Succeeded", out.Status, err)
 	}
