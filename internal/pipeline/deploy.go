@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -74,10 +71,10 @@ func (r *run) deploy(ctx context.Context) error {
 	if timeout == 0 {
 		timeout = group.DefaultTimeout()
 	}
-	obs := &deployObserver{r: r, phaseStart: r.now()} // main: set by Created
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs, Clock: r.env.Clock}
+	prog := report.NewProgress(r.rep, r.result, r.now)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
 	g := r.cfg.GitHub
-	if _, err := drv.Create(ctx, deploy.Spec{
+	id, err := drv.Create(ctx, deploy.Spec{
 		Application: in.Application,
 		Group:       in.DeploymentGroup,
 		Config:      in.DeploymentConfig,
@@ -85,21 +82,25 @@ func (r *run) deploy(ctx context.Context) error {
 		Revision:    rev,
 		OnActive:    deploy.OnActive(in.OnActive),
 		ActiveLimit: timeout,
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
+	res.Status = string(types.DeploymentStatusCreated)
+	prog.Track(id, r.cfg.AWS.Region)
+	r.rep.Infof("Deployment %s created: %s", id, res.URL)
 	if !in.Wait {
-		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", res.ID)
+		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
 		return nil
 	}
-	out, err := drv.Watch(ctx, res.ID, deploy.WatchOptions{
+	out, err := drv.Watch(ctx, id, deploy.WatchOptions{
 		PauseAtReady:      in.OnReady == config.ReadyPause,
 		Timeout:           timeout,
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
 	})
-	obs.close(r.now())
-	r.record(out)
+	prog.Close()
+	prog.Record(out, in.Bundle)
 	if out.Paused {
 		r.result.Outcome = report.OutcomePaused
 		r.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", res.ID, res.ID)
@@ -191,10 +192,10 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
 	id := r.cfg.DeploymentID
-	obs := &deployObserver{r: r, main: id, phaseStart: r.now()}
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs, Clock: r.env.Clock}
-	r.result.Deploy = &report.Deployment{ID: id, URL: report.ConsoleURL(r.cfg.AWS.Region, id)}
-	r.rep.OutputResult(r.result)
+	r.result.Deploy = &report.Deployment{}
+	prog := report.NewProgress(r.rep, r.result, r.now)
+	prog.Track(id, r.cfg.AWS.Region)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
 	opts := deploy.WatchOptions{
 		Timeout:           r.cfg.Deploy.Timeout,
 		RollbackOnTimeout: r.cfg.Deploy.RollbackOnTimeout,
@@ -203,7 +204,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	switch r.cfg.Command {
 	case config.CommandStatus:
 		out, err := drv.Status(ctx, id)
-		r.record(out)
+		prog.Record(out, r.cfg.Deploy.Bundle)
 		r.result.Outcome = report.OutcomeDone
 		return err
 	case config.CommandContinue:
@@ -221,13 +222,13 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	}
 	if !r.cfg.Deploy.Wait {
 		out, err := drv.Status(ctx, id)
-		r.record(out)
+		prog.Record(out, r.cfg.Deploy.Bundle)
 		r.result.Outcome = report.OutcomeDone
 		return err
 	}
 	out, err := drv.Watch(ctx, id, opts)
-	obs.close(r.now())
-	r.record(out)
+	prog.Close()
+	prog.Record(out, r.cfg.Deploy.Bundle)
 	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
 		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
 		r.result.Outcome = report.OutcomeDone // stopped as asked
@@ -235,137 +236,6 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	}
 	return err
 }
-
-// record copies a deployment's outcome into the result and the outputs.
-func (r *run) record(out *deploy.Outcome) {
-	if out == nil {
-		return
-	}
-	d := r.result.Deploy
-	d.Status = string(out.Status)
-	d.RollbackID = out.RollbackID
-	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
-	d.Targets = d.Targets[:0]
-	for _, t := range out.Targets {
-		rt := report.Target{ID: t.ID, Label: t.Label, Status: t.Status}
-		for _, e := range t.Events {
-			rt.Events = append(rt.Events, report.Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
-		}
-		d.Targets = append(d.Targets, rt)
-	}
-	if f := out.Failure; f != nil {
-		d.Failure = &report.Diagnostics{
-			Target: strings.TrimSpace(f.Label + " " + f.Target), Event: f.Event, ErrorCode: f.ErrorCode,
-			Script: f.Script, Message: f.Message, LogTail: f.LogTail,
-		}
-		if b := r.cfg.Deploy.Bundle; b != "" && f.Script != "" {
-			if p := filepath.Join(b, filepath.FromSlash(strings.TrimPrefix(f.Script, "/"))); isFile(p) {
-				d.Failure.File = p
-			}
-		}
-	}
-	r.rep.OutputResult(r.result)
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
-}
-
-// deployObserver turns the driver's progress into log lines, outputs and
-// timeline spans.
-type deployObserver struct {
-	r          *run
-	main       string // the deployment the run drives; others are rollbacks or active ones
-	phase      string
-	phaseStart time.Time
-	shiftStart time.Time // when green first took production traffic
-}
-
-func (o *deployObserver) Created(id string) {
-	o.main = id
-	d := o.r.result.Deploy
-	d.ID, d.URL, d.Status = id, report.ConsoleURL(o.r.cfg.AWS.Region, id), string(types.DeploymentStatusCreated)
-	o.r.rep.OutputResult(o.r.result)
-	o.r.rep.Infof("Deployment %s created: %s", id, d.URL)
-}
-
-func (o *deployObserver) Phase(id, phase string, at time.Time) {
-	if id != o.main {
-		o.r.rep.Infof("%s: %s", id, phase)
-		return
-	}
-	o.close(at)
-	o.phase = phase
-	if phase == deploy.PhaseTerminationWait {
-		o.r.rep.Infof("%s: traffic moved; CodeDeploy waits before terminating the blue fleet (termination wait)", id)
-		return
-	}
-	o.r.result.Deploy.Status = phase
-	o.r.rep.Output("deployment-status", phase)
-	o.r.rep.Infof("%s: %s", id, phase)
-}
-
-// close ends the open phase's span on the timeline. Terminal statuses are
-// points, not spans.
-func (o *deployObserver) close(at time.Time) {
-	if name, ok := phaseSpans[o.phase]; ok {
-		o.r.result.AddSpan(name, o.phaseStart, at)
-	}
-	o.phase, o.phaseStart = "", at
-}
-
-// phaseSpans names the deployment's phases on the timeline.
-var phaseSpans = map[string]string{
-	string(types.DeploymentStatusCreated):    "deployment created",
-	string(types.DeploymentStatusQueued):     "deployment queued",
-	string(types.DeploymentStatusInProgress): "deployment in progress",
-	string(types.DeploymentStatusBaking):     "deployment baking",
-	string(types.DeploymentStatusReady):      "waiting at Ready",
-	deploy.PhaseTerminationWait:              "termination wait",
-}
-
-func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
-	who := t.ID
-	if t.Label != "" {
-		who = t.Label + " " + t.ID
-	}
-	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
-	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
-		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
-	}
-	o.r.rep.Infof("%s", line)
-}
-
-// Weights logs the task sets' traffic weights and puts the traffic shift,
-// from the first production traffic on green to all of it, on the timeline.
-func (o *deployObserver) Weights(id string, t deploy.Target) {
-	var parts []string
-	for _, ts := range t.TaskSets {
-		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
-		if id != o.main || ts.Label != "Green" {
-			continue
-		}
-		switch now := o.r.now(); {
-		case ts.Weight > 0 && ts.Weight < 100 && o.shiftStart.IsZero():
-			o.shiftStart = now
-		case ts.Weight >= 100 && !o.shiftStart.IsZero():
-			o.r.result.AddSpan("traffic shift", o.shiftStart, now)
-			o.shiftStart = time.Time{}
-		}
-	}
-	o.r.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
-}
-
-func (o *deployObserver) Rollback(id, rollbackID string) {
-	if id == o.main {
-		o.r.result.Deploy.RollbackID = rollbackID
-		o.r.rep.OutputResult(o.r.result)
-	}
-	o.r.rep.Warningf("Deployment %s is rolled back by deployment %s", id, rollbackID)
-}
-
-func (o *deployObserver) Note(id, msg string) { o.r.rep.Infof("%s: %s", id, msg) }
 
 // now is the time on the deployment driver's clock.
 func (r *run) now() time.Time {
