@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,4 +53,17 @@ func (d *Driver) Status(ctx context.Context, id string) (*Outcome, error) {
 	w := d.watcher(id)
 	_, err := w.poll(ctx) // a first poll reads the targets of a started deployment
 	return w.outcome(), err
+}
+
+// stop calls StopDeployment; a deployment that already ended is not an error.
+func (d *Driver) stop(ctx context.Context, id string, rollback bool) error {
+	_, err := d.API.StopDeployment(ctx, &codedeploy.StopDeploymentInput{
+		DeploymentId:        aws.String(id),
+		AutoRollbackEnabled: aws.Bool(rollback),
+	})
+	var done *types.DeploymentAlreadyCompletedException
+	if err != nil && !errors.As(err, &done) {
+		return fmt.Errorf("stopping deployment %s: %w", id, err)
+	}
+	return nil
 }

@@ -1,14 +1,7 @@
 package deploy
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
 // Driver creates and drives deployments through the CodeDeploy API.
@@ -22,19 +15,6 @@ type Driver struct {
 	// runner kills the action about 7 s after its signal).
 	StopTimeout time.Duration
 	Clock       Clock // nil: the real time
-}
-
-// stop calls StopDeployment; a deployment that already ended is not an error.
-func (d *Driver) stop(ctx context.Context, id string, rollback bool) error {
-	_, err := d.API.StopDeployment(ctx, &codedeploy.StopDeploymentInput{
-		DeploymentId:        aws.String(id),
-		AutoRollbackEnabled: aws.Bool(rollback),
-	})
-	var done *types.DeploymentAlreadyCompletedException
-	if err != nil && !errors.As(err, &done) {
-		return fmt.Errorf("stopping deployment %s: %w", id, err)
-	}
-	return nil
 }
 
 func (d *Driver) observer() Observer {
