@@ -57,7 +57,7 @@ func TestDeployECSLinear(t *testing.T) {
 	// At 120 simulated seconds a second, a 10% step every 0.5 s, so that the
 	// driver's polls (1 s, backing off to 4 s) see traffic move: about 8 s.
 	sb := seededSandbox(t, "ecs.yaml", 120)
-	image := pushImage(t, sb)
+	image := sb.PushImage(t, "web")
 	summaryFile := filepath.Join(t.TempDir(), "summary.md")
 	code, out, log := runActionEnv(t, sb, ecsInputs(image, "linear"), map[string]string{"GITHUB_STEP_SUMMARY": summaryFile})
 	if code != ExitOK {
@@ -128,7 +128,7 @@ func TestDeployECSLinear(t *testing.T) {
 func TestDeployECSTaskDefinitionFile(t *testing.T) {
 	t.Parallel()
 	sb := ecsSandbox(t)
-	inputs := ecsInputs(pushImage(t, sb), "linear")
+	inputs := ecsInputs(sb.PushImage(t, "web"), "linear")
 	inputs["task-definition"] = "testdata/taskdefs/api.json"
 	inputs["appspec"] = "testdata/appspecs/hooks.yaml"
 	code, out, log := runAction(t, sb, inputs)
@@ -167,7 +167,7 @@ func TestDeployECSRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			sb := ecsSandbox(t)
-			inputs := ecsInputs(pushImage(t, sb), "linear")
+			inputs := ecsInputs(sb.PushImage(t, "web"), "linear")
 			for k, v := range tt.inputs {
 				inputs[k] = v
 			}
@@ -195,7 +195,7 @@ func TestDeployECSHookFailureRollsBack(t *testing.T) {
 		Application: "api", DeploymentGroup: "linear", Event: "AfterAllowTestTraffic",
 		Message: "smoke test: GET /healthz on the test listener returned 503",
 	}}})
-	inputs := ecsInputs(pushImage(t, sb), "linear")
+	inputs := ecsInputs(sb.PushImage(t, "web"), "linear")
 	inputs["appspec"] = "testdata/appspecs/hooks.yaml"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed {
@@ -216,7 +216,7 @@ func TestDeployECSHookFailureRollsBack(t *testing.T) {
 func TestDeployECSPauseAtReady(t *testing.T) {
 	t.Parallel()
 	sb := ecsSandbox(t)
-	inputs := ecsInputs(pushImage(t, sb), "ready")
+	inputs := ecsInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitOK || out["deployment-status"] != "Ready" || out["task-definition-arn"] == "" {

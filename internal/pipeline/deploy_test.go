@@ -5,11 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -49,63 +44,6 @@ func seededSandbox(t *testing.T, file string, scale float64, extra ...awssim.Sce
 		}
 	}
 	return sb
-}
-
-// pushImage pushes a small image (a config blob, no layers) to the
-// sandbox's ECR repository "web" through the registry API and returns its
-// URI by digest.
-func pushImage(t *testing.T, sb *awssimtest.Sandbox) string {
-	t.Helper()
-	ctx := context.Background()
-	api := ecr.NewFromConfig(sb.Config())
-	if _, err := api.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web")}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(aws.ToString(tok.AuthorizationData[0].AuthorizationToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, password, _ := strings.Cut(string(raw), ":")
-	send := func(method, url, contentType string, body []byte) *http.Response {
-		t.Helper()
-		req, err := http.NewRequest(method, url, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth("AWS", password)
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %s", method, url, resp.Status)
-		}
-		return resp
-	}
-	digest := func(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
-
-	config := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)
-	loc := send(http.MethodPost, sb.URL+"/v2/web/blobs/uploads/", "", nil).Header.Get("Location")
-	if !strings.HasPrefix(loc, "http") {
-		loc = sb.URL + loc
-	}
-	sep := "?"
-	if strings.Contains(loc, "?") {
-		sep = "&"
-	}
-	send(http.MethodPut, loc+sep+"digest="+digest(config), "application/octet-stream", config)
-	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
-		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, digest(config), len(config)))
-	send(http.MethodPut, sb.URL+"/v2/web/manifests/v1", "application/vnd.oci.image.manifest.v1+json", manifest)
-	return sb.Host + "/web@" + digest(manifest)
 }
 
 // deployInputs are the inputs of a deployment to group of application web.
@@ -215,7 +153,7 @@ func TestDeployFullPipelineSucceeds(t *testing.T) {
 func TestDeployPauseAtReadyThenContinue(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitOK || out["deployment-status"] != "Ready" {
@@ -234,7 +172,7 @@ func TestDeployPauseAtReadyThenContinue(t *testing.T) {
 func TestDeployStopCommand(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	inputs := deployInputs(pushImage(t, sb), "ready")
+	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitOK {
@@ -253,7 +191,7 @@ func TestDeployHookFailure(t *testing.T) {
 		Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
 		LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
 	}}})
-	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["bundle"] = "testdata/bundles/web"
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed {
@@ -290,7 +228,7 @@ func TestDeployBadBundleMakesNoAWSCall(t *testing.T) {
 func TestDeployRefusesInPlaceGroup(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	code, _, log := runAction(t, sb, deployInputs(pushImage(t, sb), "inplace"))
+	code, _, log := runAction(t, sb, deployInputs(sb.PushImage(t, "web"), "inplace"))
 	if code != ExitFailed || !strings.Contains(log, "in-place deployments") {
 		t.Errorf("exit %d; want %d refusing the in-place group; log:\n%s", code, ExitFailed, log)
 	}
@@ -302,7 +240,7 @@ func TestDeployRefusesInPlaceGroup(t *testing.T) {
 func TestDeployTimeout(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
-	inputs := deployInputs(pushImage(t, sb), "bg")
+	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["timeout"] = "5m" // on the sandbox's clock: half a second at 600x
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
@@ -314,7 +252,7 @@ func TestDeployTimeout(t *testing.T) {
 func TestDeployActiveDeploymentFail(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	image := pushImage(t, sb)
+	image := sb.PushImage(t, "web")
 	inputs := deployInputs(image, "ready")
 	inputs["on-ready"] = "pause"
 	code, first, log := runAction(t, sb, inputs)
@@ -334,7 +272,7 @@ func TestDeployActiveDeploymentFail(t *testing.T) {
 func TestDeploySIGTERM(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "AfterInstall"}}})
-	image := pushImage(t, sb)
+	image := sb.PushImage(t, "web")
 	bin := filepath.Join(t.TempDir(), "bluegreen-deploy")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = workspace(t)

@@ -256,7 +256,7 @@ func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
 			t.Parallel()
 			sb := deploySandbox(t, awssim.Scenario{Lifecycle: tt.fault})
 			gh, calls := fakeGitHubAPI(t, 0)
-			inputs := deployInputs(pushImage(t, sb), "bg")
+			inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 			inputs["bundle"] = "testdata/bundles/web"
 			inputs["github-token"] = "ghs_secret"
 			inputs["environment"] = "production"

@@ -3,12 +3,19 @@
 package awssimtest
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -50,4 +57,61 @@ func (s *Sandbox) Env() map[string]string {
 		"AWS_ACCESS_KEY_ID":     "AKIASANDBOX",
 		"AWS_SECRET_ACCESS_KEY": "sandbox-secret",
 	}
+}
+
+// PushImage creates the ECR repository repo and pushes a small image (a
+// config blob, no layers) to it as tag v1 through the registry API. It
+// returns the image's URI by digest, the same digest on every call.
+func (s *Sandbox) PushImage(t testing.TB, repo string) string {
+	t.Helper()
+	ctx := context.Background()
+	api := ecr.NewFromConfig(s.Config())
+	if _, err := api.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(tok.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, password, _ := strings.Cut(string(raw), ":")
+	send := func(method, url, contentType string, body []byte) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, url, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("AWS", password)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %s", method, url, resp.Status)
+		}
+		return resp
+	}
+	digest := func(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
+
+	config := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)
+	loc := send(http.MethodPost, s.URL+"/v2/"+repo+"/blobs/uploads/", "", nil).Header.Get("Location")
+	if !strings.HasPrefix(loc, "http") {
+		loc = s.URL + loc
+	}
+	sep := "?"
+	if strings.Contains(loc, "?") {
+		sep = "&"
+	}
+	send(http.MethodPut, loc+sep+"digest="+digest(config), "application/octet-stream", config)
+	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
+		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, digest(config), len(config)))
+	send(http.MethodPut, s.URL+"/v2/"+repo+"/manifests/v1", "application/vnd.oci.image.manifest.v1+json", manifest)
+	return s.Host + "/" + repo + "@" + digest(manifest)
 }
