@@ -33,9 +33,9 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseKeyValues$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseSecretSpec$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/secrets -run '^$$' -fuzz '^FuzzFlatten$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzParseTaskDefinition$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzCheckAppSpec$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/deploy -run '^$$' -fuzz '^FuzzParseECSTemplate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/deploy/ecs -run '^$$' -fuzz '^FuzzParseTaskDefinition$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/deploy/server -run '^$$' -fuzz '^FuzzCheckAppSpec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/deploy/ecs -run '^$$' -fuzz '^FuzzParseECSTemplate$$' -fuzztime $(FUZZTIME)
 
 demo:
 	$(GO) run ./internal/demo

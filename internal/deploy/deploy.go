@@ -3,6 +3,8 @@
 // contributes (Server: an S3 bundle; ECS: an AppSpec), watches it to its end
 // (continuing at Ready, stopping on cancel or timeout, following the
 // rollback), and continues, stops or reports on an existing deployment.
+// The platforms live in packages of their own under it (server, ecs), each
+// making the driver's Revision; deploy imports none of them.
 // It reports progress through an Observer and prints nothing.
 package deploy
 
@@ -14,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
@@ -54,9 +55,9 @@ type SecretRef struct {
 // secretNamePattern is a secret's env name as deploy.env and ECS take it.
 var secretNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// check refuses a reference whose name is not an env name or whose
+// Check refuses a reference whose name is not an env name or whose
 // ValueFrom is not an ARN.
-func (s SecretRef) check() error {
+func (s SecretRef) Check() error {
 	switch {
 	case !secretNamePattern.MatchString(s.Name):
 		return fmt.Errorf("secret reference %q: the name is not an env variable name", s.Name)
@@ -86,102 +87,4 @@ type Group struct {
 	TerminationWait time.Duration
 	AutoRollback    bool
 	ECSServices     []types.ECSService
-}
-
-// timeoutMargin is added to a group's wait times for the default timeout.
-const timeoutMargin = 30 * time.Minute
-
-// DefaultTimeout is how long to wait for a deployment to the group when the
-// timeout input is not given: its ready and termination waits plus a margin
-// for installing and shifting traffic.
-func (g Group) DefaultTimeout() time.Duration {
-	t := timeoutMargin + g.TerminationWait
-	if g.ReadyAction == types.DeploymentReadyActionStopDeployment {
-		t += g.ReadyWait
-	}
-	return t
-}
-
-// Discover reads a deployment group and refuses what the driver cannot
-// deploy to yet: in-place groups and Lambda.
-func Discover(ctx context.Context, api API, application, group string) (Group, error) {
-	out, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
-		ApplicationName:     aws.String(application),
-		DeploymentGroupName: aws.String(group),
-	})
-	if err != nil {
-		return Group{}, fmt.Errorf("reading deployment group %q of application %q: %w", group, application, err)
-	}
-	info := out.DeploymentGroupInfo
-	if info == nil {
-		return Group{}, fmt.Errorf("reading deployment group %q of application %q: the answer has no deploymentGroupInfo", group, application)
-	}
-	g := Group{
-		Application: application,
-		Name:        group,
-		Platform:    info.ComputePlatform,
-		Config:      aws.ToString(info.DeploymentConfigName),
-		ECSServices: info.EcsServices,
-	}
-	if g.Platform == "" {
-		g.Platform = types.ComputePlatformServer
-	}
-	if g.Platform == types.ComputePlatformLambda {
-		return Group{}, fmt.Errorf("deployment group %q is for AWS Lambda: Lambda deployments are %w yet", group, ErrUnsupported)
-	}
-	if info.DeploymentStyle == nil || info.DeploymentStyle.DeploymentType != types.DeploymentTypeBlueGreen {
-		return Group{}, fmt.Errorf("deployment group %q does in-place deployments: only blue/green groups are %w (set its deployment type to BLUE_GREEN)", group, ErrUnsupported)
-	}
-	if rb := info.AutoRollbackConfiguration; rb != nil {
-		g.AutoRollback = rb.Enabled
-	}
-	if bg := info.BlueGreenDeploymentConfiguration; bg != nil {
-		if r := bg.DeploymentReadyOption; r != nil {
-			g.ReadyAction = r.ActionOnTimeout
-			g.ReadyWait = time.Duration(r.WaitTimeInMinutes) * time.Minute
-		}
-		if p := bg.GreenFleetProvisioningOption; p != nil {
-			g.GreenFleet = p.Action
-		}
-		if t := bg.TerminateBlueInstancesOnDeploymentSuccess; t != nil {
-			g.TerminateBlue = t.Action == types.InstanceActionTerminate
-			if g.TerminateBlue {
-				g.TerminationWait = time.Duration(t.TerminationWaitTimeInMinutes) * time.Minute
-			}
-		}
-	}
-	if g.ReadyAction == "" {
-		g.ReadyAction = types.DeploymentReadyActionContinueDeployment
-	}
-	return g, nil
-}
-
-// DescriptionLimit is the longest description CodeDeploy accepts, in
-// characters (runes), as its quotas page counts them.
-const DescriptionLimit = 100
-
-// Description is the deployment's description: the user's text (or a
-// default) trimmed so that the commit still fits in DescriptionLimit
-// characters. The run link is left to the GitHub deployment and the summary.
-func Description(text, commit string) string {
-	if text == "" {
-		text = "bluegreen-deploy"
-	}
-	if commit == "" {
-		return trimRunes(text, DescriptionLimit)
-	}
-	if len(commit) > 12 {
-		commit = commit[:12]
-	}
-	suffix := " (commit " + commit + ")"
-	return trimRunes(text, DescriptionLimit-len(suffix)) + suffix
-}
-
-// trimRunes shortens s to at most n runes, ending with "…" when cut.
-func trimRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

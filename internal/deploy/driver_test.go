@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
@@ -96,7 +97,7 @@ func TestWatchEventsBeforeSettledPhase(t *testing.T) {
 				{tt.last, types.LifecycleEventStatusSucceeded},
 			}}
 			obs := &recorder{}
-			drv := &deploy.Driver{API: api, Observer: obs, PollMin: time.Millisecond, PollMax: time.Millisecond}
+			drv := &deploy.Driver{API: api, Observer: obs, Clock: awssim.NewClock(1000)}
 			if _, err := drv.Watch(context.Background(), "d-A1B2C3D4E", tt.opts); err != nil {
 				t.Fatal(err)
 			}
@@ -131,8 +132,8 @@ func TestWatchCancelledWhileStoppingOnTimeout(t *testing.T) {
 		secondStop = sctx.Err()
 		return nil
 	}
-	drv := &deploy.Driver{API: api, PollMin: time.Millisecond, PollMax: time.Millisecond}
-	out, err := drv.Watch(ctx, "d-A1B2C3D4E", deploy.WatchOptions{Timeout: 20 * time.Millisecond, RollbackOnTimeout: true, RollbackOnCancel: true})
+	drv := &deploy.Driver{API: api, Clock: awssim.NewClock(1000)}
+	out, err := drv.Watch(ctx, "d-A1B2C3D4E", deploy.WatchOptions{Timeout: 20 * time.Second, RollbackOnTimeout: true, RollbackOnCancel: true})
 	if !errors.Is(err, deploy.ErrCancelled) || !out.Cancelled {
 		t.Errorf("got %v, want ErrCancelled", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
 
 func TestWatchSucceeds(t *testing.T) {
@@ -21,7 +22,7 @@ func TestWatchSucceeds(t *testing.T) {
 	// 2.5 s, so a loaded machine's polls still see it.
 	f := newFixture(t, 120)
 	id := f.create(t, "bg", deploy.ActiveFail)
-	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil {
 		t.Fatalf("Watch: %v\n%s", err, f.obs)
 	}
@@ -60,7 +61,7 @@ func TestWatchPauseAtReadyThenContinue(t *testing.T) {
 	f := newFixture(t, 600)
 	ctx := context.Background()
 	id := f.create(t, "ready", deploy.ActiveFail)
-	out, err := f.drv.Watch(ctx, id, deploy.WatchOptions{PauseAtReady: true, Timeout: time.Minute})
+	out, err := f.drv.Watch(ctx, id, deploy.WatchOptions{PauseAtReady: true, Timeout: watchLimit})
 	if err != nil || out.Status != types.DeploymentStatusReady || !out.Paused {
 		t.Fatalf("got %s paused=%v, %v; want Ready paused, no error", out.Status, out.Paused, err)
 	}
@@ -70,7 +71,7 @@ func TestWatchPauseAtReadyThenContinue(t *testing.T) {
 	if err := f.drv.Continue(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	out, err = f.drv.Watch(ctx, id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err = f.drv.Watch(ctx, id, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil || out.Status != types.DeploymentStatusSucceeded {
 		t.Fatalf("after continue: got %s, %v; want Succeeded", out.Status, err)
 	}
@@ -83,7 +84,7 @@ func TestWatchContinuesAtReady(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 600)
 	id := f.create(t, "ready", deploy.ActiveFail)
-	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil || out.Status != types.DeploymentStatusSucceeded {
 		t.Fatalf("got %s, %v; want Succeeded\n%s", out.Status, err, f.obs)
 	}
@@ -100,7 +101,7 @@ func TestWatchHookFailureRollsBack(t *testing.T) {
 		LogTail: "[stdout][bluegreen-deploy] ValidateService: ERROR: http://127.0.0.1:8080/ did not answer within 300 s",
 	}}})
 	id := f.create(t, "bg", deploy.ActiveFail)
-	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: watchLimit})
 	if !errors.Is(err, deploy.ErrFailed) || !errors.Is(err, deploy.ErrRolledBack) {
 		t.Fatalf("got %v, want ErrFailed and ErrRolledBack", err)
 	}
@@ -137,13 +138,13 @@ func TestWatchTimeoutStopsHungDeployment(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, 600, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "AfterInstall"}}})
 			id := f.create(t, "bg", deploy.ActiveFail)
-			start := time.Now()
-			out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: 1500 * time.Millisecond, RollbackOnTimeout: tt.rollback})
+			start := f.sb.Clock.Now() // the driver runs on the sandbox's clock
+			out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: 10 * time.Minute, RollbackOnTimeout: tt.rollback})
 			if !errors.Is(err, deploy.ErrTimedOut) || !out.TimedOut {
 				t.Fatalf("got %v, want ErrTimedOut", err)
 			}
-			if took := time.Since(start); took < 1500*time.Millisecond || took > 10*time.Second {
-				t.Errorf("took %s, want the timeout plus the stop", took)
+			if took := f.sb.Clock.Now().Sub(start); took < 10*time.Minute || took > 100*time.Minute {
+				t.Errorf("took %s of simulated time, want the timeout plus the stop", took)
 			}
 			if out.Status != types.DeploymentStatusStopped {
 				t.Errorf("got %s, want Stopped", out.Status)
@@ -164,6 +165,9 @@ func TestWatchTimeoutStopsHungDeployment(t *testing.T) {
 func TestWatchCancelStops(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 600, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
+	// The sandbox stops a deployment 5 simulated seconds after StopDeployment
+	// answers Pending: give the stop a minute of the sandbox's clock to land.
+	f.drv.StopTimeout = time.Minute
 	id := f.create(t, "bg", deploy.ActiveFail)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(500*time.Millisecond, cancel)
@@ -185,7 +189,7 @@ func TestWatchThrottlingBurst(t *testing.T) {
 		Service: "codedeploy", Operation: "GetDeployment", Error: "ThrottlingException", After: 3, Count: 6,
 	}}})
 	id := f.create(t, "bg", deploy.ActiveFail)
-	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err := f.drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil || out.Status != types.DeploymentStatusSucceeded {
 		t.Fatalf("got %s, %v; want Succeeded through the throttling\n%s", out.Status, err, f.obs)
 	}
@@ -212,11 +216,11 @@ func TestCreateWithActiveDeployment(t *testing.T) {
 			f := newFixture(t, max(tt.scale, 600))
 			ctx := context.Background()
 			active := f.create(t, "ready", deploy.ActiveFail) // waits at Ready for 120 simulated minutes
-			rev, err := deploy.ServerRevision(ctx, f.s3, deploy.ServerInput{Bucket: "web-bundles", Region: "us-east-1", ImageURI: imageURI, ContainerPort: 80})
+			rev, err := server.Revision(ctx, f.s3, server.Input{Bucket: "web-bundles", Region: "us-east-1", ImageURI: imageURI, ContainerPort: 80})
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, err := f.drv.Create(ctx, deploy.Spec{Application: "web", Group: "ready", Revision: rev, OnActive: tt.policy, ActiveLimit: time.Minute})
+			id, err := f.drv.Create(ctx, deploy.Spec{Application: "web", Group: "ready", Revision: rev, OnActive: tt.policy, ActiveLimit: watchLimit})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), active) {
 					t.Fatalf("got %v, want %v naming %s", err, tt.wantErr, active)
@@ -249,7 +253,7 @@ func TestStopAndStatus(t *testing.T) {
 	f := newFixture(t, 600)
 	ctx := context.Background()
 	id := f.create(t, "ready", deploy.ActiveFail)
-	if _, err := f.drv.Watch(ctx, id, deploy.WatchOptions{PauseAtReady: true, Timeout: time.Minute}); err != nil {
+	if _, err := f.drv.Watch(ctx, id, deploy.WatchOptions{PauseAtReady: true, Timeout: watchLimit}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := f.drv.Status(ctx, id)
@@ -259,7 +263,7 @@ func TestStopAndStatus(t *testing.T) {
 	if err := f.drv.Stop(ctx, id, true); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.drv.Watch(ctx, id, deploy.WatchOptions{Timeout: time.Minute})
+	out, err := f.drv.Watch(ctx, id, deploy.WatchOptions{Timeout: watchLimit})
 	if !errors.Is(err, deploy.ErrStopped) || !errors.Is(err, deploy.ErrRolledBack) || out.RollbackStatus != types.DeploymentStatusSucceeded {
 		t.Fatalf("got %v, rollback %s; want stopped and rolled back", err, out.RollbackStatus)
 	}

@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -25,33 +24,17 @@ func (r *run) checkDeploy() error {
 	case r.cfg.Command != config.CommandDeploy:
 		return nil
 	case d.Bundle != "":
-		return blameAppSpec(deploy.CheckBundle(d.Bundle))
+		return server.CheckBundle(d.Bundle)
 	}
 	if d.TaskDefinition != "" {
-		if _, err := deploy.LoadTaskDefinition(d.TaskDefinition); err != nil {
-			return blameAppSpec(err)
+		if _, err := ecs.LoadTaskDefinition(d.TaskDefinition); err != nil {
+			return err
 		}
 	}
 	if d.AppSpec != "" {
-		return blameAppSpec(deploy.CheckECSAppSpec(d.AppSpec))
+		return ecs.CheckAppSpec(d.AppSpec)
 	}
 	return nil
-}
-
-// blameAppSpec points the error annotation at the line of appspec.yml, the
-// ECS appspec template or the task definition file.
-func blameAppSpec(err error) error {
-	var ae *deploy.AppSpecError
-	var te *deploy.TaskDefinitionError
-	switch {
-	case errors.As(err, &ae):
-		return &report.FileError{File: ae.File, Line: ae.Line, Err: errors.New(ae.Problem)}
-	case errors.As(err, &te) && te.Line > 0:
-		return &report.FileError{File: te.File, Line: te.Line, Err: fmt.Errorf("column %d: %s", te.Column, te.Problem)}
-	case errors.As(err, &te):
-		return &report.FileError{File: te.File, Err: errors.New(te.Problem)}
-	}
-	return err
 }
 
 // deploy creates and drives the CodeDeploy deployment, or runs the
@@ -88,10 +71,10 @@ func (r *run) deploy(ctx context.Context) error {
 	if timeout == 0 {
 		timeout = group.DefaultTimeout()
 	}
-	obs := &deployObserver{r: r, phaseStart: time.Now()} // main: set by Created
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
+	prog := report.NewProgress(r.rep, r.result, r.now)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
 	g := r.cfg.GitHub
-	if _, err := drv.Create(ctx, deploy.Spec{
+	id, err := drv.Create(ctx, deploy.Spec{
 		Application: in.Application,
 		Group:       in.DeploymentGroup,
 		Config:      in.DeploymentConfig,
@@ -99,21 +82,25 @@ func (r *run) deploy(ctx context.Context) error {
 		Revision:    rev,
 		OnActive:    deploy.OnActive(in.OnActive),
 		ActiveLimit: timeout,
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
+	res.Status = string(types.DeploymentStatusCreated)
+	prog.Track(id, r.cfg.AWS.Region)
+	r.rep.Infof("Deployment %s created: %s", id, res.URL)
 	if !in.Wait {
-		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", res.ID)
+		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
 		return nil
 	}
-	out, err := drv.Watch(ctx, res.ID, deploy.WatchOptions{
+	out, err := drv.Watch(ctx, id, deploy.WatchOptions{
 		PauseAtReady:      in.OnReady == config.ReadyPause,
 		Timeout:           timeout,
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
 	})
-	obs.close(time.Now())
-	r.record(out)
+	prog.Close()
+	prog.Record(out, in.Bundle)
 	if out.Paused {
 		r.result.Outcome = report.OutcomePaused
 		r.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", res.ID, res.ID)
@@ -175,7 +162,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 	}
 	switch g.Platform {
 	case types.ComputePlatformServer:
-		rev, err := deploy.ServerRevision(ctx, r.clients.S3, deploy.ServerInput{
+		rev, err := server.Revision(ctx, r.clients.S3, server.Input{
 			Bundle:          in.Bundle,
 			Bucket:          in.S3Bucket,
 			Prefix:          in.S3Prefix,
@@ -186,9 +173,9 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			HealthCheckPath: in.HealthCheckPath,
 			Secrets:         refs,
 		})
-		return rev, blameAppSpec(err)
+		return rev, err
 	case types.ComputePlatformEcs:
-		rev, err := deploy.ECSRevision(ctx, r.clients.ECS, deploy.ECSInput{
+		rev, err := ecs.Revision(ctx, r.clients.ECS, ecs.Input{
 			Group:          g,
 			TaskDefinition: in.TaskDefinition,
 			ContainerName:  in.ContainerName,
@@ -197,7 +184,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			ImageURI:       imageURI,
 			Secrets:        refs,
 		})
-		return rev, blameAppSpec(err)
+		return rev, err
 	}
 	return deploy.Revision{}, fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
 }
@@ -205,10 +192,10 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
 	id := r.cfg.DeploymentID
-	obs := &deployObserver{r: r, main: id, phaseStart: time.Now()}
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: obs}
-	r.result.Deploy = &report.Deployment{ID: id, URL: report.ConsoleURL(r.cfg.AWS.Region, id)}
-	r.rep.OutputResult(r.result)
+	r.result.Deploy = &report.Deployment{}
+	prog := report.NewProgress(r.rep, r.result, r.now)
+	prog.Track(id, r.cfg.AWS.Region)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
 	opts := deploy.WatchOptions{
 		Timeout:           r.cfg.Deploy.Timeout,
 		RollbackOnTimeout: r.cfg.Deploy.RollbackOnTimeout,
@@ -217,7 +204,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	switch r.cfg.Command {
 	case config.CommandStatus:
 		out, err := drv.Status(ctx, id)
-		r.record(out)
+		prog.Record(out, r.cfg.Deploy.Bundle)
 		r.result.Outcome = report.OutcomeDone
 		return err
 	case config.CommandContinue:
@@ -235,13 +222,13 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	}
 	if !r.cfg.Deploy.Wait {
 		out, err := drv.Status(ctx, id)
-		r.record(out)
+		prog.Record(out, r.cfg.Deploy.Bundle)
 		r.result.Outcome = report.OutcomeDone
 		return err
 	}
 	out, err := drv.Watch(ctx, id, opts)
-	obs.close(time.Now())
-	r.record(out)
+	prog.Close()
+	prog.Record(out, r.cfg.Deploy.Bundle)
 	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
 		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
 		r.result.Outcome = report.OutcomeDone // stopped as asked
@@ -250,133 +237,10 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	return err
 }
 
-// record copies a deployment's outcome into the result and the outputs.
-func (r *run) record(out *deploy.Outcome) {
-	if out == nil {
-		return
+// now is the time on the deployment driver's clock.
+func (r *run) now() time.Time {
+	if r.env.Clock != nil {
+		return r.env.Clock.Now()
 	}
-	d := r.result.Deploy
-	d.Status = string(out.Status)
-	d.RollbackID = out.RollbackID
-	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
-	d.Targets = d.Targets[:0]
-	for _, t := range out.Targets {
-		rt := report.Target{ID: t.ID, Label: t.Label, Status: t.Status}
-		for _, e := range t.Events {
-			rt.Events = append(rt.Events, report.Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
-		}
-		d.Targets = append(d.Targets, rt)
-	}
-	if f := out.Failure; f != nil {
-		d.Failure = &report.Diagnostics{
-			Target: strings.TrimSpace(f.Label + " " + f.Target), Event: f.Event, ErrorCode: f.ErrorCode,
-			Script: f.Script, Message: f.Message, LogTail: f.LogTail,
-		}
-		if b := r.cfg.Deploy.Bundle; b != "" && f.Script != "" {
-			if p := filepath.Join(b, filepath.FromSlash(strings.TrimPrefix(f.Script, "/"))); isFile(p) {
-				d.Failure.File = p
-			}
-		}
-	}
-	r.rep.OutputResult(r.result)
+	return time.Now()
 }
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
-}
-
-// deployObserver turns the driver's progress into log lines, outputs and
-// timeline spans.
-type deployObserver struct {
-	r          *run
-	main       string // the deployment the run drives; others are rollbacks or active ones
-	phase      string
-	phaseStart time.Time
-	shiftStart time.Time // when green first took production traffic
-}
-
-func (o *deployObserver) Created(id string) {
-	o.main = id
-	d := o.r.result.Deploy
-	d.ID, d.URL, d.Status = id, report.ConsoleURL(o.r.cfg.AWS.Region, id), string(types.DeploymentStatusCreated)
-	o.r.rep.OutputResult(o.r.result)
-	o.r.rep.Infof("Deployment %s created: %s", id, d.URL)
-}
-
-func (o *deployObserver) Phase(id, phase string, at time.Time) {
-	if id != o.main {
-		o.r.rep.Infof("%s: %s", id, phase)
-		return
-	}
-	o.close(at)
-	o.phase = phase
-	if phase == deploy.PhaseTerminationWait {
-		o.r.rep.Infof("%s: traffic moved; CodeDeploy waits before terminating the blue fleet (termination wait)", id)
-		return
-	}
-	o.r.result.Deploy.Status = phase
-	o.r.rep.Output("deployment-status", phase)
-	o.r.rep.Infof("%s: %s", id, phase)
-}
-
-// close ends the open phase's span on the timeline. Terminal statuses are
-// points, not spans.
-func (o *deployObserver) close(at time.Time) {
-	if name, ok := phaseSpans[o.phase]; ok {
-		o.r.result.AddSpan(name, o.phaseStart, at)
-	}
-	o.phase, o.phaseStart = "", at
-}
-
-// phaseSpans names the deployment's phases on the timeline.
-var phaseSpans = map[string]string{
-	string(types.DeploymentStatusCreated):    "deployment created",
-	string(types.DeploymentStatusQueued):     "deployment queued",
-	string(types.DeploymentStatusInProgress): "deployment in progress",
-	string(types.DeploymentStatusBaking):     "deployment baking",
-	string(types.DeploymentStatusReady):      "waiting at Ready",
-	deploy.PhaseTerminationWait:              "termination wait",
-}
-
-func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
-	who := t.ID
-	if t.Label != "" {
-		who = t.Label + " " + t.ID
-	}
-	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
-	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
-		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
-	}
-	o.r.rep.Infof("%s", line)
-}
-
-// Weights logs the task sets' traffic weights and puts the traffic shift,
-// from the first production traffic on green to all of it, on the timeline.
-func (o *deployObserver) Weights(id string, t deploy.Target) {
-	var parts []string
-	for _, ts := range t.TaskSets {
-		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
-		if id != o.main || ts.Label != "Green" {
-			continue
-		}
-		switch now := time.Now(); {
-		case ts.Weight > 0 && ts.Weight < 100 && o.shiftStart.IsZero():
-			o.shiftStart = now
-		case ts.Weight >= 100 && !o.shiftStart.IsZero():
-			o.r.result.AddSpan("traffic shift", o.shiftStart, now)
-			o.shiftStart = time.Time{}
-		}
-	}
-	o.r.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
-}
-
-func (o *deployObserver) Rollback(id, rollbackID string) {
-	if id == o.main {
-		o.r.result.Deploy.RollbackID = rollbackID
-		o.r.rep.OutputResult(o.r.result)
-	}
-	o.r.rep.Warningf("Deployment %s is rolled back by deployment %s", id, rollbackID)
-}
-
-func (o *deployObserver) Note(id, msg string) { o.r.rep.Infof("%s: %s", id, msg) }

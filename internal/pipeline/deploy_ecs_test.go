@@ -153,9 +153,9 @@ func TestDeployECSRefuses(t *testing.T) {
 		noAWS  bool   // refused before any AWS call
 	}{
 		{name: "unknown field", inputs: map[string]string{"task-definition": "testdata/taskdefs/unknown-field.json"},
-			want: `::error file=testdata/taskdefs/unknown-field.json,line=9::testdata/taskdefs/unknown-field.json:9: column 7: unknown field "memoryReservaton"`, noAWS: true},
+			want: `::error file=testdata/taskdefs/unknown-field.json,line=9::testdata/taskdefs/unknown-field.json:9:7: unknown field "memoryReservaton"`, noAWS: true},
 		{name: "bad JSON", inputs: map[string]string{"task-definition": "testdata/taskdefs/bad-json.json"},
-			want: `::error file=testdata/taskdefs/bad-json.json,line=7::testdata/taskdefs/bad-json.json:7: column 7: not valid JSON`, noAWS: true},
+			want: `::error file=testdata/taskdefs/bad-json.json,line=7::testdata/taskdefs/bad-json.json:7:7: not valid JSON`, noAWS: true},
 		{name: "bad hook", inputs: map[string]string{"appspec": "testdata/appspecs/bad-hook.yaml"},
 			want: `::error file=testdata/appspecs/bad-hook.yaml,line=4::testdata/appspecs/bad-hook.yaml:4: ValidateService is not a hook of an ECS deployment`, noAWS: true},
 		{name: "missing container", inputs: map[string]string{"container-name": "worker"},

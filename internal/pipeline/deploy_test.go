@@ -155,7 +155,7 @@ func TestDeployTimeout(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
 	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
-	inputs["timeout"] = "3s"
+	inputs["timeout"] = "5m" // on the sandbox's clock: half a second at 600x
 	code, out, log := runAction(t, sb, inputs)
 	if code != ExitFailed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
 		t.Errorf("exit %d, error-code %q, status %q, rollback %q; want %d, TIMEOUT, Stopped, a rollback; log:\n%s",

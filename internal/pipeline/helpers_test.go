@@ -68,7 +68,7 @@ func runActionEnv(t *testing.T, sb *awssimtest.Sandbox, inputs, extraEnv map[str
 	}
 	maps.Copy(env, extraEnv)
 	var out syncBuffer
-	code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
+	code := Run(context.Background(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out, Clock: sb.Clock})
 	return code, parseOutputs(out.String()), out.String()
 }
 

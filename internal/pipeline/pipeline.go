@@ -34,6 +34,9 @@ func (e badInput) Unwrap() error { return e.error }
 type Env struct {
 	Getenv func(string) string
 	Stdout io.Writer
+	// Clock is the deployment driver's time (nil: the real time); tests
+	// pass the sandbox's simulated clock.
+	Clock deploy.Clock
 }
 
 // run is the state of one pipeline run.

@@ -191,10 +191,3 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Location is the file and line to blame.
 func (e *FileError) Location() (file string, line int) { return e.File, e.Line }
-
-// Located is an error a file in the workspace is to blame for: the run's
-// error annotation points at its location (line 0: the whole file).
-type Located interface {
-	error
-	Location() (file string, line int)
-}

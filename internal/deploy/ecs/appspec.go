@@ -1,4 +1,4 @@
-package deploy
+package ecs
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"gopkg.in/yaml.v3"
 )
 
@@ -28,11 +29,11 @@ type ecsTemplate struct {
 	capacity        *yaml.Node
 }
 
-// CheckECSAppSpec checks an ECS appspec template (YAML or JSON): version
+// CheckAppSpec checks an ECS appspec template (YAML or JSON): version
 // 0.0, Hooks naming a Lambda function for ECS lifecycle events, and at most
 // one AWS::ECS::Service resource whose TaskDefinition the action fills in.
-// A problem is an *AppSpecError with the line.
-func CheckECSAppSpec(file string) error {
+// A problem is an *deploy.AppSpecError with the line.
+func CheckAppSpec(file string) error {
 	_, err := loadECSTemplate(file)
 	return err
 }
@@ -46,7 +47,7 @@ func loadECSTemplate(file string) (*ecsTemplate, error) {
 }
 
 func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
-	fail := failAt(file)
+	fail := deploy.FailAt(file)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fail(nil, "not valid YAML: %v", err)
@@ -78,7 +79,7 @@ func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
 	return t, nil
 }
 
-func (t *ecsTemplate) readHooks(list *yaml.Node, fail failFunc) error {
+func (t *ecsTemplate) readHooks(list *yaml.Node, fail deploy.FailFunc) error {
 	if list.Kind != yaml.SequenceNode {
 		return fail(list, "Hooks must be a list of lifecycle event: Lambda function entries")
 	}
@@ -98,7 +99,7 @@ func (t *ecsTemplate) readHooks(list *yaml.Node, fail failFunc) error {
 	return nil
 }
 
-func (t *ecsTemplate) readResources(list *yaml.Node, fail failFunc) error {
+func (t *ecsTemplate) readResources(list *yaml.Node, fail deploy.FailFunc) error {
 	if list.Kind != yaml.SequenceNode || len(list.Content) != 1 {
 		return fail(list, "Resources must be a list of one AWS::ECS::Service resource")
 	}
@@ -107,15 +108,15 @@ func (t *ecsTemplate) readResources(list *yaml.Node, fail failFunc) error {
 		return fail(res, "the resource must be a name (e.g. TargetService) mapping to Type and Properties")
 	}
 	svc := res.Content[1]
-	if ty := mapValue(svc, "Type"); ty == nil || ty.Value != "AWS::ECS::Service" {
-		return fail(orNode(ty, svc), "the resource's Type must be AWS::ECS::Service")
+	if ty := deploy.MapValue(svc, "Type"); ty == nil || ty.Value != "AWS::ECS::Service" {
+		return fail(deploy.OrNode(ty, svc), "the resource's Type must be AWS::ECS::Service")
 	}
 	for i := 0; i+1 < len(svc.Content); i += 2 {
 		if k := svc.Content[i]; k.Value != "Type" && k.Value != "Properties" {
 			return fail(k, "%s is not a field of the resource (Type, Properties)", k.Value)
 		}
 	}
-	props := mapValue(svc, "Properties")
+	props := deploy.MapValue(svc, "Properties")
 	if props == nil {
 		return nil
 	}
@@ -154,10 +155,10 @@ func (t *ecsTemplate) readResources(list *yaml.Node, fail failFunc) error {
 // the service's load balancer: CodeDeploy would fail the deployment.
 func (t *ecsTemplate) checkLoadBalancer(name string, port int32) error {
 	if n := t.lbName; n != nil && n.Value != name {
-		return &AppSpecError{File: t.file, Line: n.Line, Problem: fmt.Sprintf("ContainerName %s is not the container the service's load balancer routes to (%s)", n.Value, name)}
+		return &deploy.AppSpecError{File: t.file, Line: n.Line, Problem: fmt.Sprintf("ContainerName %s is not the container the service's load balancer routes to (%s)", n.Value, name)}
 	}
 	if n := t.lbPort; n != nil && n.Value != strconv.Itoa(int(port)) {
-		return &AppSpecError{File: t.file, Line: n.Line, Problem: fmt.Sprintf("ContainerPort %s is not the port the service's load balancer routes to (%d)", n.Value, port)}
+		return &deploy.AppSpecError{File: t.file, Line: n.Line, Problem: fmt.Sprintf("ContainerPort %s is not the port the service's load balancer routes to (%d)", n.Value, port)}
 	}
 	return nil
 }

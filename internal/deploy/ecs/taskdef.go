@@ -1,4 +1,4 @@
-package deploy
+package ecs
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
 // TaskDefinitionError is a problem in a task definition file, at a line and
@@ -32,6 +33,9 @@ func (e *TaskDefinitionError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Problem)
 }
+
+// Location is the file and line to blame.
+func (e *TaskDefinitionError) Location() (string, int) { return e.File, e.Line }
 
 // readOnlyTaskDefinitionFields are what DescribeTaskDefinition adds to a
 // task definition. A file saved from describe-task-definition has them;
@@ -280,7 +284,7 @@ func registerInput(td *types.TaskDefinition) *ecs.RegisterTaskDefinitionInput {
 // setContainer points container name of td at image and adds the secrets
 // as valueFrom references, replacing any of the same name. Other
 // containers and the container's other secrets stay as they are.
-func setContainer(td *ecs.RegisterTaskDefinitionInput, name, image string, secrets []SecretRef) error {
+func setContainer(td *ecs.RegisterTaskDefinitionInput, name, image string, secrets []deploy.SecretRef) error {
 	family := aws.ToString(td.Family)
 	i := slices.IndexFunc(td.ContainerDefinitions, func(c types.ContainerDefinition) bool { return aws.ToString(c.Name) == name })
 	if i < 0 {
@@ -295,7 +299,7 @@ func setContainer(td *ecs.RegisterTaskDefinitionInput, name, image string, secre
 	// A copy, so that a described task definition's slices are not changed under it.
 	c.Secrets = slices.Clone(c.Secrets)
 	for _, s := range secrets {
-		if err := s.check(); err != nil {
+		if err := s.Check(); err != nil {
 			return err
 		}
 		if slices.ContainsFunc(c.Environment, func(kv types.KeyValuePair) bool { return aws.ToString(kv.Name) == s.Name }) {

@@ -1,4 +1,4 @@
-package deploy
+package ecs
 
 import (
 	"encoding/json"
@@ -14,13 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/appspecs")
 
 const (
-	taskDefs = "../../testdata/taskdefs"
-	appSpecs = "../../testdata/appspecs"
+	taskDefs = "../../../testdata/taskdefs"
+	appSpecs = "../../../testdata/appspecs"
 )
 
 func TestParseTaskDefinition(t *testing.T) {
@@ -184,28 +185,28 @@ func TestSetContainer(t *testing.T) {
 	tests := []struct {
 		name        string
 		container   string
-		secrets     []SecretRef
+		secrets     []deploy.SecretRef
 		change      func(*ecs.RegisterTaskDefinitionInput)
 		wantSecrets []string // name=valueFrom of the container's secrets
 		wantErr     string
 	}{
 		{name: "image only", container: "app", wantSecrets: []string{"DATADOG_API_KEY=" + aws.ToString(existing.ValueFrom)}},
 		{name: "secrets added, JSON key form kept", container: "app",
-			secrets:     []SecretRef{{Name: "DB_PASSWORD", ValueFrom: dbARN + ":password::"}, {Name: "API_TOKEN", ValueFrom: dbARN}},
+			secrets:     []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: dbARN + ":password::"}, {Name: "API_TOKEN", ValueFrom: dbARN}},
 			wantSecrets: []string{"DATADOG_API_KEY=" + aws.ToString(existing.ValueFrom), "DB_PASSWORD=" + dbARN + ":password::", "API_TOKEN=" + dbARN}},
 		{name: "same name replaced", container: "app",
-			secrets:     []SecretRef{{Name: "DATADOG_API_KEY", ValueFrom: dbARN}},
+			secrets:     []deploy.SecretRef{{Name: "DATADOG_API_KEY", ValueFrom: dbARN}},
 			wantSecrets: []string{"DATADOG_API_KEY=" + dbARN}},
-		{name: "sidecar", container: "envoy", secrets: []SecretRef{{Name: "X", ValueFrom: dbARN}}, wantSecrets: []string{"X=" + dbARN}},
+		{name: "sidecar", container: "envoy", secrets: []deploy.SecretRef{{Name: "X", ValueFrom: dbARN}}, wantSecrets: []string{"X=" + dbARN}},
 		{name: "missing container", container: "worker",
 			wantErr: `task definition "api" has no container "worker" (its containers: "app", "envoy"); set container-name`},
-		{name: "secret shadows environment", container: "app", secrets: []SecretRef{{Name: "LOG_LEVEL", ValueFrom: dbARN}},
+		{name: "secret shadows environment", container: "app", secrets: []deploy.SecretRef{{Name: "LOG_LEVEL", ValueFrom: dbARN}},
 			wantErr: `container "app" of task definition "api" sets LOG_LEVEL in its environment, and LOG_LEVEL is also a secret: remove one`},
-		{name: "value instead of ARN", container: "app", secrets: []SecretRef{{Name: "DB", ValueFrom: "hunter2"}},
+		{name: "value instead of ARN", container: "app", secrets: []deploy.SecretRef{{Name: "DB", ValueFrom: "hunter2"}},
 			wantErr: `secret reference DB: "hunter2" is not an ARN`},
-		{name: "bad env name", container: "app", secrets: []SecretRef{{Name: "db-password", ValueFrom: dbARN}},
+		{name: "bad env name", container: "app", secrets: []deploy.SecretRef{{Name: "db-password", ValueFrom: dbARN}},
 			wantErr: `secret reference "db-password": the name is not an env variable name`},
-		{name: "no execution role", container: "envoy", secrets: []SecretRef{{Name: "X", ValueFrom: dbARN}},
+		{name: "no execution role", container: "envoy", secrets: []deploy.SecretRef{{Name: "X", ValueFrom: dbARN}},
 			change:  func(td *ecs.RegisterTaskDefinitionInput) { td.ExecutionRoleArn = nil },
 			wantErr: `task definition "api" has no executionRoleArn: ECS reads container "envoy"'s secrets with the task execution role, so one is required`},
 	}
@@ -275,13 +276,13 @@ func TestParseECSTemplate(t *testing.T) {
 				}
 				return
 			}
-			var ae *AppSpecError
+			var ae *deploy.AppSpecError
 			if !errors.As(err, &ae) || err.Error() != tt.wantErr {
 				t.Errorf("got error %v (%T)\nwant %s", err, err, tt.wantErr)
 			}
 		})
 	}
-	if err := CheckECSAppSpec(filepath.Join(appSpecs, "bad-hook.yaml")); err == nil || !strings.HasSuffix(err.Error(), "bad-hook.yaml:4: ValidateService is not a hook of an ECS deployment ([BeforeInstall AfterInstall AfterAllowTestTraffic BeforeAllowTraffic AfterAllowTraffic])") {
+	if err := CheckAppSpec(filepath.Join(appSpecs, "bad-hook.yaml")); err == nil || !strings.HasSuffix(err.Error(), "bad-hook.yaml:4: ValidateService is not a hook of an ECS deployment ([BeforeInstall AfterInstall AfterAllowTestTraffic BeforeAllowTraffic AfterAllowTraffic])") {
 		t.Errorf("bad-hook.yaml: got %v, want line 4 refused", err)
 	}
 	tmpl, err := loadECSTemplate(filepath.Join(appSpecs, "wrong-port.yaml"))

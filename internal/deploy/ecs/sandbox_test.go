@@ -1,4 +1,4 @@
-package deploy_test
+package ecs_test
 
 import (
 	"context"
@@ -7,159 +7,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
 )
-
-const (
-	ecsScenario = "../../testdata/sandbox/ecs.yaml"
-	apiImage    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	dbARN       = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/db-AbCdEf"
-	datadogRef  = "DATADOG_API_KEY=arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-Xy12Ab"
-)
-
-// apiSecrets are references as the secrets stage makes them: one key of a
-// JSON secret, and a whole secret.
-var apiSecrets = []deploy.SecretRef{
-	{Name: "API_DB_PASSWORD", ValueFrom: dbARN + ":password::"},
-	{Name: "API_TOKEN", ValueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/token-GhIjKl"},
-}
-
-// ecsFixture is a sandbox seeded with testdata/sandbox/ecs.yaml and SDK
-// clients pointed at it.
-type ecsFixture struct {
-	sb  *awssimtest.Sandbox
-	cd  *codedeploy.Client
-	ecs *ecs.Client
-	obs *weights
-	drv *deploy.Driver
-}
-
-func newECSFixture(t testing.TB, extra ...awssim.Scenario) *ecsFixture {
-	t.Helper()
-	sb := awssimtest.Start(t, awssim.Options{})
-	sc, err := awssim.LoadScenario(ecsScenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range append([]awssim.Scenario{sc}, extra...) {
-		if err := sb.Apply(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f := &ecsFixture{sb: sb, cd: codedeploy.NewFromConfig(sb.Config()), ecs: ecs.NewFromConfig(sb.Config()), obs: &weights{recorder: &recorder{}}}
-	f.drv = &deploy.Driver{API: f.cd, Observer: f.obs, PollMin: 20 * time.Millisecond, PollMax: 100 * time.Millisecond}
-	return f
-}
-
-// revision discovers group and makes its ECS revision.
-func (f *ecsFixture) revision(t testing.TB, group string, in deploy.ECSInput) (deploy.Revision, error) {
-	t.Helper()
-	g, err := deploy.Discover(context.Background(), f.cd, "api", group)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Group = g
-	return deploy.ECSRevision(context.Background(), f.ecs, in)
-}
-
-// deploy makes the revision, creates the deployment and watches it.
-func (f *ecsFixture) deploy(t testing.TB, group string, in deploy.ECSInput, opts deploy.WatchOptions) (deploy.Revision, *deploy.Outcome, error) {
-	t.Helper()
-	rev, err := f.revision(t, group, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	id, err := f.drv.Create(ctx, deploy.Spec{Application: "api", Group: group, Revision: rev, Description: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Timeout = time.Minute
-	out, err := f.drv.Watch(ctx, id, opts)
-	return rev, out, err
-}
-
-// taskDef describes a task definition.
-func (f *ecsFixture) taskDef(t testing.TB, ref string) *ecstypes.TaskDefinition {
-	t.Helper()
-	out, err := f.ecs.DescribeTaskDefinition(context.Background(), &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out.TaskDefinition
-}
-
-// primary returns the task definition of the service's primary task set.
-func (f *ecsFixture) primary(t testing.TB, service string) string {
-	t.Helper()
-	out, err := f.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{service}})
-	if err != nil || len(out.Services) != 1 {
-		t.Fatalf("describing service %s: %v %+v", service, err, out)
-	}
-	for _, ts := range out.Services[0].TaskSets {
-		if aws.ToString(ts.Status) == "PRIMARY" {
-			return aws.ToString(ts.TaskDefinition)
-		}
-	}
-	t.Fatalf("service %s has no primary task set", service)
-	return ""
-}
-
-func (f *ecsFixture) registered() int {
-	n := 0
-	for _, c := range f.sb.Calls() {
-		if c.Operation == "RegisterTaskDefinition" {
-			n++
-		}
-	}
-	return n
-}
-
-// weights is an Observer that also keeps the green task set's traffic
-// weights as the driver reports them.
-type weights struct {
-	*recorder
-	green []float64
-}
-
-func (w *weights) Weights(id string, t deploy.Target) {
-	w.recorder.Weights(id, t)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, ts := range t.TaskSets {
-		if ts.Label == "Green" {
-			w.green = append(w.green, ts.Weight)
-		}
-	}
-}
-
-func (w *weights) greens() []float64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.green)
-}
-
-// containers maps a task definition's container names to image and secrets.
-func containers(td *ecstypes.TaskDefinition) map[string]string {
-	m := map[string]string{}
-	for _, c := range td.ContainerDefinitions {
-		var secrets []string
-		for _, s := range c.Secrets {
-			secrets = append(secrets, aws.ToString(s.Name)+"="+aws.ToString(s.ValueFrom))
-		}
-		m[aws.ToString(c.Name)] = aws.ToString(c.Image) + " " + strings.Join(secrets, ",")
-	}
-	return m
-}
 
 func TestECSDeploySucceeds(t *testing.T) {
 	t.Parallel()
@@ -176,7 +32,7 @@ func TestECSDeploySucceeds(t *testing.T) {
 			f := newECSFixture(t)
 			service := map[string]string{"linear": "api", "canary": "api-canary"}[tt.group]
 			before := f.primary(t, service)
-			rev, out, err := f.deploy(t, tt.group, deploy.ECSInput{ImageURI: apiImage, Secrets: apiSecrets}, deploy.WatchOptions{})
+			rev, out, err := f.deploy(t, tt.group, ecs.Input{ImageURI: apiImage, Secrets: apiSecrets}, deploy.WatchOptions{})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, f.obs)
 			}
@@ -255,9 +111,9 @@ func TestECSDeploySucceeds(t *testing.T) {
 func TestECSRevisionFromFile(t *testing.T) {
 	t.Parallel()
 	f := newECSFixture(t)
-	rev, err := f.revision(t, "linear", deploy.ECSInput{
-		TaskDefinition: "../../testdata/taskdefs/api.json", ImageURI: apiImage, Secrets: apiSecrets[:1],
-		AppSpec: "../../testdata/appspecs/hooks.yaml",
+	rev, err := f.revision(t, "linear", ecs.Input{
+		TaskDefinition: "../../../testdata/taskdefs/api.json", ImageURI: apiImage, Secrets: apiSecrets[:1],
+		AppSpec: "../../../testdata/appspecs/hooks.yaml",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -286,36 +142,36 @@ func TestECSRevisionRefuses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		in      deploy.ECSInput
+		in      ecs.Input
 		service string // deploy to this service of cluster prod instead of the group's
 		wantErr string
 		wantAs  any
 	}{
-		{name: "bad JSON", in: deploy.ECSInput{TaskDefinition: "../../testdata/taskdefs/bad-json.json"},
-			wantErr: "bad-json.json:7:7: not valid JSON", wantAs: new(*deploy.TaskDefinitionError)},
-		{name: "unknown field", in: deploy.ECSInput{TaskDefinition: "../../testdata/taskdefs/unknown-field.json"},
-			wantErr: `unknown-field.json:9:7: unknown field "memoryReservaton"`, wantAs: new(*deploy.TaskDefinitionError)},
-		{name: "missing file", in: deploy.ECSInput{TaskDefinition: "../../testdata/taskdefs/nope.json"},
-			wantErr: "reading task definition: open ../../testdata/taskdefs/nope.json: no such file or directory"},
-		{name: "missing container", in: deploy.ECSInput{ContainerName: "worker"},
+		{name: "bad JSON", in: ecs.Input{TaskDefinition: "../../../testdata/taskdefs/bad-json.json"},
+			wantErr: "bad-json.json:7:7: not valid JSON", wantAs: new(*ecs.TaskDefinitionError)},
+		{name: "unknown field", in: ecs.Input{TaskDefinition: "../../../testdata/taskdefs/unknown-field.json"},
+			wantErr: `unknown-field.json:9:7: unknown field "memoryReservaton"`, wantAs: new(*ecs.TaskDefinitionError)},
+		{name: "missing file", in: ecs.Input{TaskDefinition: "../../../testdata/taskdefs/nope.json"},
+			wantErr: "reading task definition: open ../../../testdata/taskdefs/nope.json: no such file or directory"},
+		{name: "missing container", in: ecs.Input{ContainerName: "worker"},
 			wantErr: `task definition "api" has no container "worker" (its containers: "app", "envoy"); set container-name`},
-		{name: "missing container in file", in: deploy.ECSInput{ContainerName: "worker", TaskDefinition: "../../testdata/taskdefs/described.json"},
+		{name: "missing container in file", in: ecs.Input{ContainerName: "worker", TaskDefinition: "../../../testdata/taskdefs/described.json"},
 			wantErr: `task definition "api" has no container "worker" (its containers: "app"); set container-name`},
 		{name: "not CODE_DEPLOY", service: "api-rolling",
 			wantErr: `ECS service "api-rolling" of cluster "prod" uses the ECS deployment controller: CodeDeploy blue/green deployments need a service created with deploymentController CODE_DEPLOY`},
 		{name: "no such service", service: "gone", wantErr: `ECS service "gone" of cluster "prod" (deployment group "linear"): MISSING`},
-		{name: "port", in: deploy.ECSInput{ContainerPort: 9090},
+		{name: "port", in: ecs.Input{ContainerPort: 9090},
 			wantErr: `input "container-port": 9090 is not the port ECS service "api"'s load balancer routes to (container "app", port 8080)`},
-		{name: "appspec port", in: deploy.ECSInput{AppSpec: "../../testdata/appspecs/wrong-port.yaml"},
+		{name: "appspec port", in: ecs.Input{AppSpec: "../../../testdata/appspecs/wrong-port.yaml"},
 			wantErr: "wrong-port.yaml:9: ContainerPort 9090 is not the port the service's load balancer routes to (8080)", wantAs: new(*deploy.AppSpecError)},
-		{name: "appspec hook", in: deploy.ECSInput{AppSpec: "../../testdata/appspecs/bad-hook.yaml"},
+		{name: "appspec hook", in: ecs.Input{AppSpec: "../../../testdata/appspecs/bad-hook.yaml"},
 			wantErr: "bad-hook.yaml:4: ValidateService is not a hook of an ECS deployment", wantAs: new(*deploy.AppSpecError)},
-		{name: "secret value", in: deploy.ECSInput{Secrets: []deploy.SecretRef{{Name: "DB", ValueFrom: "hunter2"}}},
+		{name: "secret value", in: ecs.Input{Secrets: []deploy.SecretRef{{Name: "DB", ValueFrom: "hunter2"}}},
 			wantErr: `secret reference DB: "hunter2" is not an ARN`},
-		{name: "load balancer port not mapped", in: deploy.ECSInput{TaskDefinition: "../../testdata/taskdefs/no-port.json"},
+		{name: "load balancer port not mapped", in: ecs.Input{TaskDefinition: "../../../testdata/taskdefs/no-port.json"},
 			wantErr: `container "app" of task definition "api" maps no container port 8080, which the service's load balancer routes to`},
-		{name: "no family", in: deploy.ECSInput{TaskDefinition: "../../testdata/taskdefs/cli-skeleton.json"},
-			wantErr: "cli-skeleton.json: has no family", wantAs: new(*deploy.TaskDefinitionError)},
+		{name: "no family", in: ecs.Input{TaskDefinition: "../../../testdata/taskdefs/cli-skeleton.json"},
+			wantErr: "cli-skeleton.json: has no family", wantAs: new(*ecs.TaskDefinitionError)},
 	}
 	f := newECSFixture(t)
 	for _, tt := range tests {
@@ -330,7 +186,7 @@ func TestECSRevisionRefuses(t *testing.T) {
 			}
 			in := tt.in
 			in.Group, in.ImageURI = g, apiImage
-			_, err = deploy.ECSRevision(context.Background(), f.ecs, in)
+			_, err = ecs.Revision(context.Background(), f.ecs, in)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got error %v\nwant one containing %s", err, tt.wantErr)
 			}
@@ -344,7 +200,7 @@ func TestECSRevisionRefuses(t *testing.T) {
 		if n := f.registered(); n != 0 {
 			t.Errorf("%d RegisterTaskDefinition calls, want none", n)
 		}
-		if _, err := f.ecs.DescribeTaskDefinition(context.Background(), &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("api:2")}); err == nil {
+		if _, err := f.ecs.DescribeTaskDefinition(context.Background(), &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("api:2")}); err == nil {
 			t.Error("task definition api:2 exists, want none registered")
 		}
 	})
@@ -357,7 +213,7 @@ func TestECSHookFailureRollsBack(t *testing.T) {
 		Message: "smoke test: GET /healthz on the test listener returned 503",
 	}}})
 	before := f.primary(t, "api")
-	_, out, err := f.deploy(t, "linear", deploy.ECSInput{ImageURI: apiImage, AppSpec: "../../testdata/appspecs/hooks.yaml"}, deploy.WatchOptions{})
+	_, out, err := f.deploy(t, "linear", ecs.Input{ImageURI: apiImage, AppSpec: "../../../testdata/appspecs/hooks.yaml"}, deploy.WatchOptions{})
 	if !errors.Is(err, deploy.ErrFailed) || !errors.Is(err, deploy.ErrRolledBack) {
 		t.Fatalf("got error %v, want ErrFailed and ErrRolledBack\n%s", err, f.obs)
 	}
@@ -380,7 +236,7 @@ func TestECSHookFailureRollsBack(t *testing.T) {
 func TestECSPauseAtReadyThenContinue(t *testing.T) {
 	t.Parallel()
 	f := newECSFixture(t)
-	rev, out, err := f.deploy(t, "ready", deploy.ECSInput{ImageURI: apiImage}, deploy.WatchOptions{PauseAtReady: true})
+	rev, out, err := f.deploy(t, "ready", ecs.Input{ImageURI: apiImage}, deploy.WatchOptions{PauseAtReady: true})
 	if err != nil || !out.Paused || out.Status != "Ready" {
 		t.Fatalf("got %+v, %v; want paused at Ready", out, err)
 	}
@@ -399,7 +255,7 @@ func TestECSPauseAtReadyThenContinue(t *testing.T) {
 	if err := f.drv.Continue(ctx, out.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err = f.drv.Watch(ctx, out.ID, deploy.WatchOptions{Timeout: time.Minute})
+	out, err = f.drv.Watch(ctx, out.ID, deploy.WatchOptions{Timeout: watchLimit})
 	if err != nil || out.Status != "Succeeded" {
 		t.Fatalf("after continue: %s, %v; want Succeeded", out.Status, err)
 	}

@@ -1,4 +1,4 @@
-package deploy_test
+package server_test
 
 import (
 	"bytes"
@@ -8,37 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
-
-func TestDescription(t *testing.T) {
-	t.Parallel()
-	long := strings.Repeat("é", 400)
-	tests := []struct {
-		name, text, commit, want string
-	}{
-		{"default", "", "0123456789abcdef0123", "bluegreen-deploy (commit 0123456789ab)"},
-		{"text", "release 1.2", "abc", "release 1.2 (commit abc)"},
-		{"no commit", "release", "", "release"},
-		{"exactly the limit", strings.Repeat("x", 78), "0123456789ab", strings.Repeat("x", 78) + " (commit 0123456789ab)"},
-		{"long", long, "0123456789abcdef", strings.Repeat("é", 77) + "… (commit 0123456789ab)"},
-		{"long alone", long, "", strings.Repeat("é", 99) + "…"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := deploy.Description(tt.text, tt.commit)
-			if got != tt.want {
-				t.Errorf("got  %q\nwant %q", got, tt.want)
-			}
-			if n := utf8.RuneCountInString(got); n > deploy.DescriptionLimit {
-				t.Errorf("got %d characters, want at most %d", n, deploy.DescriptionLimit)
-			}
-		})
-	}
-}
 
 func TestCheckAppSpec(t *testing.T) {
 	t.Parallel()
@@ -63,7 +36,7 @@ func TestCheckAppSpec(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := deploy.CheckAppSpec("appspec.yml", []byte(tt.spec), files)
+			err := server.CheckAppSpec("appspec.yml", []byte(tt.spec), files)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("got %v, want no error", err)
@@ -110,7 +83,7 @@ func TestBundleRefusals(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, "appspec.yml"), []byte("version: 0.0\nos: linux\n"), 0o644)
 			}
 			tt.setup(dir)
-			err := deploy.CheckBundle(dir)
+			err := server.CheckBundle(dir)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -125,12 +98,12 @@ func TestBundleFollowsInsideSymlinkAndIsStable(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "appspec.yml"), []byte("version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: scripts/run.sh\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "scripts", "real.sh"), []byte("#!/bin/sh\n"), 0o755)
 	os.Symlink("real.sh", filepath.Join(dir, "scripts", "run.sh"))
-	in := deploy.ServerInput{Bundle: dir, ImageURI: imageURI, Region: "us-east-1"}
-	first, err := deploy.Bundle(in)
+	in := server.Input{Bundle: dir, ImageURI: imageURI, Region: "us-east-1"}
+	first, err := server.Bundle(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := deploy.Bundle(in)
+	second, err := server.Bundle(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +117,7 @@ func TestBundleFollowsInsideSymlinkAndIsStable(t *testing.T) {
 
 func TestDefaultBundleNeedsPort(t *testing.T) {
 	t.Parallel()
-	_, err := deploy.Bundle(deploy.ServerInput{ImageURI: imageURI})
+	_, err := server.Bundle(server.Input{ImageURI: imageURI})
 	if err == nil || !strings.Contains(err.Error(), `input "container-port"`) {
 		t.Fatalf("got %v, want an error naming container-port", err)
 	}
@@ -160,7 +133,7 @@ func TestDefaultBundleScripts(t *testing.T) {
 		}
 		t.Skip("shellcheck is not installed")
 	}
-	data, err := deploy.Bundle(deploy.ServerInput{
+	data, err := server.Bundle(server.Input{
 		ImageURI: imageURI, Region: "us-east-1", ContainerName: "web", ContainerPort: 8080, HealthCheckPath: "/health'z",
 		Secrets: []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: secretARN + ":password::"}, {Name: "TOKEN", ValueFrom: secretARN}},
 	})

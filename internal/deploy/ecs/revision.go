@@ -1,4 +1,7 @@
-package deploy
+// Package ecs makes the revision of an ECS blue/green deployment: the task
+// definition (a file, or the service's current one) with the new image and
+// secret references, registered, and the AppSpec that names it.
+package ecs
 
 import (
 	"context"
@@ -10,27 +13,28 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
-// ECSAPI is the ECS calls the ECS revision makes; *ecs.Client has them.
-type ECSAPI interface {
+// API is the ECS calls the ECS revision makes; *ecs.Client has them.
+type API interface {
 	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
 	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
 	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
 }
 
-// ECSInput is what an ECS revision is made from.
-type ECSInput struct {
-	Group          Group  // its ECSServices name the service to deploy to
-	TaskDefinition string // file; "": the service's current task definition
-	ContainerName  string // "": the container the service's load balancer names
-	ContainerPort  int    // 0: the service's load balancer's; else it must match
-	AppSpec        string // template file with hooks; "": none
-	ImageURI       string // by digest
-	Secrets        []SecretRef
+// Input is what an ECS revision is made from.
+type Input struct {
+	Group          deploy.Group // its ECSServices name the service to deploy to
+	TaskDefinition string       // file; "": the service's current task definition
+	ContainerName  string       // "": the container the service's load balancer names
+	ContainerPort  int          // 0: the service's load balancer's; else it must match
+	AppSpec        string       // template file with hooks; "": none
+	ImageURI       string       // by digest
+	Secrets        []deploy.SecretRef
 }
 
-// ECSRevision is the ECS platform's contribution to a deployment. It takes
+// Revision is the ECS platform's contribution to a deployment. It takes
 // the task definition (the file, or the service's current one without its
 // read-only fields), sets the container's image to ImageURI, adds Secrets as
 // valueFrom ARNs, registers it, and renders the AppSpec: the new task
@@ -40,41 +44,41 @@ type ECSInput struct {
 // template's hooks. It returns an AppSpecContent revision with its sha256
 // and the TaskDefinitionARN. Everything is checked before the task
 // definition is registered: on error nothing is.
-func ECSRevision(ctx context.Context, api ECSAPI, in ECSInput) (Revision, error) {
+func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	if in.ImageURI == "" {
-		return Revision{}, fmt.Errorf("deploying to ECS needs an image")
+		return deploy.Revision{}, fmt.Errorf("deploying to ECS needs an image")
 	}
 	var td *ecs.RegisterTaskDefinitionInput
 	if in.TaskDefinition != "" {
 		var err error
 		if td, err = LoadTaskDefinition(in.TaskDefinition); err != nil {
-			return Revision{}, err
+			return deploy.Revision{}, err
 		}
 	}
 	var tmpl *ecsTemplate
 	if in.AppSpec != "" {
 		var err error
 		if tmpl, err = loadECSTemplate(in.AppSpec); err != nil {
-			return Revision{}, err
+			return deploy.Revision{}, err
 		}
 	}
 	svc, err := codeDeployService(ctx, api, in.Group)
 	if err != nil {
-		return Revision{}, err
+		return deploy.Revision{}, err
 	}
 	lb, err := loadBalancer(svc, in.ContainerName, in.ContainerPort)
 	if err != nil {
-		return Revision{}, err
+		return deploy.Revision{}, err
 	}
 	if tmpl != nil {
 		if err := tmpl.checkLoadBalancer(aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); err != nil {
-			return Revision{}, err
+			return deploy.Revision{}, err
 		}
 	}
 	place := placement(svc)
 	if td == nil {
 		if td, err = currentTaskDefinition(ctx, api, svc, place.taskDef); err != nil {
-			return Revision{}, err
+			return deploy.Revision{}, err
 		}
 	}
 	container := in.ContainerName
@@ -82,27 +86,27 @@ func ECSRevision(ctx context.Context, api ECSAPI, in ECSInput) (Revision, error)
 		container = aws.ToString(lb.ContainerName)
 	}
 	if err := setContainer(td, container, in.ImageURI, in.Secrets); err != nil {
-		return Revision{}, err
+		return deploy.Revision{}, err
 	}
 	if err := mapsPort(td, lb); err != nil {
-		return Revision{}, err
+		return deploy.Revision{}, err
 	}
 
 	out, err := api.RegisterTaskDefinition(ctx, td)
 	if err != nil {
-		return Revision{}, fmt.Errorf("registering task definition %q: %w", aws.ToString(td.Family), err)
+		return deploy.Revision{}, fmt.Errorf("registering task definition %q: %w", aws.ToString(td.Family), err)
 	}
 	if out.TaskDefinition == nil || aws.ToString(out.TaskDefinition.TaskDefinitionArn) == "" {
-		return Revision{}, fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(td.Family))
+		return deploy.Revision{}, fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(td.Family))
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	content, err := renderECSAppSpec(arn, lb, place.ecsPlacement, tmpl)
 	if err != nil {
-		return Revision{}, err
+		return deploy.Revision{}, err
 	}
 	sum := sha256.Sum256(content)
 	hexSum := hex.EncodeToString(sum[:])
-	return Revision{
+	return deploy.Revision{
 		Where:             "sha256:" + hexSum,
 		TaskDefinitionARN: arn,
 		Location: cdtypes.RevisionLocation{
@@ -117,7 +121,7 @@ func ECSRevision(ctx context.Context, api ECSAPI, in ECSInput) (Revision, error)
 
 // codeDeployService reads the group's ECS service and refuses one that
 // CodeDeploy does not control.
-func codeDeployService(ctx context.Context, api ECSAPI, g Group) (*types.Service, error) {
+func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Service, error) {
 	if len(g.ECSServices) != 1 {
 		return nil, fmt.Errorf("deployment group %q names %d ECS services, want 1", g.Name, len(g.ECSServices))
 	}
@@ -194,7 +198,7 @@ func placement(svc *types.Service) servicePlacement {
 
 // currentTaskDefinition reads the task definition the service runs, as
 // register-task-definition takes it.
-func currentTaskDefinition(ctx context.Context, api ECSAPI, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
+func currentTaskDefinition(ctx context.Context, api API, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
 	if arn == "" {
 		return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", aws.ToString(svc.ServiceName))
 	}

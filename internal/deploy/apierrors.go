@@ -1,0 +1,47 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/smithy-go"
+)
+
+func isTerminal(st types.DeploymentStatus) bool {
+	switch st {
+	case types.DeploymentStatusSucceeded, types.DeploymentStatusFailed, types.DeploymentStatusStopped:
+		return true
+	}
+	return false
+}
+
+// isThrottled reports whether AWS refused a call for its rate.
+func isThrottled(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled":
+		return true
+	}
+	return false
+}
+
+// isTransient reports whether a call may succeed when repeated: a server
+// fault or a network error.
+func isTransient(err error) bool {
+	if ctxErr(err) {
+		return false
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorFault() == smithy.FaultServer
+	}
+	return true
+}
+
+func ctxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,79 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+)
+
+// timeoutMargin is added to a group's wait times for the default timeout.
+const timeoutMargin = 30 * time.Minute
+
+// DefaultTimeout is how long to wait for a deployment to the group when the
+// timeout input is not given: its ready and termination waits plus a margin
+// for installing and shifting traffic.
+func (g Group) DefaultTimeout() time.Duration {
+	t := timeoutMargin + g.TerminationWait
+	if g.ReadyAction == types.DeploymentReadyActionStopDeployment {
+		t += g.ReadyWait
+	}
+	return t
+}
+
+// Discover reads a deployment group and refuses what the driver cannot
+// deploy to yet: in-place groups and Lambda.
+func Discover(ctx context.Context, api API, application, group string) (Group, error) {
+	out, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
+		ApplicationName:     aws.String(application),
+		DeploymentGroupName: aws.String(group),
+	})
+	if err != nil {
+		return Group{}, fmt.Errorf("reading deployment group %q of application %q: %w", group, application, err)
+	}
+	info := out.DeploymentGroupInfo
+	if info == nil {
+		return Group{}, fmt.Errorf("reading deployment group %q of application %q: the answer has no deploymentGroupInfo", group, application)
+	}
+	g := Group{
+		Application: application,
+		Name:        group,
+		Platform:    info.ComputePlatform,
+		Config:      aws.ToString(info.DeploymentConfigName),
+		ECSServices: info.EcsServices,
+	}
+	if g.Platform == "" {
+		g.Platform = types.ComputePlatformServer
+	}
+	if g.Platform == types.ComputePlatformLambda {
+		return Group{}, fmt.Errorf("deployment group %q is for AWS Lambda: Lambda deployments are %w yet", group, ErrUnsupported)
+	}
+	if info.DeploymentStyle == nil || info.DeploymentStyle.DeploymentType != types.DeploymentTypeBlueGreen {
+		return Group{}, fmt.Errorf("deployment group %q does in-place deployments: only blue/green groups are %w (set its deployment type to BLUE_GREEN)", group, ErrUnsupported)
+	}
+	if rb := info.AutoRollbackConfiguration; rb != nil {
+		g.AutoRollback = rb.Enabled
+	}
+	if bg := info.BlueGreenDeploymentConfiguration; bg != nil {
+		if r := bg.DeploymentReadyOption; r != nil {
+			g.ReadyAction = r.ActionOnTimeout
+			g.ReadyWait = time.Duration(r.WaitTimeInMinutes) * time.Minute
+		}
+		if p := bg.GreenFleetProvisioningOption; p != nil {
+			g.GreenFleet = p.Action
+		}
+		if t := bg.TerminateBlueInstancesOnDeploymentSuccess; t != nil {
+			g.TerminateBlue = t.Action == types.InstanceActionTerminate
+			if g.TerminateBlue {
+				g.TerminationWait = time.Duration(t.TerminationWaitTimeInMinutes) * time.Minute
+			}
+		}
+	}
+	if g.ReadyAction == "" {
+		g.ReadyAction = types.DeploymentReadyActionContinueDeployment
+	}
+	return g, nil
+}

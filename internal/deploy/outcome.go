@@ -1,0 +1,121 @@
+package deploy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+)
+
+// Outcome is how a deployment ended, or where it was left.
+type Outcome struct {
+	ID             string
+	Status         types.DeploymentStatus // CodeDeploy's last status of the deployment
+	ErrorCode      string
+	ErrorMessage   string
+	RollbackID     string
+	RollbackStatus types.DeploymentStatus
+	Targets        []Target
+	Failure        *Diagnostics // the failing lifecycle event, if any
+	Paused         bool         // left at Ready (PauseAtReady)
+	TimedOut       bool
+	Cancelled      bool
+}
+
+// Err is nil when the deployment Succeeded or was left at Ready on purpose,
+// and otherwise says why not, wrapping ErrFailed or ErrStopped, ErrRolledBack
+// when a rollback was created, and ErrTimedOut or ErrCancelled.
+func (o *Outcome) Err() error {
+	if o.Status == types.DeploymentStatusSucceeded || (o.Paused && o.Status == types.DeploymentStatusReady) {
+		return nil
+	}
+	var b strings.Builder
+	errs := []error{}
+	fmt.Fprintf(&b, "deployment %s ", o.ID)
+	switch {
+	case o.Cancelled:
+		errs = append(errs, ErrCancelled)
+		b.WriteString("was stopped because the run was cancelled")
+	case o.TimedOut:
+		errs = append(errs, ErrTimedOut)
+		b.WriteString("was stopped because it did not end within the timeout")
+	case o.Status == types.DeploymentStatusStopped:
+		errs = append(errs, ErrStopped)
+		b.WriteString("was stopped")
+	default:
+		errs = append(errs, ErrFailed)
+		fmt.Fprintf(&b, "ended %s", o.Status)
+	}
+	if o.ErrorCode != "" || o.ErrorMessage != "" {
+		fmt.Fprintf(&b, ": %s: %s", o.ErrorCode, o.ErrorMessage)
+	}
+	if f := o.Failure; f != nil {
+		fmt.Fprintf(&b, " (%s on %s", f.Event, f.Target)
+		if f.Script != "" {
+			fmt.Fprintf(&b, ", script %s", f.Script)
+		}
+		if f.ErrorCode != "" {
+			fmt.Fprintf(&b, ", %s", f.ErrorCode)
+		}
+		b.WriteString(")")
+	}
+	if o.RollbackID != "" {
+		errs = append(errs, ErrRolledBack)
+		fmt.Fprintf(&b, "; rolled back by %s", o.RollbackID)
+		if o.RollbackStatus != "" {
+			fmt.Fprintf(&b, " (%s)", o.RollbackStatus)
+		}
+	}
+	return &outcomeError{msg: b.String(), errs: errs}
+}
+
+type outcomeError struct {
+	msg  string
+	errs []error
+}
+
+func (e *outcomeError) Error() string   { return e.msg }
+func (e *outcomeError) Unwrap() []error { return e.errs }
+
+// outcome is what the watcher knows of the deployment now.
+func (w *watcher) outcome() *Outcome {
+	out := &Outcome{ID: w.id, Status: w.status(), RollbackID: w.rollbackID()}
+	if w.info != nil && w.info.ErrorInformation != nil {
+		out.ErrorCode = string(w.info.ErrorInformation.Code)
+		out.ErrorMessage = aws.ToString(w.info.ErrorInformation.Message)
+	}
+	ids := make([]string, 0, len(w.targets))
+	for id := range w.targets {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		out.Targets = append(out.Targets, *w.targets[id])
+	}
+	out.Failure = failure(out.Targets)
+	return out
+}
+
+// failure picks the diagnostics of the first failed lifecycle event, green
+// targets first.
+func failure(targets []Target) *Diagnostics {
+	var found *Diagnostics
+	for _, t := range targets {
+		for _, e := range t.Events {
+			if e.Status != string(types.LifecycleEventStatusFailed) {
+				continue
+			}
+			d := &Diagnostics{Target: t.ID, Label: t.Label, Event: e.Name}
+			if e.Diagnostics != nil {
+				d = e.Diagnostics
+			}
+			if found == nil || (found.Label != "Green" && t.Label == "Green") {
+				found = d
+			}
+			break
+		}
+	}
+	return found
+}

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+)
+
+// Progress is the deployment driver's Observer for a run: it turns the
+// driver's progress into log lines, outputs and timeline spans of
+// res.Deploy, and records the deployment's outcome there.
+type Progress struct {
+	rep        *Reporter
+	res        *Result
+	now        func() time.Time // the driver's clock
+	main       string           // the deployment the run drives; others are rollbacks or active ones
+	phase      string
+	phaseStart time.Time
+	shiftStart time.Time // when green first took production traffic
+}
+
+// NewProgress returns the Progress of res.Deploy, on the clock now.
+func NewProgress(rep *Reporter, res *Result, now func() time.Time) *Progress {
+	return &Progress{rep: rep, res: res, now: now, phaseStart: now()}
+}
+
+// Track records the deployment the run drives, with its console link, as
+// soon as it exists.
+func (p *Progress) Track(id, region string) {
+	p.main = id
+	d := p.res.Deploy
+	d.ID, d.URL = id, ConsoleURL(region, id)
+	p.rep.OutputResult(p.res)
+}
+
+// Created does nothing: the run Tracks the id Create returns.
+func (p *Progress) Created(string) {}
+
+func (p *Progress) Phase(id, phase string, at time.Time) {
+	if id != p.main {
+		p.rep.Infof("%s: %s", id, phase)
+		return
+	}
+	p.closeAt(at)
+	p.phase = phase
+	if phase == deploy.PhaseTerminationWait {
+		p.rep.Infof("%s: traffic moved; CodeDeploy waits before terminating the blue fleet (termination wait)", id)
+		return
+	}
+	p.res.Deploy.Status = phase
+	p.rep.Output("deployment-status", phase)
+	p.rep.Infof("%s: %s", id, phase)
+}
+
+// Close ends the open phase's span on the timeline.
+func (p *Progress) Close() { p.closeAt(p.now()) }
+
+// closeAt ends the open phase's span at at. Terminal statuses are points,
+// not spans.
+func (p *Progress) closeAt(at time.Time) {
+	if name, ok := phaseSpans[p.phase]; ok {
+		p.res.AddSpan(name, p.phaseStart, at)
+	}
+	p.phase, p.phaseStart = "", at
+}
+
+// phaseSpans names the deployment's phases on the timeline.
+var phaseSpans = map[string]string{
+	string(types.DeploymentStatusCreated):    "deployment created",
+	string(types.DeploymentStatusQueued):     "deployment queued",
+	string(types.DeploymentStatusInProgress): "deployment in progress",
+	string(types.DeploymentStatusBaking):     "deployment baking",
+	string(types.DeploymentStatusReady):      "waiting at Ready",
+	deploy.PhaseTerminationWait:              "termination wait",
+}
+
+func (p *Progress) Event(id string, t deploy.Target, e deploy.Event) {
+	who := t.ID
+	if t.Label != "" {
+		who = t.Label + " " + t.ID
+	}
+	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
+	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
+		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
+	}
+	p.rep.Infof("%s", line)
+}
+
+// Weights logs the task sets' traffic weights and puts the traffic shift,
+// from the first production traffic on green to all of it, on the timeline.
+func (p *Progress) Weights(id string, t deploy.Target) {
+	var parts []string
+	for _, ts := range t.TaskSets {
+		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
+		if id != p.main || ts.Label != "Green" {
+			continue
+		}
+		switch now := p.now(); {
+		case ts.Weight > 0 && ts.Weight < 100 && p.shiftStart.IsZero():
+			p.shiftStart = now
+		case ts.Weight >= 100 && !p.shiftStart.IsZero():
+			p.res.AddSpan("traffic shift", p.shiftStart, now)
+			p.shiftStart = time.Time{}
+		}
+	}
+	p.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
+}
+
+func (p *Progress) Rollback(id, rollbackID string) {
+	if id == p.main {
+		p.res.Deploy.RollbackID = rollbackID
+		p.rep.OutputResult(p.res)
+	}
+	p.rep.Warningf("Deployment %s is rolled back by deployment %s", id, rollbackID)
+}
+
+func (p *Progress) Note(id, msg string) { p.rep.Infof("%s: %s", id, msg) }
+
+// Record copies a deployment's outcome into the result and the outputs. A
+// failed hook script is blamed on its file in bundle, when it is there.
+func (p *Progress) Record(out *deploy.Outcome, bundle string) {
+	if out == nil {
+		return
+	}
+	d := p.res.Deploy
+	d.Status = string(out.Status)
+	d.RollbackID = out.RollbackID
+	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
+	d.Targets = d.Targets[:0]
+	for _, t := range out.Targets {
+		rt := Target{ID: t.ID, Label: t.Label, Status: t.Status}
+		for _, e := range t.Events {
+			rt.Events = append(rt.Events, Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
+		}
+		d.Targets = append(d.Targets, rt)
+	}
+	if f := out.Failure; f != nil {
+		d.Failure = &Diagnostics{
+			Target: strings.TrimSpace(f.Label + " " + f.Target), Event: f.Event, ErrorCode: f.ErrorCode,
+			Script: f.Script, Message: f.Message, LogTail: f.LogTail,
+		}
+		if bundle != "" && f.Script != "" {
+			if file := filepath.Join(bundle, filepath.FromSlash(strings.TrimPrefix(f.Script, "/"))); isFile(file) {
+				d.Failure.File = file
+			}
+		}
+	}
+	p.rep.OutputResult(p.res)
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
