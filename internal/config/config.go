@@ -92,6 +92,7 @@ type Build struct {
 	Labels     []KeyValue
 	Secrets    []string // env names of fetched secrets the build may mount
 	NoCache    bool
+	Cache      string // "ecr": import and export cache through ECR; "none"
 }
 
 // Deploy is the CodeDeploy stage's input. Paths are absolute, inside the workspace.
@@ -216,6 +217,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Labels:  r.keyValues("labels"),
 		Secrets: Lines(strings.ReplaceAll(r.str("build-secrets"), ",", "\n")),
 		NoCache: r.boolean("no-cache"),
+		Cache:   r.enum("build-cache", "ecr", "none"),
 	}
 	if c.BuildEnabled() {
 		c.Build.Context = r.path("context", c.GitHub.Workspace, true)
