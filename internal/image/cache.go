@@ -29,8 +29,10 @@ const (
 	// CacheInline: cache is imported from the repository's most recent
 	// image, and the new image carries inline cache for its final stage.
 	CacheInline CacheMode = "inline"
-	// CacheRegistry: as inline, and a registry cache manifest of every
-	// stage (image-manifest=true) is exported to a tag of its own.
+	// CacheRegistry: cache is imported from the most recent registry cache
+	// manifest and image, and a registry cache manifest of every stage
+	// (mode=max, image-manifest=true) is exported to a tag of its own;
+	// the image carries no inline cache.
 	CacheRegistry CacheMode = "registry"
 )
 
@@ -152,18 +154,23 @@ func latestImages(ctx context.Context, api ECRAPI, repo string) (image, manifest
 
 // BuildCached builds spec as Build does, with cache c. When the build
 // fails with cache from or to ECR, it is built again without (a cache
-// problem must not fail a deploy); the Cache returned is the one the image
-// was built with, its Warning saying why it is not c.
+// problem must not fail a deploy; the steps that ran are in the engine's
+// cache by then); the Cache returned is the one the image was built with,
+// its Warning saying why it is not c. When the build without cache fails
+// too, the cache was not the problem: the error is that build's, with c.
 func (e *Engine) BuildCached(ctx context.Context, spec BuildSpec, c Cache, w io.Writer) (string, Cache, error) {
 	spec.cache = c
 	id, err := e.Build(ctx, spec, w)
 	if err == nil || !c.ECR() || ctx.Err() != nil {
 		return id, c, err
 	}
-	cold := Cache{Mode: CacheNone, Warning: fmt.Errorf("the build with cache mode %s failed, building again without cache from ECR: %w", c.Mode, err)}
-	spec.cache = cold
-	id, err = e.Build(ctx, spec, w)
-	return id, cold, err
+	fmt.Fprintf(w, "The build with cache mode %s failed; building again without cache from ECR\n", c.Mode)
+	spec.cache = Cache{Mode: CacheNone}
+	id, coldErr := e.Build(ctx, spec, w)
+	if coldErr != nil {
+		return "", c, coldErr
+	}
+	return id, Cache{Mode: CacheNone, Warning: fmt.Errorf("the build with cache mode %s failed, and without cache from ECR it did not: %w", c.Mode, err)}, nil
 }
 
 // cacheOptions returns the BuildKit cache imports and exports for c.
@@ -174,13 +181,14 @@ func (c Cache) cacheOptions() (imports, exports []bkclient.CacheOptionsEntry) {
 	for _, ref := range c.From {
 		imports = append(imports, bkclient.CacheOptionsEntry{Type: "registry", Attrs: map[string]string{"ref": ref}})
 	}
-	exports = []bkclient.CacheOptionsEntry{{Type: "inline"}}
 	if c.Mode == CacheRegistry {
-		exports = append(exports, bkclient.CacheOptionsEntry{Type: "registry", Attrs: map[string]string{
+		// One export only (BuildKit before v0.12 refuses more); with
+		// mode=max it holds every stage, more than inline cache would.
+		return imports, []bkclient.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{
 			"ref": c.To, "mode": "max", "image-manifest": "true", "oci-mediatypes": "true",
-		}})
+		}}}
 	}
-	return imports, exports
+	return imports, []bkclient.CacheOptionsEntry{{Type: "inline"}}
 }
 
 // authSession answers BuildKit's registry credential requests for c's

@@ -35,7 +35,7 @@ func TestCacheOptions(t *testing.T) {
 		{"zero", Cache{}, nil, nil},
 		{"inline, cold", Cache{Mode: CacheInline}, nil, []bkclient.CacheOptionsEntry{inline}},
 		{"inline", Cache{Mode: CacheInline, From: from}, imports, []bkclient.CacheOptionsEntry{inline}},
-		{"registry", Cache{Mode: CacheRegistry, From: from, To: "host/app:buildcache-v1"}, imports, []bkclient.CacheOptionsEntry{inline, {Type: "registry", Attrs: map[string]string{
+		{"registry", Cache{Mode: CacheRegistry, From: from, To: "host/app:buildcache-v1"}, imports, []bkclient.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{
 			"ref": "host/app:buildcache-v1", "mode": "max", "image-manifest": "true", "oci-mediatypes": "true",
 		}}}},
 	}
@@ -217,5 +217,49 @@ func TestBuildCacheFromECR(t *testing.T) {
 			// manifest or blob would be a cache import.
 			t.Errorf("with build-cache none the build made %s %s", c.Service, c.Operation)
 		}
+	}
+}
+
+// TestBuildCachedFallsBack checks that a cache problem does not fail a
+// build, and that a broken Dockerfile still does.
+func TestBuildCachedFallsBack(t *testing.T) {
+	t.Parallel()
+	e := connect(t)
+	shellBase(t, e)
+	_, _, repo, auth := pushFixture(t, "team/app", false)
+	missing := repo.URI + "@sha256:" + strings.Repeat("0", 64)
+	tests := []struct {
+		name      string
+		dir       string
+		cache     Cache
+		wantModes []CacheMode // the modes the build may end in
+		wantErr   bool
+	}{
+		{"import of a missing image", "", Cache{Mode: CacheInline, From: []string{missing}, Auth: auth}, []CacheMode{CacheInline, CacheNone}, false},
+		{"import with a wrong login", "", Cache{Mode: CacheInline, From: []string{missing}, Auth: Auth{Username: "AWS", Password: "wrong", Server: auth.Server}}, []CacheMode{CacheInline, CacheNone}, false},
+		// This engine has no containerd image store: its BuildKit refuses
+		// registry export, and the build goes on without cache.
+		{"registry export the engine lacks", "", Cache{Mode: CacheRegistry, To: repo.URI + ":" + CacheTagPrefix + "v1", Auth: auth}, []CacheMode{CacheNone}, false},
+		{"broken Dockerfile", "../../testdata/build/broken", Cache{Mode: CacheInline, Auth: auth}, []CacheMode{CacheInline}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := tt.dir
+			if dir == "" {
+				dir = cacheContext(t, "source "+randomHex(t))
+			}
+			ref := "bluegreen-test/cache:" + randomHex(t)
+			removeImages(t, e, ref)
+			spec := BuildSpec{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), Names: []string{ref}}
+			_, used, err := e.BuildCached(context.Background(), spec, tt.cache, io.Discard)
+			t.Logf("mode %s, warning: %v", used.Mode, used.Warning)
+			if (err != nil) != tt.wantErr || !slices.Contains(tt.wantModes, used.Mode) {
+				t.Errorf("BuildCached = mode %s, %v; want a mode in %v, error %v", used.Mode, err, tt.wantModes, tt.wantErr)
+			}
+			if used.Mode == CacheNone && !tt.wantErr && used.Warning == nil {
+				t.Errorf("built without cache and no warning says why")
+			}
+		})
 	}
 }

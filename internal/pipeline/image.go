@@ -116,10 +116,15 @@ func (r *run) buildAndPush(ctx context.Context) (image.Image, error) {
 	}
 
 	start := time.Now()
+	cache := image.PlanCache(ctx, r.clients.ECR, eng, repo, in.Tags[0], auth, r.cfg.Build.Cache == "ecr")
 	r.rep.Group("Building " + names[0])
-	id, err := eng.Build(ctx, spec, r.env.Stdout)
+	id, cache, err := eng.BuildCached(ctx, spec, cache, r.env.Stdout)
 	r.rep.EndGroup()
 	r.result.AddSpan("build", start, time.Now())
+	if cache.Warning != nil {
+		r.rep.Warningf("Build cache: %v", cache.Warning)
+	}
+	r.rep.Infof("Build cache: %s", cache)
 	var be *image.BuildError
 	if errors.As(err, &be) {
 		return image.Image{}, &report.FileError{File: be.Dockerfile, Line: be.Line, Err: err}
