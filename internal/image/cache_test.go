@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -75,6 +76,10 @@ func pushRandom(t *testing.T, ref string, auth Auth) string {
 func TestPlanCache(t *testing.T) {
 	t.Parallel()
 	e := connect(t)
+	pages := make([]string, 101) // DescribeImages answers 100 a page
+	for i := range pages {
+		pages[i] = fmt.Sprint("p", i)
+	}
 	tests := []struct {
 		name     string
 		enabled  bool
@@ -87,6 +92,7 @@ func TestPlanCache(t *testing.T) {
 		{"none", false, []string{"v1"}, false, CacheNone, -1, ""},
 		{"empty repository", true, nil, false, CacheInline, -1, ""},
 		{"most recent push", true, []string{"v2", "v1", "v3"}, false, CacheInline, 2, ""},
+		{"most recent on the second page", true, pages, false, CacheInline, 100, ""},
 		{"cache manifests are not images", true, []string{"v1", CacheTagPrefix + "v1"}, false, CacheInline, 0, ""},
 		{"DescribeImages denied", true, []string{"v1"}, true, CacheInline, -1, "AccessDenied"},
 	}
