@@ -88,7 +88,7 @@ func PlanCache(ctx context.Context, api ECRAPI, e *Engine, repo Repository, tag 
 	} else if registry {
 		c.Mode, c.To = CacheRegistry, repo.URI+":"+CacheTagPrefix+tag
 	}
-	image, manifest, err := latestImages(ctx, api, repo.Name)
+	image, manifest, err := latestImages(ctx, api, repo.Name, describePageSize)
 	if err != nil {
 		c.Warning = errors.Join(c.Warning, err)
 		return c
@@ -118,12 +118,15 @@ func (e *Engine) registryCacheExport(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// describePageSize is DescribeImages' largest page.
+const describePageSize = 1000
+
 // latestImages returns the digests of the repository's most recently pushed
 // image and registry cache manifest (tagged CacheTagPrefix...), each "" when
-// there is none, reading every page of DescribeImages.
-func latestImages(ctx context.Context, api ECRAPI, repo string) (image, manifest string, err error) {
+// there is none, reading every page of DescribeImages (pageSize a page).
+func latestImages(ctx context.Context, api ECRAPI, repo string, pageSize int32) (image, manifest string, err error) {
 	var latest [2]*types.ImageDetail // image, cache manifest
-	pages := ecr.NewDescribeImagesPaginator(api, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo)})
+	pages := ecr.NewDescribeImagesPaginator(api, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), MaxResults: aws.Int32(pageSize)})
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
