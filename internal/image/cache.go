@@ -71,7 +71,7 @@ func (c Cache) String() string {
 
 // PlanCache returns the cache for building tag of repo when enabled: import
 // from the repository's most recent image (and cache manifest), export
-// inline, or also to a registry cache tag where the engine can. A cache
+// inline cache, or a registry cache manifest where the engine can. A cache
 // problem is not an error: it is in Warning, and the build goes on with
 // less cache.
 func PlanCache(ctx context.Context, api ECRAPI, e *Engine, repo Repository, tag string, auth Auth, enabled bool) Cache {
@@ -118,6 +118,12 @@ func (e *Engine) registryCacheExport(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// The config media types of images (the artifactMediaType of DescribeImages;
+// "" for an index) and of registry cache manifests.
+var imageConfigTypes = []string{"", "application/vnd.docker.container.image.v1+json", "application/vnd.oci.image.config.v1+json"}
+
+const cacheConfigType = "application/vnd.buildkit.cacheconfig.v0"
+
 // describePageSize is DescribeImages' largest page.
 const describePageSize = 1000
 
@@ -138,8 +144,11 @@ func latestImages(ctx context.Context, api ECRAPI, repo string, pageSize int32) 
 				continue
 			}
 			k := 0
-			if slices.ContainsFunc(d.ImageTags, func(t string) bool { return strings.HasPrefix(t, CacheTagPrefix) }) {
+			switch {
+			case aws.ToString(d.ArtifactMediaType) == cacheConfigType || slices.ContainsFunc(d.ImageTags, func(t string) bool { return strings.HasPrefix(t, CacheTagPrefix) }):
 				k = 1
+			case !slices.Contains(imageConfigTypes, aws.ToString(d.ArtifactMediaType)):
+				continue // a signature, SBOM or other artifact: no cache in it
 			}
 			if latest[k] == nil || d.ImagePushedAt.After(*latest[k].ImagePushedAt) {
 				latest[k] = d

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	bkclient "github.com/moby/buildkit/client"
@@ -50,12 +52,18 @@ func TestCacheOptions(t *testing.T) {
 	}
 }
 
-// pushRandom pushes a random image to ref in the sandbox and returns its digest.
+// pushRandom pushes a random image to ref in the sandbox and returns its
+// digest; a tag ending in ".sig" gets a config media type that is not an
+// image's, as signatures have.
 func pushRandom(t *testing.T, ref string, auth Auth) string {
 	t.Helper()
+	var img v1.Image
 	img, err := random.Image(512, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if strings.HasSuffix(ref, ".sig") {
+		img = mutate.ConfigMediaType(img, "application/vnd.dev.cosign.artifact.sig.v1+json")
 	}
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
@@ -87,6 +95,7 @@ func TestPlanCache(t *testing.T) {
 		{"none", false, []string{"v1"}, false, CacheNone, -1, ""},
 		{"empty repository", true, nil, false, CacheInline, -1, ""},
 		{"most recent push", true, []string{"v2", "v1", "v3"}, false, CacheInline, 2, ""},
+		{"signatures are not images", true, []string{"v1", "sha256-1.sig"}, false, CacheInline, 0, ""},
 		{"cache manifests are not images", true, []string{"v1", CacheTagPrefix + "v1"}, false, CacheInline, 0, ""},
 		{"DescribeImages denied", true, []string{"v1"}, true, CacheInline, -1, "AccessDenied"},
 	}
