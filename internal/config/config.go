@@ -89,6 +89,7 @@ type Build struct {
 	Secrets    []string // env names of fetched secrets the build may mount
 	NoCache    bool
 	DockerHost string // DOCKER_HOST: the engine's address, "" for the default socket
+	Cache      string // "ecr": import and export cache through ECR; "none"
 }
 
 // Deploy is the CodeDeploy stage's input. Paths are absolute, inside the workspace.
@@ -248,6 +249,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Labels:  r.keyValues("labels"),
 		Secrets: Lines(strings.ReplaceAll(r.str("build-secrets"), ",", "\n")),
 		NoCache: r.boolean("no-cache"),
+		Cache:   r.enum("build-cache", "ecr", "none"),
 	}
 	if c.BuildEnabled() {
 		c.Build.DockerHost = r.dockerHost()

@@ -42,6 +42,7 @@ var Inputs = []Input{
 	{"labels", ""},
 	{"build-secrets", ""},
 	{"no-cache", "false"},
+	{"build-cache", "ecr"},
 
 	{"codedeploy-application", ""},
 	{"codedeploy-deployment-group", ""},

@@ -37,6 +37,8 @@ type BuildSpec struct {
 	NoCache    bool
 	Secrets    map[string][]byte // BuildKit secrets by id (RUN --mount=type=secret,id=...)
 	Names      []string          // references to tag the image with in the engine, e.g. host/repo:tag
+
+	cache Cache // cache from and to ECR: see BuildCached
 }
 
 // Build builds spec in the engine, tags the image with spec.Names and
@@ -98,6 +100,10 @@ func (e *Engine) buildKit(ctx context.Context, spec BuildSpec, w io.Writer) (str
 		LocalMounts:   map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS},
 		Session:       []session.Attachable{secretsprovider.FromMap(secrets)},
 		Exports:       []bkclient.ExportEntry{{Type: "moby", Attrs: map[string]string{"name": strings.Join(spec.Names, ",")}}},
+	}
+	opt.CacheImports, opt.CacheExports = spec.cache.cacheOptions()
+	if spec.cache.ECR() {
+		opt.Session = append(opt.Session, spec.cache.authSession())
 	}
 
 	var res *bkclient.SolveResponse

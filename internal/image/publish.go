@@ -13,6 +13,7 @@ type Request struct {
 	CreateRepository bool
 	SkipExisting     bool
 	DockerHost       string    // "" for the default socket
+	Cache            bool      // import and export build cache through ECR (build-cache: ecr)
 	Build            BuildSpec // Names are set by Publish, one per tag
 }
 
@@ -36,6 +37,7 @@ type Observer interface {
 	Begin(s Step, names []string)
 	End(s Step, err error)
 	Built(id string)
+	Cached(Cache) // the build cache the build used, and why it fell back, if it did
 }
 
 // Publish is the image stage in one call, after ko's publish.Interface: it
@@ -82,9 +84,11 @@ func Publish(ctx context.Context, api ECRAPI, req Request, obs Observer) (Image,
 		spec.Names[i] = img.Ref(tag)
 	}
 
+	cache := PlanCache(ctx, api, eng, repo, req.Tags[0], auth, req.Cache)
 	obs.Begin(StepBuild, spec.Names)
-	id, err := eng.Build(ctx, spec, obs)
+	id, cache, err := eng.BuildCached(ctx, spec, cache, obs)
 	obs.End(StepBuild, err)
+	obs.Cached(cache)
 	if err != nil {
 		return Image{}, err
 	}

@@ -28,6 +28,7 @@ func (r *recorder) ClassicBuilder(string, error)      { r.add("classic") }
 func (r *recorder) Begin(s Step, names []string)      { r.add(fmt.Sprintf("begin %s %v", s, names)) }
 func (r *recorder) End(s Step, err error)             { r.add(fmt.Sprintf("end %s %v", s, err)) }
 func (r *recorder) Built(id string)                   { r.add("built") }
+func (r *recorder) Cached(c Cache)                    { r.add("cache " + string(c.Mode)) }
 func (r *recorder) add(e string)                      { r.events = append(r.events, e) }
 
 // TestPublish publishes an image twice under two tags: the first call
@@ -53,7 +54,7 @@ func TestPublish(t *testing.T) {
 		t.Fatalf("first Publish: %v\nevents %q", err, first.events)
 	}
 	classic := slices.Contains(first.events, "classic")
-	want := []string{"login", "created team/pub", fmt.Sprintf("begin build %v", names), "end build <nil>", "built", fmt.Sprintf("begin push %v", names), "end push <nil>"}
+	want := []string{"login", "created team/pub", fmt.Sprintf("begin build %v", names), "end build <nil>", "cache none", "built", fmt.Sprintf("begin push %v", names), "end push <nil>"}
 	if classic {
 		want = slices.Insert(want, 2, "classic")
 	}

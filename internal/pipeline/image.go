@@ -49,7 +49,7 @@ func (r *run) publish(ctx context.Context) (image.Image, error) {
 	}
 	req := image.Request{
 		Repository: in.Repository, Tags: in.Tags, CreateRepository: in.CreateRepository, SkipExisting: in.SkipExisting,
-		DockerHost: b.DockerHost,
+		DockerHost: b.DockerHost, Cache: b.Cache == "ecr",
 		Build: image.BuildSpec{
 			Context: b.Context, Dockerfile: b.Dockerfile, Target: b.Target, NoCache: b.NoCache, Secrets: secrets,
 			Args:   keyValues(b.Args),
@@ -76,6 +76,13 @@ type imageLog struct {
 func (l *imageLog) Write(p []byte) (int, error) { return l.env.Stdout.Write(p) }
 func (l *imageLog) LoggedIn(a image.Auth)       { l.rep.Mask(a.Password) }
 func (l *imageLog) Built(id string)             { l.rep.Infof("Built %s", id) }
+
+func (l *imageLog) Cached(c image.Cache) {
+	if c.Warning != nil {
+		l.rep.Warningf("Build cache: %v", c.Warning)
+	}
+	l.rep.Infof("Build cache: %s", c)
+}
 
 func (l *imageLog) RepositoryCreated(repo image.Repository) {
 	l.rep.Noticef("Created ECR repository %s (scan on push, immutable tags)", repo.URI)
