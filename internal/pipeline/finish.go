@@ -20,6 +20,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 	}
 	res.Err = err
 	res.Outcome = report.Decide(ctx, err, res)
+	res.Scrub(r.rep.Scrub)
 	if d := res.Deploy; d != nil {
 		if d.ID != "" && d.URL == "" {
 			d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)

@@ -51,6 +51,7 @@ func Run(ctx context.Context, env Env) int {
 		rep.InvalidInput(err)
 		return ExitBadInput
 	}
+	rep.UnderRunner(cfg.GitHub.InActions)
 	cleanup, stop := withGrace(ctx, cancelGrace)
 	defer stop()
 	r := &run{cfg: cfg, env: env, rep: rep, result: &report.Result{Start: time.Now()}, cleanup: cleanup}
