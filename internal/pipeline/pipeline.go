@@ -26,8 +26,9 @@ const (
 
 // Env is the process boundary of a run.
 type Env struct {
-	Getenv func(string) string
-	Stdout io.Writer
+	Getenv  func(string) string
+	Environ func() []string // every variable as KEY=value, to warn about stray INPUT_*; nil: none
+	Stdout  io.Writer
 }
 
 // run is the state of one pipeline run.
@@ -46,6 +47,11 @@ type run struct {
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
 func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
+	if env.Environ != nil {
+		for _, w := range config.InputWarnings(env.Environ()) {
+			rep.Warningf("%s", w)
+		}
+	}
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
 		rep.InvalidInput(err)
