@@ -22,6 +22,12 @@ const shortSecret = `{"a":"1","b":"true","c":"d"}`
 // and its files set), in the repository's workspace.
 func runUnderRunner(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) runnerFiles {
 	t.Helper()
+	return runWithFiles(t, sb, inputs, "true")
+}
+
+// runWithFiles is runUnderRunner with GITHUB_ACTIONS set to actions.
+func runWithFiles(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string, actions string) runnerFiles {
+	t.Helper()
 	dir := t.TempDir()
 	env := sb.Env()
 	for k, v := range map[string]string{
@@ -31,7 +37,7 @@ func runUnderRunner(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]stri
 		"GITHUB_WORKSPACE":    workspace(t),
 		"GITHUB_REPOSITORY":   "octo/app",
 		"GITHUB_SHA":          "0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_ACTIONS":      "true",
+		"GITHUB_ACTIONS":      actions,
 		"DOCKER_HOST":         os.Getenv("DOCKER_HOST"),
 	} {
 		env[k] = v
@@ -111,9 +117,19 @@ func TestShortSecretValuesLeaveOutputsAlone(t *testing.T) {
 
 // TestShortSecretValuesScrubbedFromFreeText: when a failing hook's log tail
 // and message quote the secret's values, the summary and error-message show
-// *** for them as whole tokens, and the ids and statuses stay exact.
+// *** for them as whole tokens, and the ids and statuses stay exact. Outside
+// the runner, where nothing masks the log, the log shows none either.
 func TestShortSecretValuesScrubbedFromFreeText(t *testing.T) {
 	t.Parallel()
+	for _, actions := range []string{"true", ""} {
+		t.Run("GITHUB_ACTIONS="+actions, func(t *testing.T) {
+			t.Parallel()
+			scrubbedFromFreeText(t, actions)
+		})
+	}
+}
+
+func scrubbedFromFreeText(t *testing.T, actions string) {
 	sb := deploySandbox(t,
 		secretsScenario("us-east-1", map[string]any{"app/short": shortSecret}),
 		awssim.Scenario{Lifecycle: []awssim.LifecycleFault{{
@@ -125,7 +141,7 @@ func TestShortSecretValuesScrubbedFromFreeText(t *testing.T) {
 	inputs["secrets"] = "S,app/short"
 	inputs["parse-json-secrets"] = "true"
 	inputs["bundle"] = "testdata/bundles/web"
-	a := runUnderRunner(t, sb, inputs)
+	a := runWithFiles(t, sb, inputs, actions)
 	if a.code != ExitFailed {
 		t.Fatalf("exit %d, want %d; stdout:\n%s", a.code, ExitFailed, a.stdout)
 	}
@@ -135,7 +151,14 @@ func TestShortSecretValuesScrubbedFromFreeText(t *testing.T) {
 		t.Errorf("deployment-id %q, status %q, rollback %q; want exact ids and Failed",
 			out["deployment-id"], out["deployment-status"], out["rollback-deployment-id"])
 	}
-	for _, text := range []string{a.summary, out["error-message"]} {
+	texts := []string{a.summary, out["error-message"]}
+	if actions == "" {
+		if strings.Contains(a.stdout, "::add-mask::") {
+			t.Errorf("::add-mask:: printed outside the runner:\n%s", a.stdout)
+		}
+		texts = append(texts, a.stdout)
+	}
+	for _, text := range texts {
 		for _, want := range []string{"S_A=***", "S_B=*** S_C=***", "flag=", "returned error: 503", out["deployment-id"]} {
 			if !strings.Contains(strings.ReplaceAll(text, `\*`, "*"), want) { // the summary escapes * in the message
 				t.Errorf("want %q in:\n%s", want, text)
