@@ -5,11 +5,14 @@
 ARG GO_IMAGE=golang:1.26-bookworm
 
 FROM ${GO_IMAGE} AS build
+# The version --version prints (a release sets it: --build-arg VERSION=v1.2.3);
+# empty: the module's build info.
+ARG VERSION=
 WORKDIR /src
 ENV CGO_ENABLED=0
 COPY . .
 RUN if [ -f vendor/modules.txt ]; then export GOFLAGS=-mod=vendor GOPROXY=off; else go mod download; fi && \
-    go build -trimpath -ldflags="-s -w" -o /bluegreen-deploy .
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /bluegreen-deploy .
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

@@ -1,10 +1,15 @@
 # The checks CI runs; bash .ci/run installs the tools they need first.
 GO      ?= go
 FUZZTIME ?= 10s
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
-.PHONY: ci fmt vet staticcheck lint test bench fuzz demo sandbox
+.PHONY: build ci fmt vet staticcheck lint test bench fuzz demo sandbox
 
 ci: fmt vet staticcheck lint test fuzz
+
+# The action as a plain binary, with the version --version prints.
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bluegreen-deploy .
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

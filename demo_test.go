@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,15 @@ func TestDemoBinary(t *testing.T) {
 	for _, want := range []string{"deployment-status=Succeeded", "image-pushed=true", "secrets=", "Job summary:"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	// testdata/sandbox/demo.yaml's secret values: outside Actions no
+	// ::add-mask:: line may print them, nor their base64 forms.
+	for _, v := range []string{"demo-user-0", "demo-password-1", "demo-token-2"} {
+		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))} {
+			if strings.Contains(stdout.String()+stderr.String(), form) {
+				t.Errorf("the demo printed %q, a form of a secret value", form)
+			}
 		}
 	}
 }

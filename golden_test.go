@@ -17,6 +17,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/runs")
@@ -140,7 +141,7 @@ func (r goldenRun) record(t *testing.T) string {
 		env[config.InputKey(k)] = v
 	}
 	var stdout bytes.Buffer
-	code := run(context.Background(), func(k string) string { return env[k] }, &stdout)
+	code := run(context.Background(), nil, pipeline.Env{Getenv: func(k string) string { return env[k] }, Stdout: &stdout})
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {

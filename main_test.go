@@ -33,7 +33,7 @@ func TestBadInputMakesNoAWSCall(t *testing.T) {
 		env[k] = v
 	}
 	var out bytes.Buffer
-	code := run(context.Background(), func(k string) string { return env[k] }, &out)
+	code := run(context.Background(), nil, pipeline.Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
 	if code != pipeline.ExitBadInput {
 		t.Errorf("exit code = %d, want %d\n%s", code, pipeline.ExitBadInput, out.String())
 	}

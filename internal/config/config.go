@@ -208,7 +208,7 @@ func (e *InputError) ErrorCode() string { return "INVALID_INPUT" }
 // as the runner sets them, and the GITHUB_* context). The error joins one
 // *InputError per problem.
 func Load(getenv func(string) string) (*Config, error) {
-	r := &reader{getenv: getenv}
+	r := &reader{getenv: getenv, inActions: getenv("GITHUB_ACTIONS") == "true"}
 	c := &Config{}
 	c.GitHub = r.github()
 

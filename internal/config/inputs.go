@@ -8,6 +8,13 @@ func InputKey(name string) string {
 	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
 }
 
+// UnderscoreKey is the spelling a shell lets people type, a hyphen being no
+// part of a variable name there: INPUT_ON_READY for on-ready. It is read
+// only outside the runner, and InputKey's form wins when both are set.
+func UnderscoreKey(name string) string {
+	return strings.ReplaceAll(InputKey(name), "-", "_")
+}
+
 // Input is one input of the action as action.yml declares it.
 type Input struct {
 	Name    string

@@ -13,8 +13,9 @@ import (
 
 // reader reads inputs with their defaults and collects problems.
 type reader struct {
-	getenv func(string) string
-	errs   []error
+	getenv    func(string) string
+	inActions bool // under the runner: only InputKey's spelling is read
+	errs      []error
 }
 
 var defaults = func() map[string]string {
@@ -26,7 +27,8 @@ var defaults = func() map[string]string {
 }()
 
 // str returns an input as the runner passes it (INPUT_<NAME>, upper case,
-// hyphens kept), trimmed, or its default when unset.
+// hyphens kept) or, outside the runner, as a shell lets people type it
+// (UnderscoreKey), trimmed, or its default when unset.
 func (r *reader) str(name string) string {
 	def, ok := defaults[name]
 	if !ok {
@@ -34,6 +36,11 @@ func (r *reader) str(name string) string {
 	}
 	if v := strings.TrimSpace(r.getenv(InputKey(name))); v != "" {
 		return v
+	}
+	if !r.inActions {
+		if v := strings.TrimSpace(r.getenv(UnderscoreKey(name))); v != "" {
+			return v
+		}
 	}
 	return def
 }

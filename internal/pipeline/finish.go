@@ -18,6 +18,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 	err = r.relativeLocation(err) // as the annotation and the summary show it
 	res.Err = err
 	res.Outcome = report.Decide(ctx, err, res)
+	res.Scrub(r.rep.Scrub)
 	if d := res.Deploy; d != nil {
 		if d.ID != "" && d.URL == "" {
 			d.URL = report.ConsoleURL(r.cfg.AWS.Region, d.ID)

@@ -32,8 +32,9 @@ func (e badInput) Unwrap() error { return e.error }
 
 // Env is the process boundary of a run.
 type Env struct {
-	Getenv func(string) string
-	Stdout io.Writer
+	Getenv  func(string) string
+	Environ func() []string // every variable as KEY=value, to warn about stray INPUT_*; nil: none
+	Stdout  io.Writer
 	// Clock is the deployment driver's time (nil: the real time); tests
 	// pass the sandbox's simulated clock.
 	Clock deploy.Clock
@@ -55,11 +56,17 @@ type run struct {
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
 func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
+	if env.Environ != nil {
+		for _, w := range config.InputWarnings(env.Environ()) {
+			rep.Warningf("%s", w)
+		}
+	}
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
 		rep.InvalidInput(err)
 		return ExitBadInput
 	}
+	rep.UnderRunner(cfg.GitHub.InActions)
 	cleanup, stop := withGrace(ctx, cancelGrace)
 	defer stop()
 	r := &run{cfg: cfg, env: env, rep: rep, result: &report.Result{Start: time.Now()}, cleanup: cleanup}

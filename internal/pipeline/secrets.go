@@ -31,8 +31,12 @@ func (r *run) secrets(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fetching secrets: %w", err)
 	}
-	for _, m := range res.Masks() {
+	masks := res.Masks()
+	for _, m := range masks {
 		r.rep.Mask(m)
+	}
+	if !r.cfg.GitHub.InActions {
+		r.rep.Infof("Not under the Actions runner (GITHUB_ACTIONS is not true): %d strings (the values and their encoded forms) would be masked; none is printed", len(masks))
 	}
 
 	names := res.Names()

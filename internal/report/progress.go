@@ -87,7 +87,7 @@ func (p *Progress) Event(id string, t deploy.Target, e deploy.Event) {
 	}
 	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
 	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
-		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
+		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, p.rep.Scrub(dg.Message)) // hook text: nothing masks it outside the runner
 	}
 	p.rep.Infof("%s", line)
 }

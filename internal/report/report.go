@@ -27,6 +27,7 @@ type Reporter struct {
 	mu      sync.Mutex
 	outputs map[string]string
 	masked  []string
+	runner  bool // under the Actions runner, which reads ::add-mask::
 }
 
 // New returns a Reporter writing commands to out and files named by getenv.
@@ -39,15 +40,23 @@ func New(getenv func(string) string, out io.Writer) *Reporter {
 	}
 }
 
-// Output sets a step output as soon as it is known, with every masked value
-// replaced by *** (an error message may quote one) and cut to maxOutput
-// bytes at a line; setting it again to the same value writes nothing.
-// Outside Actions it prints "name=value" instead.
+// UnderRunner says whether the Actions runner reads the commands written
+// (GITHUB_ACTIONS=true): only then does Mask print ::add-mask:: lines.
+func (r *Reporter) UnderRunner(on bool) {
+	r.mu.Lock()
+	r.runner = on
+	r.mu.Unlock()
+}
+
+// Output sets a step output as soon as it is known, exactly as given: outputs
+// are ids, URIs, names and text the action scrubbed already (Result.Scrub),
+// and a later step must be able to use them. Setting it again to the same
+// value writes nothing. Outside Actions it prints "name=value" instead.
 func (r *Reporter) Output(name, value string) {
 	if !slices.Contains(Outputs, name) {
 		panic("report: undeclared output " + name)
 	}
-	value = clip(r.redact(value), maxOutput, "\n", "lines")
+	value = clip(value, maxOutput, "\n", "lines")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.outputs[name]; ok && old == value {
@@ -70,16 +79,31 @@ func (r *Reporter) Outputs() map[string]string {
 	return maps.Clone(r.outputs)
 }
 
-// Mask tells the runner to hide value in every later log line, and keeps it
-// out of the job summary.
+// Mask tells the runner to hide value in every later log line (the runner
+// masks the job summary too), and keeps it for Scrub. Outside the runner
+// nothing would read the ::add-mask:: line and it would print the value, so
+// it prints nothing: see Masked.
 func (r *Reporter) Mask(value string) {
 	if value == "" {
 		return
 	}
-	r.gha.AddMask(value)
 	r.mu.Lock()
+	runner := r.runner
 	r.masked = append(r.masked, value)
 	r.mu.Unlock()
+	if runner {
+		r.gha.AddMask(value)
+	}
+}
+
+// Scrub replaces the masked values in free text the action did not write
+// (an AWS error message, a hook's log tail) with ***: long values wherever
+// they occur, short ones ("1", "true") only as whole tokens.
+func (r *Reporter) Scrub(s string) string {
+	r.mu.Lock()
+	masked := slices.Clone(r.masked)
+	r.mu.Unlock()
+	return scrub(s, masked)
 }
 
 // ExportEnv writes a variable to GITHUB_ENV for later steps and reports
@@ -117,25 +141,15 @@ func appendFileCommand(path, name, value string) error {
 	return errors.Join(err, f.Close())
 }
 
-// Summary appends markdown to the job summary, when the runner provides one,
-// with every masked value replaced by ***.
+// Summary appends markdown to the job summary, when the runner provides one.
+// The markdown is rendered from a scrubbed Result (Result.Scrub): it holds
+// no secret value by construction, and rewriting it here would mangle the
+// ids and numbers in it.
 func (r *Reporter) Summary(markdown string) {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}
-	r.gha.AddStepSummary(clip(r.redact(markdown), maxSummary, "\n", "lines"))
-}
-
-// redact replaces the masked values in s, longest first, with ***.
-func (r *Reporter) redact(s string) string {
-	r.mu.Lock()
-	masked := slices.Clone(r.masked)
-	r.mu.Unlock()
-	slices.SortFunc(masked, func(a, b string) int { return len(b) - len(a) })
-	for _, v := range masked {
-		s = strings.ReplaceAll(s, v, "***")
-	}
-	return s
+	r.gha.AddStepSummary(clip(markdown, maxSummary, "\n", "lines"))
 }
 
 // Group starts a collapsible log group; EndGroup ends it.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -53,25 +54,40 @@ func TestOutputWritesChangesOnly(t *testing.T) {
 	}
 }
 
-func TestRedactsMaskedValues(t *testing.T) {
+func TestMaskLeavesOutputsAndSummaryAlone(t *testing.T) {
 	t.Parallel()
-	rep, out, env := newTestReporter(t)
-	rep.Mask("hunter2")
-	rep.Mask("hunter2-long")
-	rep.Mask("")
-	rep.Summary("error: password hunter2-long rejected, then hunter2\n")
-	rep.Output("error-message", "login with hunter2 failed")
-	if got, want := rep.Outputs()["error-message"], "login with *** failed"; got != want {
-		t.Errorf("output error-message = %q, want %q", got, want)
+	tests := []struct {
+		runner bool
+		want   string
+	}{
+		{true, "::add-mask::true\n::add-mask::d\n"},
+		{false, ""}, // nothing reads ::add-mask:: there: it would print the value
 	}
-	if got := readFile(t, env["GITHUB_OUTPUT"]); strings.Contains(got, "hunter2") {
-		t.Errorf("GITHUB_OUTPUT holds a masked value:\n%s", got)
-	}
-	if got, want := readFile(t, env["GITHUB_STEP_SUMMARY"]), "error: password *** rejected, then ***\n\n"; got != want {
-		t.Errorf("summary = %q, want %q", got, want)
-	}
-	if got, want := out.String(), "::add-mask::hunter2\n::add-mask::hunter2-long\n"; got != want {
-		t.Errorf("commands = %q, want %q", got, want)
+	for _, tt := range tests {
+		t.Run(fmt.Sprint("runner=", tt.runner), func(t *testing.T) {
+			t.Parallel()
+			rep, out, env := newTestReporter(t)
+			rep.UnderRunner(tt.runner)
+			rep.Mask("true")
+			rep.Mask("d")
+			rep.Mask("")
+			rep.Output("image-pushed", "true")
+			rep.Output("deployment-id", "d-A1B2C3D4E")
+			rep.Summary("Deployment `d-A1B2C3D4E` is Succeeded.\n")
+			want := map[string]string{"image-pushed": "true", "deployment-id": "d-A1B2C3D4E"}
+			if got := rep.Outputs(); !reflect.DeepEqual(got, want) {
+				t.Errorf("Outputs() = %v, want %v", got, want)
+			}
+			if got := readFile(t, env["GITHUB_OUTPUT"]); strings.Contains(got, "***") {
+				t.Errorf("GITHUB_OUTPUT was rewritten:\n%s", got)
+			}
+			if got, want := readFile(t, env["GITHUB_STEP_SUMMARY"]), "Deployment `d-A1B2C3D4E` is Succeeded.\n\n"; got != want {
+				t.Errorf("summary = %q, want %q", got, want)
+			}
+			if got := out.String(); got != tt.want {
+				t.Errorf("commands = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
