@@ -344,11 +344,11 @@ func (o *deployObserver) Event(id string, t deploy.Target, e deploy.Event) {
 	if t.Label != "" {
 		who = t.Label + " " + t.ID
 	}
-	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
+	detail := ""
 	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
-		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
+		detail = fmt.Sprintf("(%s, script %s): %s", dg.ErrorCode, dg.Script, dg.Message)
 	}
-	o.r.rep.Infof("%s", line)
+	o.r.rep.LifecycleEvent(id, who, e.Name, e.Status, detail)
 }
 
 // Weights logs the task sets' traffic weights and puts the traffic shift,

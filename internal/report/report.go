@@ -27,6 +27,9 @@ type Reporter struct {
 	mu      sync.Mutex
 	outputs map[string]string
 	masked  []string
+
+	term     *terminal // set by ForTerminal, outside the runner
+	htmlPath string    // where Finish writes the HTML summary at a terminal
 }
 
 // New returns a Reporter writing commands to out and files named by getenv.
