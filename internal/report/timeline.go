@@ -21,7 +21,7 @@ type bar struct {
 // times faster than the wall clock), so they are placed relative to the
 // first event's start, which is put where the wall clock saw the deployment
 // begin (its earliest "deployment ..." span; without one, at CodeDeploy's
-// own time), and
+// own time or at the end of the last stage, whichever is earlier), and
 // scaled by scale: 1 unless CodeDeploy's span of events is longer than the
 // wall clock's span of the deployment, when scale shrinks it to fit (it
 // never stretches). The lifecycle section's title states the scale.
@@ -55,8 +55,11 @@ func timeline(res *Result) (run, events []bar, scale float64) {
 			origin = b.Start
 		}
 	}
-	if origin < 0 { // no deployment span: take CodeDeploy's times as they are
+	if origin < 0 { // no deployment span: CodeDeploy's time, but not after the last stage
 		origin = at(first)
+		for _, b := range run {
+			origin = min(origin, max(b.End, b.Start))
+		}
 	}
 	scale = 1
 	if cd, wall := last.Sub(first), wallEnd-origin; cd > 0 && wall >= 0 && cd > wall {
@@ -97,5 +100,5 @@ func scaleNote(scale float64) string {
 	if scale >= 1 {
 		return ""
 	}
-	return fmt.Sprintf(" (CodeDeploy's clock, scaled 1:%.0f to fit the wall clock)", 1/scale)
+	return fmt.Sprintf(" (CodeDeploy's clock scaled by 1/%.0f to fit)", 1/scale)
 }
