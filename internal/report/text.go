@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -69,8 +70,8 @@ func Text(res *Result) string {
 	return b.String()
 }
 
-// targetCounts counts the targets by label and status: "2 Green Succeeded,
-// 2 Blue Succeeded".
+// targetCounts counts the targets by label and status, in that order: "2
+// Blue Succeeded, 2 Green Succeeded".
 func targetCounts(targets []Target) string {
 	var keys []string
 	n := map[string]int{}
@@ -81,6 +82,7 @@ func targetCounts(targets []Target) string {
 		}
 		n[k]++
 	}
+	slices.Sort(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%d %s", n[k], k)
