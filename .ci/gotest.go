@@ -84,6 +84,13 @@ func summarize(r io.Reader, w io.Writer) []string {
 			delete(logs, key)
 		case e.Action == "pass":
 			delete(logs, key)
+		case e.Action == "fail": // the package: the output of tests it ended (a timeout's panic)
+			for k, l := range logs {
+				if strings.HasPrefix(k, e.Package+" ") {
+					fmt.Fprint(w, strings.Join(l, ""))
+					delete(logs, k)
+				}
+			}
 		}
 	}
 	return skips
