@@ -25,9 +25,10 @@ lint:
 	actionlint .github/workflows/*.yml testdata/workflows/*.yml
 	shellcheck .ci/run .ci/images.sh
 
-# The README's test command.
+# The README's test command: go test's usual output, then the tests that
+# skipped and why (.ci/gotest.go); its exit status is go test's.
 test:
-	$(GO) test -race -shuffle=on ./...
+	$(GO) run .ci/gotest.go -race -shuffle=on ./...
 
 # The action's image size and its start-to-first-AWS-request time (needs Docker).
 bench:

@@ -217,7 +217,10 @@ var (
 	// The Server bundle's name is its content's hash, and its deploy.env
 	// holds the image URI with the sandbox's port.
 	bundleHash = regexp.MustCompile(`\bbundle-[0-9a-f]{64}\b`)
-	epochMilli = regexp.MustCompile(`\b\d{13}\b`) // the timeline's wall times
+	// The timeline's times (milliseconds since the run's start) and the
+	// scale of CodeDeploy's clock on it.
+	ganttTimes = regexp.MustCompile(`(?m)^(    .+ :(?:crit, )?)\d+, \d+$`)
+	ganttScale = regexp.MustCompile(`scaled by 1/\d+`)
 	// The headline's and duration-seconds' wall durations.
 	headline = regexp.MustCompile(`(?m)^(## .+ (?:in|after) )[0-9][0-9hm .]*s$`)
 	seconds  = regexp.MustCompile(`(?m)^duration-seconds=\d+$`)
@@ -237,7 +240,8 @@ func mask(s, host string) string {
 	})
 	s = instanceID.ReplaceAllString(s, "i-ID")
 	s = bundleHash.ReplaceAllString(s, "bundle-HASH")
-	s = epochMilli.ReplaceAllString(s, "T")
+	s = ganttTimes.ReplaceAllString(s, "${1}T, T")
+	s = ganttScale.ReplaceAllString(s, "scaled by 1/N")
 	s = headline.ReplaceAllString(s, "${1}DURATION")
 	s = seconds.ReplaceAllString(s, "duration-seconds=N")
 	return sortLifecycle(sortTargets(s))
@@ -247,12 +251,11 @@ func mask(s, host string) string {
 // lists in the order of their first target, by instance id; their times are
 // masked, so their order says nothing.
 func sortLifecycle(s string) string {
-	const head = "section Lifecycle events\n"
-	start := strings.Index(s, head)
+	start := strings.Index(s, "section Lifecycle events")
 	if start < 0 {
 		return s
 	}
-	start += len(head)
+	start += strings.Index(s[start:], "\n") + 1
 	end := start + strings.Index(s[start:], "```")
 	lines := strings.SplitAfter(s[start:end], "\n")
 	slices.Sort(lines)

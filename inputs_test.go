@@ -29,7 +29,7 @@ func TestInputsAsPeopleTypeThem(t *testing.T) {
 	}{
 		{"underscore spelling", map[string]string{"INPUT_ON_READY": "pause", "INPUT_CODEDEPLOY_DEPLOYMENT_GROUP": "ready"}, "Ready", ""},
 		{"misspelt", map[string]string{"INPUT_ON_READDY": "pause", "INPUT_CODEDEPLOY-DEPLOYMENT-GROUP": "bg"}, "Succeeded",
-			"::warning::INPUT_ON_READDY names no input of the action: did you mean on-ready (INPUT_ON-READY)?"},
+			"warning: INPUT_ON_READDY names no input of the action: did you mean on-ready (INPUT_ON-READY)?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +72,7 @@ func TestInputsAsPeopleTypeThem(t *testing.T) {
 			}
 			var warnings []string
 			for line := range strings.Lines(log) {
-				if strings.HasPrefix(line, "::warning::") {
+				if strings.HasPrefix(line, "warning: ") { // outside Actions, annotations render for a terminal
 					warnings = append(warnings, strings.TrimSpace(line))
 				}
 			}

@@ -2,14 +2,14 @@
 // with testdata/sandbox/demo.yaml and runs the deploy step of
 // testdata/workflows/server.yml (secrets, build testdata/app and push it to
 // ECR, a blue/green deployment) with act when act and its job image are
-// installed, else as the plain binary; then prints the step's outputs and its
-// job summary.
+// installed, else as the plain binary. As a binary the action renders for a
+// terminal (a line per stage, the lifecycle events, a text summary) and
+// writes its job summary as an HTML page that the demo names at the end;
+// under act the demo prints the step's outputs and its Markdown job summary.
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +50,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	mode := fs.String("mode", "auto", "how to run the action: act, binary, or auto (act when installed with its job image)")
+	htmlPath := fs.String("summary-html", "", "where the binary writes the HTML job summary (default: a new file in the temp dir)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer stopSandbox()
 	fmt.Fprintf(stderr, "AWS sandbox at %s, seeded with %s\n", env["AWS_ENDPOINT_URL"], scenarioFile)
+	fmt.Fprintf(stderr, "The sandbox's clock runs %d× faster than the wall clock: CodeDeploy's durations are simulated.\n", awssim.DefaultTimeScale)
 
 	var outputs map[string]string
 	var summary string
@@ -79,7 +81,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "act":
 		outputs, summary, err = runAct(ctx, root, env, stderr)
 	case "binary":
-		outputs, summary, err = runBinary(ctx, root, env, stderr)
+		if *htmlPath == "" {
+			if *htmlPath, err = tempHTML(); err != nil {
+				return err
+			}
+		}
+		env["BLUEGREEN_DEPLOY_SUMMARY_HTML"] = *htmlPath
+		return runBinary(ctx, root, env, stdout, stderr)
 	default:
 		return fmt.Errorf("-mode %q: want act, binary or auto", *mode)
 	}
@@ -167,40 +175,39 @@ func runAct(ctx context.Context, root string, env map[string]string, log io.Writ
 }
 
 // runBinary builds the action and runs it with the workflow step's inputs as
-// INPUT_* variables, as the runner would pass them.
-func runBinary(ctx context.Context, root string, env map[string]string, log io.Writer) (map[string]string, string, error) {
+// INPUT_* variables, as the runner would pass them, outside Actions: it
+// prints for a terminal, to stdout.
+func runBinary(ctx context.Context, root string, env map[string]string, stdout, log io.Writer) error {
 	dir, err := os.MkdirTemp("", "bluegreen-deploy-demo-")
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "bluegreen-deploy")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	build.Dir, build.Stdout, build.Stderr = root, log, log
 	if err := build.Run(); err != nil {
-		return nil, "", fmt.Errorf("building the action: %w", err)
+		return fmt.Errorf("building the action: %w", err)
 	}
 	sha, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "HEAD").Output()
 	if err != nil {
-		return nil, "", fmt.Errorf("reading the commit: %w", err)
+		return fmt.Errorf("reading the commit: %w", err)
 	}
 	inputs, err := stepInputs(filepath.Join(root, workflowFile), stepID, strings.TrimSpace(string(sha)))
 	if err != nil {
-		return nil, "", err
+		return err
 	}
-	summaryFile := filepath.Join(dir, "summary.md")
 	vars := map[string]string{
-		"GITHUB_WORKSPACE":    root,
-		"GITHUB_SHA":          strings.TrimSpace(string(sha)),
-		"GITHUB_REPOSITORY":   "bluegreen-deploy/bluegreen-deploy",
-		"GITHUB_STEP_SUMMARY": summaryFile,
+		"GITHUB_WORKSPACE":  root,
+		"GITHUB_SHA":        strings.TrimSpace(string(sha)),
+		"GITHUB_REPOSITORY": "bluegreen-deploy/bluegreen-deploy",
 	}
 	maps.Copy(vars, env)
 	maps.Copy(vars, inputs)
 	cmd := exec.CommandContext(ctx, bin)
-	cmd.Dir, cmd.Stderr = root, log
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, stdout, log
 	// The caller's own runner files and inputs (say, a workflow running the
-	// demo) are not the demo step's.
+	// demo) are not the demo step's, and the binary runs as outside Actions.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "INPUT_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -209,32 +216,21 @@ func runBinary(ctx context.Context, root string, env map[string]string, log io.W
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.StdoutPipe()
+	fmt.Fprintf(log, "running %s's step %s as a plain binary\n\n", workflowFile, stepID)
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("the action failed: %w", err)
+	}
+	return nil
+}
+
+// tempHTML names a new file in the temp dir for the HTML job summary; it
+// stays after the demo exits.
+func tempHTML() (string, error) {
+	f, err := os.CreateTemp("", "bluegreen-deploy-summary-*.html")
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	fmt.Fprintf(log, "running %s's step %s as %s\n", workflowFile, stepID, bin)
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	// Outside Actions the binary prints its outputs as "output name=value".
-	outputs := map[string]string{}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		fmt.Fprintln(log, sc.Text())
-		if name, value, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "output "), "="); ok && strings.HasPrefix(sc.Text(), "output ") {
-			outputs[name] = value
-		}
-	}
-	runErr := cmd.Wait()
-	summary, err := os.ReadFile(summaryFile)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return outputs, "", err
-	}
-	if runErr != nil {
-		runErr = fmt.Errorf("the action failed: %w", runErr)
-	}
-	return outputs, string(summary), runErr
+	return f.Name(), f.Close()
 }
 
 // stepInputs reads a workflow step's with: as INPUT_* variables, expanding

@@ -48,7 +48,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 		}
 	}
 	r.rep.Infof("Outcome: %s, in %s", res.Outcome, res.Duration().Round(time.Second))
-	r.rep.Summary(report.Markdown(res))
+	r.rep.Finish(res)
 	r.finishGitHub(final)
 	if bad := (badInput{}); errors.As(err, &bad) {
 		return ExitBadInput

@@ -59,6 +59,7 @@ func runAction(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) (
 func runActionEnv(t *testing.T, sb *awssimtest.Sandbox, inputs, extraEnv map[string]string) (int, map[string]string, string) {
 	t.Helper()
 	env := sb.Env()
+	env["GITHUB_ACTIONS"] = "true" // the runner's workflow commands, which the tests read
 	env["GITHUB_WORKSPACE"] = workspace(t)
 	env["GITHUB_REPOSITORY"] = "octo/app"
 	env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"

@@ -56,6 +56,9 @@ type run struct {
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
 func Run(ctx context.Context, env Env) int {
 	rep := report.New(env.Getenv, env.Stdout)
+	if local := config.LoadLocal(env.Getenv); !local.InActions {
+		env.Stdout = rep.ForTerminal(local.SummaryHTML)
+	}
 	if env.Environ != nil {
 		for _, w := range config.InputWarnings(env.Environ()) {
 			rep.Warningf("%s", w)

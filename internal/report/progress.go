@@ -85,11 +85,11 @@ func (p *Progress) Event(id string, t deploy.Target, e deploy.Event) {
 	if t.Label != "" {
 		who = t.Label + " " + t.ID
 	}
-	line := fmt.Sprintf("%s: %s %s %s", id, who, e.Name, e.Status)
+	detail := ""
 	if dg := e.Diagnostics; dg != nil && e.Status == string(types.LifecycleEventStatusFailed) {
-		line += fmt.Sprintf(" (%s, script %s): %s", dg.ErrorCode, dg.Script, p.rep.Scrub(dg.Message)) // hook text: nothing masks it outside the runner
+		detail = fmt.Sprintf("(%s, script %s): %s", dg.ErrorCode, dg.Script, p.rep.Scrub(dg.Message)) // hook text: nothing masks it outside the runner
 	}
-	p.rep.Infof("%s", line)
+	p.rep.LifecycleEvent(id, who, e.Name, e.Status, detail)
 }
 
 // Weights logs the task sets' traffic weights and puts the traffic shift,

@@ -28,6 +28,9 @@ type Reporter struct {
 	outputs map[string]string
 	masked  []string
 	runner  bool // under the Actions runner, which reads ::add-mask::
+
+	term     *terminal // set by ForTerminal, outside the runner
+	htmlPath string    // where Finish writes the HTML summary at a terminal
 }
 
 // New returns a Reporter writing commands to out and files named by getenv.

@@ -221,41 +221,32 @@ func writeTargets(b *strings.Builder, d *Deployment) {
 }
 
 // writeTimeline draws the run's stages, and the deployment's lifecycle
-// events merged across targets, as a Mermaid gantt chart.
+// events merged across targets, as a Mermaid gantt chart on one clock: time
+// since the run's start (see timeline), written as milliseconds from the
+// epoch so that the axis reads as elapsed time.
 func writeTimeline(b *strings.Builder, res *Result) {
-	phases := deploymentPhases(res.Deploy)
-	if len(res.Timeline) == 0 && len(phases) == 0 {
+	run, events, scale := timeline(res)
+	if len(run) == 0 && len(events) == 0 {
 		return
 	}
 	b.WriteString("### Timeline\n\n```mermaid\ngantt\n    dateFormat x\n    axisFormat %H:%M:%S\n")
-	task := func(s Span, crit bool) {
-		end := s.End
-		if end.IsZero() || end.Before(s.Start) {
-			end = res.End
-		}
-		if end.Before(s.Start) {
-			end = s.Start
-		}
+	task := func(s bar) {
 		tag := ""
-		if crit {
+		if s.Crit {
 			tag = "crit, "
 		}
-		fmt.Fprintf(b, "    %s :%s%d, %d\n", ganttName(s.Name), tag, s.Start.UnixMilli(), end.UnixMilli())
+		fmt.Fprintf(b, "    %s :%s%d, %d\n", ganttName(s.Name), tag, s.Start.Milliseconds(), s.End.Milliseconds())
 	}
-	if len(res.Timeline) > 0 {
+	if len(run) > 0 {
 		b.WriteString("    section Run\n")
-		for _, s := range res.Timeline {
-			task(s, false)
+		for _, s := range run {
+			task(s)
 		}
 	}
-	if len(phases) > 0 {
-		b.WriteString("    section Lifecycle events\n")
-		failed := ""
-		if f := res.Deploy.Failure; f != nil {
-			failed = f.Event
-		}
-		for _, s := range phases {
-			task(s, s.Name == failed)
+	if len(events) > 0 {
+		fmt.Fprintf(b, "    section %s\n", ganttName("Lifecycle events"+scaleNote(scale)))
+		for _, s := range events {
+			task(s)
 		}
 	}
 	b.WriteString("```\n")

@@ -47,7 +47,30 @@ func serverEvents(status string, from float64) []Event {
 
 func TestMarkdown(t *testing.T) {
 	t.Parallel()
-	tests := map[string]*Result{
+	for name, res := range summaryCases() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := Markdown(res)
+			path := filepath.Join("..", "..", "testdata", "summaries", name+".md")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("reading the golden file (run with -update to write it): %v", err)
+			}
+			if got != string(want) {
+				t.Errorf("Markdown() differs from %s (run with -update to accept):\n%s", path, diffLines(string(want), got))
+			}
+		})
+	}
+}
+
+// summaryCases are the runs the summaries' tests render, by golden file name.
+func summaryCases() map[string]*Result {
+	return map[string]*Result{
 		"deployed-server": {
 			Outcome: OutcomeDeployed, Start: t0, End: at(205),
 			Secrets: []string{"DB_PASSWORD", "STRIPE_KEY"},
@@ -197,25 +220,6 @@ func TestMarkdown(t *testing.T) {
 				Application: "shop", Group: "web-prod", Platform: "Server", Status: "Stopped", RollbackID: "d-H8I9J0K1L",
 			},
 		},
-	}
-	for name, res := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got := Markdown(res)
-			path := filepath.Join("..", "..", "testdata", "summaries", name+".md")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("reading the golden file (run with -update to write it): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("Markdown() differs from %s (run with -update to accept):\n%s", path, diffLines(string(want), got))
-			}
-		})
 	}
 }
 

@@ -1,0 +1,113 @@
+// Command gotest runs go test with its arguments, prints what go test
+// prints without -v (package results, and the output of failing tests), then
+// a summary of the tests that skipped, each with its reason, and exits with
+// go test's status. The Makefile's test target runs it:
+//
+//	go run .ci/gotest.go -race -shuffle=on ./...
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// event is one line of go test -json (cmd/test2json).
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Output  string
+}
+
+func main() {
+	cmd := exec.Command("go", append([]string{"test", "-json"}, os.Args[1:]...)...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gotest:", err)
+		os.Exit(1)
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "gotest:", err)
+		os.Exit(1)
+	}
+	skips := summarize(stdout, os.Stdout)
+	err = cmd.Wait()
+	if len(skips) > 0 {
+		fmt.Printf("\n%d tests skipped:\n", len(skips))
+		for _, s := range skips {
+			fmt.Println("  " + s)
+		}
+	}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(exit.ExitCode())
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "gotest:", err)
+		os.Exit(1)
+	}
+}
+
+// summarize prints the events from r as go test would without -v and
+// returns the skipped tests, "package Test: reason".
+func summarize(r io.Reader, w io.Writer) []string {
+	var skips []string
+	logs := map[string][]string{} // a running test's output, by package and name
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Action == "" {
+			fmt.Fprintln(w, sc.Text()) // not test2json: pass it on
+			continue
+		}
+		key := e.Package + " " + e.Test
+		switch {
+		case e.Test == "" && e.Action == "output" || e.Action == "build-output":
+			if !strings.HasPrefix(e.Output, "PASS\n") && !strings.HasPrefix(e.Output, "FAIL\n") {
+				fmt.Fprint(w, e.Output)
+			}
+		case e.Action == "output":
+			logs[key] = append(logs[key], e.Output)
+		case e.Action == "fail" && e.Test != "":
+			fmt.Fprint(w, strings.Join(logs[key], ""))
+			delete(logs, key)
+		case e.Action == "skip" && e.Test != "":
+			skips = append(skips, fmt.Sprintf("%s %s: %s", e.Package, e.Test, reason(logs[key])))
+			delete(logs, key)
+		case e.Action == "pass":
+			delete(logs, key)
+		case e.Action == "fail": // the package: the output of tests it ended (a timeout's panic)
+			for k, l := range logs {
+				if strings.HasPrefix(k, e.Package+" ") {
+					fmt.Fprint(w, strings.Join(l, ""))
+					delete(logs, k)
+				}
+			}
+		}
+	}
+	return skips
+}
+
+// reason is what a skipped test logged, on one line.
+func reason(lines []string) string {
+	var parts []string
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- SKIP") {
+			continue
+		}
+		parts = append(parts, l)
+	}
+	if len(parts) == 0 {
+		return "(no reason given)"
+	}
+	return strings.Join(parts, " ")
+}
