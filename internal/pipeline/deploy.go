@@ -16,26 +16,17 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// checkDeploy validates the deploy stage before anything is sent to AWS:
-// the bundle's files stay inside it and its appspec.yml is sound; the ECS
-// task definition file and the ECS or Lambda appspec template parse.
+// checkDeploy validates the deploy stage's files before anything is sent
+// to AWS, each platform its own.
 func (r *run) checkDeploy() error {
-	d := r.cfg.Deploy
-	switch {
-	case r.cfg.Command != config.CommandDeploy:
+	if r.cfg.Command != config.CommandDeploy {
 		return nil
-	case d.Bundle != "":
-		return server.CheckBundle(d.Bundle)
-	case d.LambdaFunction != "" && d.AppSpec != "":
-		return lambda.CheckAppSpec(d.AppSpec)
 	}
-	if d.TaskDefinition != "" {
-		if _, err := ecs.LoadTaskDefinition(d.TaskDefinition); err != nil {
+	d := r.cfg.Deploy
+	for _, check := range []func(config.Deploy) error{server.CheckFiles, ecs.CheckFiles, lambda.CheckFiles} {
+		if err := check(d); err != nil {
 			return err
 		}
-	}
-	if d.AppSpec != "" {
-		return ecs.CheckAppSpec(d.AppSpec)
 	}
 	return nil
 }
@@ -102,15 +93,7 @@ func (r *run) deploy(ctx context.Context) error {
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
 	})
-	prog.Close()
-	prog.Record(out, in.Bundle)
-	if out.Paused {
-		r.result.Outcome = report.OutcomePaused
-		r.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", res.ID, res.ID)
-	}
-	if out.TimedOut {
-		r.result.Outcome = report.OutcomeTimedOut
-	}
+	prog.Finish(out, in.Bundle)
 	return err
 }
 
@@ -189,8 +172,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 		return err
 	}
 	out, err := drv.Watch(ctx, id, opts)
-	prog.Close()
-	prog.Record(out, r.cfg.Deploy.Bundle)
+	prog.Finish(out, r.cfg.Deploy.Bundle)
 	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
 		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
 		r.result.Outcome = report.OutcomeDone // stopped as asked

@@ -168,6 +168,22 @@ func (p *Progress) Record(out *deploy.Outcome, bundle string) {
 	p.rep.OutputResult(p.res)
 }
 
+// Finish ends the open phase, records the deployment's outcome and sets the
+// run's outcome when the deployment paused at Ready or timed out.
+func (p *Progress) Finish(out *deploy.Outcome, bundle string) {
+	p.Close()
+	p.Record(out, bundle)
+	switch {
+	case out == nil:
+	case out.Paused:
+		p.res.Outcome = OutcomePaused
+		id := p.res.Deploy.ID
+		p.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", id, id)
+	case out.TimedOut:
+		p.res.Outcome = OutcomeTimedOut
+	}
+}
+
 func isFile(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()

@@ -17,3 +17,21 @@ func CheckInputs(in config.Deploy, group string) error {
 	}
 	return nil
 }
+
+// CheckFiles checks, before any AWS call, the ECS files among the inputs:
+// the task definition file and the appspec template (unless the appspec is
+// a Lambda one, with lambda-function, or a bundle is given).
+func CheckFiles(in config.Deploy) error {
+	if in.Bundle != "" || in.LambdaFunction != "" {
+		return nil
+	}
+	if in.TaskDefinition != "" {
+		if _, err := LoadTaskDefinition(in.TaskDefinition); err != nil {
+			return err
+		}
+	}
+	if in.AppSpec != "" {
+		return CheckAppSpec(in.AppSpec)
+	}
+	return nil
+}

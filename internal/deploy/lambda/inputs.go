@@ -21,3 +21,12 @@ func CheckInputs(in config.Deploy, group string) error {
 	}
 	return nil
 }
+
+// CheckFiles checks, before any AWS call, the appspec template of a Lambda
+// deployment (one with lambda-function).
+func CheckFiles(in config.Deploy) error {
+	if in.LambdaFunction == "" || in.AppSpec == "" {
+		return nil
+	}
+	return CheckAppSpec(in.AppSpec)
+}

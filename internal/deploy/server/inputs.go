@@ -21,3 +21,12 @@ func CheckInputs(in config.Deploy, group string) error {
 	}
 	return nil
 }
+
+// CheckFiles checks, before any AWS call, the bundle input: its files stay
+// inside it and its appspec.yml is sound.
+func CheckFiles(in config.Deploy) error {
+	if in.Bundle == "" {
+		return nil
+	}
+	return CheckBundle(in.Bundle)
+}
