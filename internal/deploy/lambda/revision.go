@@ -45,13 +45,29 @@ const (
 	waitMax      = 15 * time.Minute
 )
 
-// ErrInvalidImage is an update Lambda refused: the image is missing, or is
-// an image index rather than a single-platform manifest.
-var ErrInvalidImage = errors.New("lambda refused the image")
+// VersionError is a published version Lambda could not make Active: the
+// image is missing, or is an image index rather than a single-platform
+// manifest (InvalidImage). Its ErrorCode is Lambda's StateReasonCode.
+type VersionError struct {
+	Function, Version string
+	Code              types.StateReasonCode
+	Reason            string
+}
+
+func (e *VersionError) Error() string {
+	msg := fmt.Sprintf("version %s of Lambda function %q failed (%s): %s", e.Version, e.Function, e.Code, e.Reason)
+	if e.Code == types.StateReasonCodeInvalidImage {
+		msg += " (Lambda takes a single-platform image manifest, not an image index: build without provenance attestations)"
+	}
+	return msg
+}
+
+// ErrorCode is Lambda's reason code, for the error-code output.
+func (e *VersionError) ErrorCode() string { return string(e.Code) }
 
 // Revision is the Lambda platform's contribution to a deployment. It checks
 // that the function is a container-image one and that the alias exists,
-// updates the function's code to ImageURI and publishes it, waits for the
+// waits for an update in progress to end, updates the function's code to ImageURI and publishes it, waits for the
 // new version to be Active (a Failed one is an error, and no deployment is
 // made), and renders the AppSpec that moves the alias from its current
 // version to the new one, with the template's hooks. The Revision's Version
@@ -83,6 +99,15 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		return deploy.Revision{}, fmt.Errorf("reading alias %q of Lambda function %q: %w", in.Alias, in.Function, err)
 	}
 	current := aws.ToString(alias.FunctionVersion)
+	if fn.Configuration.LastUpdateStatus == types.LastUpdateStatusInProgress {
+		// Lambda refuses an update while one is in progress.
+		w := lambda.NewFunctionUpdatedV2Waiter(api, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+			o.MinDelay, o.MaxDelay = waitMinDelay, waitMaxDelay
+		})
+		if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(in.Function)}, waitMax); err != nil {
+			return deploy.Revision{}, fmt.Errorf("waiting for the update in progress of Lambda function %q: %w", in.Function, err)
+		}
+	}
 
 	upd, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
 		FunctionName: aws.String(in.Function),
@@ -134,11 +159,7 @@ func waitActive(ctx context.Context, api API, function, version string) error {
 	}
 	if ctx.Err() == nil {
 		if c, cerr := api.GetFunctionConfiguration(ctx, in); cerr == nil && c.State == types.StateFailed {
-			if c.StateReasonCode == types.StateReasonCodeInvalidImage {
-				return fmt.Errorf("version %s of Lambda function %q failed (%s): %s (Lambda takes a single-platform image manifest, not an image index: build with provenance off): %w",
-					version, function, c.StateReasonCode, aws.ToString(c.StateReason), ErrInvalidImage)
-			}
-			return fmt.Errorf("version %s of Lambda function %q failed (%s): %s", version, function, c.StateReasonCode, aws.ToString(c.StateReason))
+			return &VersionError{Function: function, Version: version, Code: c.StateReasonCode, Reason: aws.ToString(c.StateReason)}
 		}
 	}
 	return fmt.Errorf("waiting for version %s of Lambda function %q to be active: %w", version, function, err)
