@@ -125,6 +125,11 @@ func TestLoadValid(t *testing.T) {
 				t.Error("want deploy without build")
 			}
 		}},
+		{"lambda", merge(deploy, map[string]string{"lambda-function": "arn:aws:lambda:eu-west-1:123456789012:function:web"}), func(t *testing.T, c *Config) {
+			if d := c.Deploy; d.LambdaFunction != "arn:aws:lambda:eu-west-1:123456789012:function:web" || d.LambdaAlias != "live" {
+				t.Errorf("lambda-function %q, lambda-alias %q; want the ARN and live", d.LambdaFunction, d.LambdaAlias)
+			}
+		}},
 		{"continue", map[string]string{"command": "continue", "deployment-id": "d-ABCDEF123"}, func(t *testing.T, c *Config) {
 			if c.Command != CommandContinue || c.DeploymentID != "d-ABCDEF123" {
 				t.Errorf("command = %q %q", c.Command, c.DeploymentID)
