@@ -91,7 +91,7 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		return deploy.Revision{}, fmt.Errorf("reading Lambda function %q: the answer has no Configuration", in.Function)
 	}
 	if pt := fn.Configuration.PackageType; pt != types.PackageTypeImage {
-		return deploy.Revision{}, fmt.Errorf("Lambda function %q is a %s function; only container-image functions are supported for now", in.Function, pt)
+		return deploy.Revision{}, fmt.Errorf("deploying to Lambda function %q: it is a %s function; only container-image functions are supported for now", in.Function, pt)
 	}
 	name := aws.ToString(fn.Configuration.FunctionName)
 	alias, err := api.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(in.Function), Name: aws.String(in.Alias)})
