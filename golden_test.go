@@ -7,12 +7,17 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
@@ -28,6 +33,8 @@ type goldenRun struct {
 	extra    awssim.Scenario // applied after it
 	image    bool            // push an image to ECR repository web and deploy it by the image input
 	inputs   map[string]string
+	// setup prepares the sandbox after the scenario and returns more inputs.
+	setup func(t *testing.T, sb *awssimtest.Sandbox) map[string]string
 }
 
 // TestGoldenRuns runs the action in-process against the sandbox and compares
@@ -56,6 +63,13 @@ func TestGoldenRuns(t *testing.T) {
 				"codedeploy-application": "api", "codedeploy-deployment-group": "linear",
 				"secrets": "API_DB,api/db\nAPI_TOKEN,api/token", "parse-json-secrets": "true",
 				"appspec": "testdata/appspecs/hooks.yaml",
+			},
+		},
+		"lambda-success": {
+			scenario: "lambda.yaml", setup: lambdaFunction,
+			inputs: map[string]string{
+				"codedeploy-application": "fn", "codedeploy-deployment-group": "canary",
+				"lambda-function": "web", "appspec": "testdata/appspecs/lambda-hooks.yaml",
 			},
 		},
 		"secrets-only": {
@@ -118,6 +132,10 @@ func (r goldenRun) record(t *testing.T) string {
 			inputs[k] = v
 		}
 	}
+	if r.setup != nil {
+		inputs = maps.Clone(inputs)
+		maps.Copy(inputs, r.setup(t, sb))
+	}
 	before := len(sb.Calls())
 
 	dir := t.TempDir()
@@ -162,6 +180,27 @@ func (r goldenRun) record(t *testing.T) string {
 	b.WriteString("\n== summary\n" + read("summary"))
 	b.WriteString("\n== calls\n" + callLines(sb.Calls()[before:]))
 	return mask(b.String(), sb.Host)
+}
+
+// lambdaFunction makes the function web on fn:v1, publishes version 1 and
+// points the alias live at it, and returns the image input: fn:v2.
+func lambdaFunction(t *testing.T, sb *awssimtest.Sandbox) map[string]string {
+	ctx := context.Background()
+	api := lambda.NewFromConfig(sb.Config())
+	_, err := api.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("web"), PackageType: lambdatypes.PackageTypeImage,
+		Role: aws.String("arn:aws:iam::123456789012:role/web"), Code: &lambdatypes.FunctionCode{ImageUri: aws.String(sb.PushImageTag(t, "fn", "v1"))},
+	})
+	if err == nil {
+		_, err = api.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("web")})
+	}
+	if err == nil {
+		_, err = api.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("web"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"image": sb.PushImageTag(t, "fn", "v2")}
 }
 
 // outputLines writes a GITHUB_OUTPUT file (NAME<<DELIMITER blocks) as

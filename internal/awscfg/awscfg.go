@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -36,6 +37,7 @@ type Clients struct {
 	S3             *s3.Client
 	ECS            *ecs.Client
 	CodeDeploy     *codedeploy.Client
+	Lambda         *lambda.Client
 	STS            *sts.Client
 }
 
@@ -95,6 +97,7 @@ func Load(ctx context.Context, in config.AWS, getenv func(string) string) (*Clie
 		}),
 		ECS:        ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.BaseEndpoint = endpoint("ECS") }),
 		CodeDeploy: codedeploy.NewFromConfig(cfg, func(o *codedeploy.Options) { o.BaseEndpoint = endpoint("CODEDEPLOY") }),
+		Lambda:     lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = endpoint("LAMBDA") }),
 		STS:        stsClient,
 	}, nil
 }

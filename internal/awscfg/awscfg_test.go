@@ -146,6 +146,7 @@ func TestEndpointsRegionAndRetryer(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY":       "secret",
 		"AWS_ENDPOINT_URL":            "http://127.0.0.1:1",
 		"AWS_ENDPOINT_URL_CODEDEPLOY": "http://127.0.0.1:2",
+		"AWS_ENDPOINT_URL_LAMBDA":     "http://127.0.0.1:4",
 	}
 	clients, err := Load(context.Background(), config.AWS{Region: "ap-south-1"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -163,6 +164,9 @@ func TestEndpointsRegionAndRetryer(t *testing.T) {
 	}
 	if got := aws.ToString(clients.CodeDeploy.Options().BaseEndpoint); got != "http://127.0.0.1:2" {
 		t.Errorf("CodeDeploy endpoint = %q, want the service override", got)
+	}
+	if got := aws.ToString(clients.Lambda.Options().BaseEndpoint); got != "http://127.0.0.1:4" {
+		t.Errorf("Lambda endpoint = %q, want the service override", got)
 	}
 	if got := aws.ToString(clients.ECR.Options().BaseEndpoint); got != "http://127.0.0.1:1" {
 		t.Errorf("ECR endpoint = %q, want AWS_ENDPOINT_URL", got)

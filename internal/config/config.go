@@ -107,6 +107,8 @@ type Deploy struct {
 	HealthCheckPath string
 	TaskDefinition  string
 	AppSpec         string
+	LambdaFunction  string // name or ARN
+	LambdaAlias     string
 
 	Wait              bool
 	Timeout           time.Duration // 0: from the group's wait times
@@ -274,6 +276,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		HealthCheckPath:   r.str("health-check-path"),
 		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
 		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
+		LambdaFunction:    r.str("lambda-function"),
+		LambdaAlias:       r.str("lambda-alias"),
 		Wait:              r.boolean("wait"),
 		Timeout:           r.duration("timeout"),
 		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),

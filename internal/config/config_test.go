@@ -125,6 +125,11 @@ func TestLoadValid(t *testing.T) {
 				t.Error("want deploy without build")
 			}
 		}},
+		{"lambda", merge(deploy, map[string]string{"lambda-function": "arn:aws:lambda:eu-west-1:123456789012:function:web"}), func(t *testing.T, c *Config) {
+			if d := c.Deploy; d.LambdaFunction != "arn:aws:lambda:eu-west-1:123456789012:function:web" || d.LambdaAlias != "live" {
+				t.Errorf("lambda-function %q, lambda-alias %q; want the ARN and live", d.LambdaFunction, d.LambdaAlias)
+			}
+		}},
 		{"continue", map[string]string{"command": "continue", "deployment-id": "d-ABCDEF123"}, func(t *testing.T, c *Config) {
 			if c.Command != CommandContinue || c.DeploymentID != "d-ABCDEF123" {
 				t.Errorf("command = %q %q", c.Command, c.DeploymentID)
@@ -230,6 +235,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"missing task definition", merge(deploy, map[string]string{"task-definition": "nope.json"}), "task-definition", "does not exist"},
 		{"missing appspec", merge(deploy, map[string]string{"appspec": "appspec.yaml"}), "appspec", "does not exist"},
 		{"bad port", merge(deploy, map[string]string{"container-port": "70000"}), "container-port", "from 1 to 65535"},
+		{"bad lambda function", merge(deploy, map[string]string{"lambda-function": "web:live"}), "lambda-function", "not a Lambda function name"},
+		{"lambda function with bundle", merge(deploy, map[string]string{"lambda-function": "web", "bundle": "bundle", "s3-bucket": "bkt"}), "lambda-function", "give one"},
+		{"numeric lambda alias", merge(deploy, map[string]string{"lambda-alias": "12"}), "lambda-alias", "not only digits"},
+		{"lambda function without a deployment", map[string]string{"lambda-function": "web", "secrets": "a/b"}, "lambda-function", "is for a deployment"},
 		{"bad container name", merge(deploy, map[string]string{"container-name": "web app"}), "container-name", "not a container name"},
 		{"bad health path", merge(deploy, map[string]string{"health-check-path": "healthz"}), "health-check-path", "start with '/'"},
 		{"health path with a newline", merge(deploy, map[string]string{"health-check-path": "/health\nz"}), "health-check-path", `"/health\nz" is not a URL path`},

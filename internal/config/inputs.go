@@ -63,6 +63,8 @@ var Inputs = []Input{
 	{"health-check-path", "/"},
 	{"task-definition", ""},
 	{"appspec", ""},
+	{"lambda-function", ""},
+	{"lambda-alias", "live"},
 
 	{"wait", "true"},
 	{"timeout", ""},

@@ -21,6 +21,10 @@ var (
 	s3PrefixPattern       = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/\-]{0,512}$`)
 	containerNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,255}$`)
 	envNamePattern        = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+	// Lambda: a function's name or unqualified ARN; an alias name, not all digits.
+	lambdaFunctionPattern = regexp.MustCompile(`^(?:arn:aws[a-z\-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:)?[A-Za-z0-9_\-]{1,64}$`)
+	lambdaAliasPattern    = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,128}$`)
+	digitsPattern         = regexp.MustCompile(`^[0-9]+$`)
 )
 
 // validate checks the combinations of inputs, per command and per stage.
@@ -137,7 +141,7 @@ func (c *Config) validateDeploy(r *reader) {
 		}
 	}
 	if !c.DeployEnabled() {
-		for _, in := range []string{"bundle", "s3-bucket", "task-definition", "appspec", "deployment-config", "description", "container-name", "container-port", "timeout"} {
+		for _, in := range []string{"bundle", "s3-bucket", "task-definition", "appspec", "deployment-config", "description", "container-name", "container-port", "timeout", "lambda-function"} {
 			if r.str(in) != "" {
 				r.fail(in, "is for a deployment and needs codedeploy-application and codedeploy-deployment-group")
 			}
@@ -158,6 +162,15 @@ func (c *Config) validateDeploy(r *reader) {
 	}
 	if d.Bundle != "" && d.TaskDefinition != "" {
 		r.fail("task-definition", "is for ECS and bundle is for EC2/Server: give one")
+	}
+	if d.LambdaFunction != "" && !lambdaFunctionPattern.MatchString(d.LambdaFunction) {
+		r.fail("lambda-function", "%q is not a Lambda function name (1-64 letters, digits, '_', '-') or unqualified function ARN", d.LambdaFunction)
+	}
+	if !lambdaAliasPattern.MatchString(d.LambdaAlias) || digitsPattern.MatchString(d.LambdaAlias) {
+		r.fail("lambda-alias", "%q is not a Lambda alias name (1-128 letters, digits, '_', '-', not only digits)", d.LambdaAlias)
+	}
+	if d.LambdaFunction != "" && (d.Bundle != "" || d.TaskDefinition != "") {
+		r.fail("lambda-function", "is for a Lambda deployment group; bundle and task-definition are for EC2/Server and ECS: give one")
 	}
 	if d.ContainerName != "" && !containerNamePattern.MatchString(d.ContainerName) {
 		r.fail("container-name", "%q is not a container name (1-255 letters, digits, '_', '-')", d.ContainerName)

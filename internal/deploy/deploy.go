@@ -1,9 +1,10 @@
 // Package deploy drives AWS CodeDeploy blue/green deployments: it discovers
 // the deployment group, creates the deployment from a revision a platform
-// contributes (Server: an S3 bundle; ECS: an AppSpec), watches it to its end
+// contributes (Server: an S3 bundle; ECS and Lambda: an AppSpec), watches it to its end
 // (continuing at Ready, stopping on cancel or timeout, following the
 // rollback), and continues, stops or reports on an existing deployment.
-// The platforms live in packages of their own under it (server, ecs), each
+// The platforms live in packages of their own under it (server, ecs,
+// lambda), each
 // making the driver's Revision; deploy imports none of them.
 // It reports progress through an Observer and prints nothing.
 package deploy
@@ -34,7 +35,7 @@ type API interface {
 
 // Errors a caller branches on.
 var (
-	ErrUnsupported = errors.New("not supported")                             // in-place groups, Lambda
+	ErrUnsupported = errors.New("not supported")                             // in-place groups
 	ErrFailed      = errors.New("deployment failed")                         // the deployment ended Failed
 	ErrStopped     = errors.New("deployment stopped")                        // the deployment ended Stopped
 	ErrRolledBack  = errors.New("deployment rolled back")                    // a rollback deployment was created
@@ -72,6 +73,7 @@ type Revision struct {
 	Location          types.RevisionLocation
 	Where             string // human-readable: s3://bucket/key, or the AppSpec's sha256
 	TaskDefinitionARN string // ECS: the task definition the AppSpec names
+	Version           string // Lambda: the function version the alias moves to
 }
 
 // Group is what discovery found out about a deployment group.

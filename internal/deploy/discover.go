@@ -25,7 +25,7 @@ func (g Group) DefaultTimeout() time.Duration {
 }
 
 // Discover reads a deployment group and refuses what the driver cannot
-// deploy to yet: in-place groups and Lambda.
+// deploy to yet: in-place groups. Every Lambda deployment is blue/green.
 func Discover(ctx context.Context, api API, application, group string) (Group, error) {
 	out, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
 		ApplicationName:     aws.String(application),
@@ -48,10 +48,7 @@ func Discover(ctx context.Context, api API, application, group string) (Group, e
 	if g.Platform == "" {
 		g.Platform = types.ComputePlatformServer
 	}
-	if g.Platform == types.ComputePlatformLambda {
-		return Group{}, fmt.Errorf("deployment group %q is for AWS Lambda: Lambda deployments are %w yet", group, ErrUnsupported)
-	}
-	if info.DeploymentStyle == nil || info.DeploymentStyle.DeploymentType != types.DeploymentTypeBlueGreen {
+	if g.Platform != types.ComputePlatformLambda && (info.DeploymentStyle == nil || info.DeploymentStyle.DeploymentType != types.DeploymentTypeBlueGreen) {
 		return Group{}, fmt.Errorf("deployment group %q does in-place deployments: only blue/green groups are %w (set its deployment type to BLUE_GREEN)", group, ErrUnsupported)
 	}
 	if rb := info.AutoRollbackConfiguration; rb != nil {

@@ -12,7 +12,8 @@ type Observer interface {
 	Phase(id, phase string, at time.Time)
 	// Event: a target's lifecycle event changed status.
 	Event(id string, t Target, e Event)
-	// Weights: an ECS target's task set traffic weights changed.
+	// Weights: an ECS target's task set traffic weights, or a Lambda
+	// target's target version weight, changed.
 	Weights(id string, t Target)
 	// Rollback: CodeDeploy created rollbackID to roll back id.
 	Rollback(id, rollbackID string)
@@ -32,7 +33,17 @@ type Target struct {
 	Label    string // Blue or Green for instances, "" otherwise
 	Status   string
 	Events   []Event
-	TaskSets []TaskSet // ECS
+	TaskSets []TaskSet    // ECS
+	Lambda   *LambdaShift // Lambda
+}
+
+// LambdaShift is a Lambda target's alias moving between versions.
+type LambdaShift struct {
+	Function       string
+	Alias          string
+	CurrentVersion string
+	TargetVersion  string
+	TargetWeight   float64 // percent of the alias's traffic on TargetVersion
 }
 
 // Event is one lifecycle event of a target.

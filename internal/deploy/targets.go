@@ -87,10 +87,13 @@ func (w *watcher) record(t Target) bool {
 		changed = true
 		w.d.observer().Event(w.id, t, e)
 	}
-	if len(t.TaskSets) > 0 {
+	if len(t.TaskSets) > 0 || t.Lambda != nil {
 		var b strings.Builder
 		for _, ts := range t.TaskSets {
 			fmt.Fprintf(&b, "%s=%g/%d/%d;", ts.Label, ts.Weight, ts.Running, ts.Desired)
+		}
+		if l := t.Lambda; l != nil {
+			fmt.Fprintf(&b, "%s=%g;", l.TargetVersion, l.TargetWeight)
 		}
 		if w.seen[t.ID] != b.String() {
 			w.seen[t.ID] = b.String()
@@ -124,6 +127,13 @@ func targetOf(dt types.DeploymentTarget) (Target, bool) {
 		lt := dt.LambdaTarget
 		t = Target{ID: aws.ToString(lt.TargetId), Status: string(lt.Status)}
 		events = lt.LifecycleEvents
+		if fi := lt.LambdaFunctionInfo; fi != nil {
+			t.Lambda = &LambdaShift{
+				Function: aws.ToString(fi.FunctionName), Alias: aws.ToString(fi.FunctionAlias),
+				CurrentVersion: aws.ToString(fi.CurrentVersion), TargetVersion: aws.ToString(fi.TargetVersion),
+				TargetWeight: fi.TargetVersionWeight,
+			}
+		}
 	default:
 		return Target{}, false
 	}

@@ -11,28 +11,22 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/lambda"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// checkDeploy validates the deploy stage before anything is sent to AWS:
-// the bundle's files stay inside it and its appspec.yml is sound; the ECS
-// task definition file and appspec template parse.
+// checkDeploy validates the deploy stage's files before anything is sent
+// to AWS, each platform its own.
 func (r *run) checkDeploy() error {
-	d := r.cfg.Deploy
-	switch {
-	case r.cfg.Command != config.CommandDeploy:
+	if r.cfg.Command != config.CommandDeploy {
 		return nil
-	case d.Bundle != "":
-		return server.CheckBundle(d.Bundle)
 	}
-	if d.TaskDefinition != "" {
-		if _, err := ecs.LoadTaskDefinition(d.TaskDefinition); err != nil {
+	d := r.cfg.Deploy
+	for _, check := range []func(config.Deploy) error{server.CheckFiles, ecs.CheckFiles, lambda.CheckFiles} {
+		if err := check(d); err != nil {
 			return err
 		}
-	}
-	if d.AppSpec != "" {
-		return ecs.CheckAppSpec(d.AppSpec)
 	}
 	return nil
 }
@@ -59,7 +53,7 @@ func (r *run) deploy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res.RevisionLocation, res.TaskDefinitionARN = rev.Where, rev.TaskDefinitionARN
+	res.RevisionLocation, res.TaskDefinitionARN, res.LambdaVersion = rev.Where, rev.TaskDefinitionARN, rev.Version
 	r.rep.OutputResult(r.result)
 	r.rep.Infof("Revision %s for %s deployment group %s/%s", rev.Where, group.Platform, in.Application, in.DeploymentGroup)
 	r.result.AddSpan("revision", start, time.Now())
@@ -99,15 +93,7 @@ func (r *run) deploy(ctx context.Context) error {
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
 	})
-	prog.Close()
-	prog.Record(out, in.Bundle)
-	if out.Paused {
-		r.result.Outcome = report.OutcomePaused
-		r.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", res.ID, res.ID)
-	}
-	if out.TimedOut {
-		r.result.Outcome = report.OutcomeTimedOut
-	}
+	prog.Finish(out, in.Bundle)
 	return err
 }
 
@@ -123,22 +109,12 @@ func (r *run) discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	switch g.Platform {
-	case types.ComputePlatformServer:
-		switch {
-		case in.TaskDefinition != "":
-			return &config.InputError{Input: "task-definition", Problem: fmt.Sprintf("deployment group %q is for EC2/on-premises (Server); task-definition is for ECS", g.Name)}
-		case in.S3Bucket == "":
-			return &config.InputError{Input: "s3-bucket", Problem: fmt.Sprintf("is required for deployment group %q (EC2/on-premises): the revision is uploaded to S3", g.Name)}
-		case in.Bundle == "" && in.ContainerPort == 0:
-			return &config.InputError{Input: "container-port", Problem: fmt.Sprintf("is required to generate the default bundle for deployment group %q (the port the container listens on)", g.Name)}
-		}
-	case types.ComputePlatformEcs:
-		if in.Bundle != "" {
-			return &config.InputError{Input: "bundle", Problem: fmt.Sprintf("deployment group %q is for ECS; bundle is for EC2/on-premises", g.Name)}
-		}
-	default:
+	p, ok := platforms[g.Platform]
+	if !ok {
 		return fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
+	}
+	if err := p.check(in, g.Name); err != nil {
+		return err
 	}
 	r.group = &g
 	return nil
@@ -146,12 +122,7 @@ func (r *run) discover(ctx context.Context) error {
 
 // revision builds the revision the group's platform deploys.
 func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, error) {
-	in := r.cfg.Deploy
-	var imageURI string
-	if im := r.result.Image; im != nil {
-		imageURI = im.URI
-	}
-	if imageURI == "" {
+	if r.result.Image == nil || r.result.Image.URI == "" {
 		return deploy.Revision{}, errors.New("the deploy stage has no image: the image stage gave no image URI")
 	}
 	var refs []deploy.SecretRef
@@ -160,33 +131,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			refs = append(refs, deploy.SecretRef{Name: ref.Name, ValueFrom: ref.ValueFrom})
 		}
 	}
-	switch g.Platform {
-	case types.ComputePlatformServer:
-		rev, err := server.Revision(ctx, r.clients.S3, server.Input{
-			Bundle:          in.Bundle,
-			Bucket:          in.S3Bucket,
-			Prefix:          in.S3Prefix,
-			Region:          r.cfg.AWS.Region,
-			ImageURI:        imageURI,
-			ContainerName:   in.ContainerName,
-			ContainerPort:   in.ContainerPort,
-			HealthCheckPath: in.HealthCheckPath,
-			Secrets:         refs,
-		})
-		return rev, err
-	case types.ComputePlatformEcs:
-		rev, err := ecs.Revision(ctx, r.clients.ECS, ecs.Input{
-			Group:          g,
-			TaskDefinition: in.TaskDefinition,
-			ContainerName:  in.ContainerName,
-			ContainerPort:  in.ContainerPort,
-			AppSpec:        in.AppSpec,
-			ImageURI:       imageURI,
-			Secrets:        refs,
-		})
-		return rev, err
-	}
-	return deploy.Revision{}, fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
+	return platforms[g.Platform].revision(ctx, r, g, r.result.Image.URI, refs)
 }
 
 // deploymentCommand runs continue, stop or status on deployment-id.
@@ -227,8 +172,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 		return err
 	}
 	out, err := drv.Watch(ctx, id, opts)
-	prog.Close()
-	prog.Record(out, r.cfg.Deploy.Bundle)
+	prog.Finish(out, r.cfg.Deploy.Bundle)
 	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
 		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
 		r.result.Outcome = report.OutcomeDone // stopped as asked

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
@@ -15,7 +14,7 @@ import (
 func (r *run) finish(ctx context.Context, err error) int {
 	res := r.result
 	res.End = time.Now()
-	err = r.relativeLocation(err) // as the annotation and the summary show it
+	err = report.Relative(err, r.cfg.GitHub.Rel) // as the annotation and the summary show it
 	res.Err = err
 	res.Outcome = report.Decide(ctx, err, res)
 	res.Scrub(r.rep.Scrub)
@@ -58,29 +57,3 @@ func (r *run) finish(ctx context.Context, err error) int {
 	}
 	return ExitFailed
 }
-
-// relativeLocation names a located error's file relative to the workspace,
-// in its location and its message.
-func (r *run) relativeLocation(err error) error {
-	var loc report.Located
-	if !errors.As(err, &loc) {
-		return err
-	}
-	file, line := loc.Location()
-	rel := r.cfg.GitHub.Rel(file)
-	if rel == file {
-		return err
-	}
-	return &relativeError{err: err, abs: file, file: rel, line: line}
-}
-
-// relativeError is a located error as the workspace shows it.
-type relativeError struct {
-	err       error
-	abs, file string
-	line      int
-}
-
-func (e *relativeError) Error() string           { return strings.ReplaceAll(e.err.Error(), e.abs, e.file) }
-func (e *relativeError) Unwrap() error           { return e.err }
-func (e *relativeError) Location() (string, int) { return e.file, e.line }

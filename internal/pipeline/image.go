@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
@@ -56,7 +55,7 @@ func (r *run) publish(ctx context.Context) (image.Image, error) {
 			Labels: image.OCILabels(source, gh.SHA, time.Now(), keyValues(b.Labels)),
 		},
 	}
-	img, err := image.Publish(ctx, r.clients.ECR, req, &imageLog{run: r})
+	img, err := image.Publish(ctx, r.clients.ECR, req, report.NewImageLog(r.rep, r.result))
 	if errors.Is(err, image.ErrRepositoryNotFound) {
 		return img, fmt.Errorf("input \"ecr-repository\": %w: create it, or set create-repository: true", err)
 	}
@@ -64,52 +63,6 @@ func (r *run) publish(ctx context.Context) (image.Image, error) {
 		r.rep.Infof("Pushed %s", img.URI())
 	}
 	return img, err
-}
-
-// imageLog reports image.Publish's progress: log groups for the build and
-// the push, their spans on the timeline, and the ECR password masked.
-type imageLog struct {
-	*run
-	start time.Time
-}
-
-func (l *imageLog) Write(p []byte) (int, error) { return l.env.Stdout.Write(p) }
-func (l *imageLog) LoggedIn(a image.Auth)       { l.rep.Mask(a.Password) }
-func (l *imageLog) Built(id string)             { l.rep.Infof("Built %s", id) }
-
-func (l *imageLog) Cached(c image.Cache) {
-	if c.Warning != nil {
-		l.rep.Warningf("Build cache: %v", c.Warning)
-	}
-	l.rep.Infof("Build cache: %s", c)
-}
-
-func (l *imageLog) RepositoryCreated(repo image.Repository) {
-	l.rep.Noticef("Created ECR repository %s (scan on push, immutable tags)", repo.URI)
-}
-
-func (l *imageLog) Found(ref, digest string) {
-	l.rep.Infof("%s is already in ECR as %s: nothing to build or push", ref, digest)
-}
-
-func (l *imageLog) ClassicBuilder(version string, why error) {
-	l.rep.Noticef("Building with the Docker engine's classic builder (engine %s): %v", version, why)
-}
-
-func (l *imageLog) Begin(s image.Step, names []string) {
-	l.start = time.Now()
-	if s == image.StepBuild {
-		l.rep.Group("Building " + names[0])
-	} else {
-		l.rep.Group("Pushing " + strings.Join(names, ", "))
-	}
-}
-
-func (l *imageLog) End(s image.Step, err error) {
-	l.rep.EndGroup()
-	if s == image.StepBuild || err == nil {
-		l.result.AddSpan(string(s), l.start, time.Now())
-	}
 }
 
 // keyValues turns the inputs' key=value lines into a map; a later key wins.

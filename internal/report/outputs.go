@@ -21,6 +21,7 @@ var Outputs = []string{
 	"deployment-url",
 	"rollback-deployment-id",
 	"task-definition-arn",
+	"lambda-version",
 	"revision-location",
 	"github-deployment-id",
 	"duration-seconds",
@@ -48,6 +49,7 @@ func (r *Reporter) OutputResult(res *Result) {
 		r.outputIf("deployment-status", d.Status)
 		r.outputIf("rollback-deployment-id", d.RollbackID)
 		r.outputIf("task-definition-arn", d.TaskDefinitionARN)
+		r.outputIf("lambda-version", d.LambdaVersion)
 		r.outputIf("revision-location", d.RevisionLocation)
 	}
 	if gh := res.GitHub; gh != nil && gh.ID != 0 {

@@ -92,24 +92,38 @@ func (p *Progress) Event(id string, t deploy.Target, e deploy.Event) {
 	p.rep.LifecycleEvent(id, who, e.Name, e.Status, detail)
 }
 
-// Weights logs the task sets' traffic weights and puts the traffic shift,
-// from the first production traffic on green to all of it, on the timeline.
+// Weights logs the task sets' traffic weights, or the Lambda alias's
+// weight on its target version, and puts the traffic shift, from the first
+// production traffic on green (the target version) to all of it, on the
+// timeline.
 func (p *Progress) Weights(id string, t deploy.Target) {
 	var parts []string
 	for _, ts := range t.TaskSets {
 		parts = append(parts, fmt.Sprintf("%s %g%% (%d/%d running)", ts.Label, ts.Weight, ts.Running, ts.Desired))
-		if id != p.main || ts.Label != "Green" {
-			continue
-		}
-		switch now := p.now(); {
-		case ts.Weight > 0 && ts.Weight < 100 && p.shiftStart.IsZero():
-			p.shiftStart = now
-		case ts.Weight >= 100 && !p.shiftStart.IsZero():
-			p.res.AddSpan("traffic shift", p.shiftStart, now)
-			p.shiftStart = time.Time{}
+		if ts.Label == "Green" {
+			p.shift(id, ts.Weight)
 		}
 	}
+	if l := t.Lambda; l != nil {
+		parts = append(parts, fmt.Sprintf("alias %s: version %s %g%%, version %s %g%%", l.Alias, l.TargetVersion, l.TargetWeight, l.CurrentVersion, 100-l.TargetWeight))
+		p.shift(id, l.TargetWeight)
+	}
 	p.rep.Infof("%s: %s traffic: %s", id, t.ID, strings.Join(parts, ", "))
+}
+
+// shift puts the run's deployment's traffic shift on the timeline as the
+// new side's weight moves.
+func (p *Progress) shift(id string, weight float64) {
+	if id != p.main {
+		return
+	}
+	switch now := p.now(); {
+	case weight > 0 && weight < 100 && p.shiftStart.IsZero():
+		p.shiftStart = now
+	case weight >= 100 && !p.shiftStart.IsZero():
+		p.res.AddSpan("traffic shift", p.shiftStart, now)
+		p.shiftStart = time.Time{}
+	}
 }
 
 func (p *Progress) Rollback(id, rollbackID string) {
@@ -152,6 +166,22 @@ func (p *Progress) Record(out *deploy.Outcome, bundle string) {
 		}
 	}
 	p.rep.OutputResult(p.res)
+}
+
+// Finish ends the open phase, records the deployment's outcome and sets the
+// run's outcome when the deployment paused at Ready or timed out.
+func (p *Progress) Finish(out *deploy.Outcome, bundle string) {
+	p.Close()
+	p.Record(out, bundle)
+	switch {
+	case out == nil:
+	case out.Paused:
+		p.res.Outcome = OutcomePaused
+		id := p.res.Deploy.ID
+		p.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", id, id)
+	case out.TimedOut:
+		p.res.Outcome = OutcomeTimedOut
+	}
 }
 
 func isFile(p string) bool {

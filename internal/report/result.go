@@ -120,10 +120,11 @@ type Deployment struct {
 	Application       string
 	Group             string
 	Config            string
-	Platform          string // Server, ECS
+	Platform          string // Server, ECS, Lambda
 	Status            string // CodeDeploy's status: Succeeded, Failed, Stopped, Ready, ...
 	RollbackID        string
 	TaskDefinitionARN string
+	LambdaVersion     string
 	RevisionLocation  string
 	ErrorCode         string
 	ErrorMessage      string

@@ -172,6 +172,7 @@ func writeDeployment(b *strings.Builder, d *Deployment, gh *GitHubDeployment) {
 			{"Status", escape(d.Status)},
 			{"Rollback", codeSpan(d.RollbackID)},
 			{"Task definition", codeSpan(d.TaskDefinitionARN)},
+			{"Lambda version", codeSpan(d.LambdaVersion)},
 			{"Revision", codeSpan(d.RevisionLocation)},
 		}
 		for _, row := range rows {

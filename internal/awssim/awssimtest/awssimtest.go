@@ -64,11 +64,19 @@ func (s *Sandbox) Env() map[string]string {
 // returns the image's URI by digest, the same digest on every call.
 func (s *Sandbox) PushImage(t testing.TB, repo string) string {
 	t.Helper()
-	ctx := context.Background()
-	api := ecr.NewFromConfig(s.Config())
-	if _, err := api.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}); err != nil {
+	if _, err := ecr.NewFromConfig(s.Config()).CreateRepository(context.Background(), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo)}); err != nil {
 		t.Fatal(err)
 	}
+	return s.PushImageTag(t, repo, "v1")
+}
+
+// PushImageTag pushes a small image as repo:tag to the existing repository
+// repo; images of tags other than v1 carry the tag as a label, so each tag
+// has its own digest. It returns the image's URI by digest.
+func (s *Sandbox) PushImageTag(t testing.TB, repo, tag string) string {
+	t.Helper()
+	ctx := context.Background()
+	api := ecr.NewFromConfig(s.Config())
 	tok, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +108,11 @@ func (s *Sandbox) PushImage(t testing.TB, repo string) string {
 	}
 	digest := func(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
 
-	config := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)
+	labels := ""
+	if tag != "v1" {
+		labels = fmt.Sprintf(`"Labels":{"tag":%q}`, tag)
+	}
+	config := []byte(`{"architecture":"amd64","os":"linux","config":{` + labels + `},"rootfs":{"type":"layers","diff_ids":[]}}`)
 	loc := send(http.MethodPost, s.URL+"/v2/"+repo+"/blobs/uploads/", "", nil).Header.Get("Location")
 	if !strings.HasPrefix(loc, "http") {
 		loc = s.URL + loc
@@ -112,6 +124,6 @@ func (s *Sandbox) PushImage(t testing.TB, repo string) string {
 	send(http.MethodPut, loc+sep+"digest="+digest(config), "application/octet-stream", config)
 	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
 		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, digest(config), len(config)))
-	send(http.MethodPut, s.URL+"/v2/"+repo+"/manifests/v1", "application/vnd.oci.image.manifest.v1+json", manifest)
+	send(http.MethodPut, s.URL+"/v2/"+repo+"/manifests/"+tag, "application/vnd.oci.image.manifest.v1+json", manifest)
 	return s.Host + "/" + repo + "@" + digest(manifest)
 }

@@ -1,0 +1,166 @@
+// Package lambda makes the revision of an AWS Lambda deployment: the
+// container-image function's code updated to the pushed image and published
+// as a new version, and the AppSpec that shifts the alias from its current
+// version to that one.
+package lambda
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+)
+
+// API is the Lambda calls the revision makes; *lambda.Client has them.
+type API interface {
+	GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+	GetFunctionConfiguration(context.Context, *lambda.GetFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error)
+	UpdateFunctionCode(context.Context, *lambda.UpdateFunctionCodeInput, ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error)
+	GetAlias(context.Context, *lambda.GetAliasInput, ...func(*lambda.Options)) (*lambda.GetAliasOutput, error)
+}
+
+// Input is what a Lambda revision is made from.
+type Input struct {
+	Function string // name or ARN
+	Alias    string
+	AppSpec  string // template file with hooks; "": none
+	ImageURI string // by digest
+}
+
+// Waiting for a version to become active: Lambda's own waiters poll every
+// 5 s; an image function's update takes seconds to minutes.
+const (
+	waitMinDelay = time.Second
+	waitMaxDelay = 5 * time.Second
+	waitMax      = 15 * time.Minute
+)
+
+// VersionError is a published version Lambda could not make Active: the
+// image is missing, or is an image index rather than a single-platform
+// manifest (InvalidImage). Its ErrorCode is Lambda's StateReasonCode.
+type VersionError struct {
+	Function, Version string
+	Code              types.StateReasonCode
+	Reason            string
+}
+
+func (e *VersionError) Error() string {
+	msg := fmt.Sprintf("version %s of Lambda function %q failed (%s): %s", e.Version, e.Function, e.Code, e.Reason)
+	if e.Code == types.StateReasonCodeInvalidImage {
+		msg += " (Lambda takes a single-platform image manifest, not an image index: build without provenance attestations)"
+	}
+	return msg
+}
+
+// ErrorCode is Lambda's reason code, for the error-code output.
+func (e *VersionError) ErrorCode() string { return string(e.Code) }
+
+// Revision is the Lambda platform's contribution to a deployment. It checks
+// that the function is a container-image one and that the alias exists,
+// waits for an update in progress to end, updates the function's code to ImageURI and publishes it, waits for the
+// new version to be Active (a Failed one is an error, and no deployment is
+// made), and renders the AppSpec that moves the alias from its current
+// version to the new one, with the template's hooks. The Revision's Version
+// is the published version.
+func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
+	if in.ImageURI == "" {
+		return deploy.Revision{}, errors.New("deploying to Lambda needs an image")
+	}
+	var hooks []map[string]string
+	if in.AppSpec != "" {
+		var err error
+		if hooks, err = loadHooks(in.AppSpec); err != nil {
+			return deploy.Revision{}, err
+		}
+	}
+	fn, err := api.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(in.Function)})
+	if err != nil {
+		return deploy.Revision{}, fmt.Errorf("reading Lambda function %q: %w", in.Function, err)
+	}
+	if fn.Configuration == nil {
+		return deploy.Revision{}, fmt.Errorf("reading Lambda function %q: the answer has no Configuration", in.Function)
+	}
+	if pt := fn.Configuration.PackageType; pt != types.PackageTypeImage {
+		return deploy.Revision{}, fmt.Errorf("deploying to Lambda function %q: it is a %s function; only container-image functions are supported for now", in.Function, pt)
+	}
+	name := aws.ToString(fn.Configuration.FunctionName)
+	alias, err := api.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(in.Function), Name: aws.String(in.Alias)})
+	if err != nil {
+		return deploy.Revision{}, fmt.Errorf("reading alias %q of Lambda function %q: %w", in.Alias, in.Function, err)
+	}
+	current := aws.ToString(alias.FunctionVersion)
+	if fn.Configuration.LastUpdateStatus == types.LastUpdateStatusInProgress {
+		// Lambda refuses an update while one is in progress.
+		w := lambda.NewFunctionUpdatedV2Waiter(api, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+			o.MinDelay, o.MaxDelay = waitMinDelay, waitMaxDelay
+		})
+		if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(in.Function)}, waitMax); err != nil {
+			return deploy.Revision{}, fmt.Errorf("waiting for the update in progress of Lambda function %q: %w", in.Function, err)
+		}
+	}
+
+	upd, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String(in.Function),
+		ImageUri:     aws.String(in.ImageURI),
+		Publish:      true,
+	})
+	if err != nil {
+		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q to %s: %w", in.Function, in.ImageURI, err)
+	}
+	version := aws.ToString(upd.Version)
+	if !versionPattern.MatchString(version) {
+		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q: the answer has no published version (Version %q)", in.Function, version)
+	}
+	if err := waitActive(ctx, api, in.Function, version); err != nil {
+		return deploy.Revision{}, err
+	}
+	content, err := renderAppSpec(name, in.Alias, current, version, hooks)
+	if err != nil {
+		return deploy.Revision{}, err
+	}
+	sum := sha256.Sum256(content)
+	hexSum := hex.EncodeToString(sum[:])
+	return deploy.Revision{
+		Where:   "sha256:" + hexSum,
+		Version: version,
+		Location: cdtypes.RevisionLocation{
+			RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+			AppSpecContent: &cdtypes.AppSpecContent{
+				Content: aws.String(string(content)),
+				Sha256:  aws.String(hexSum),
+			},
+		},
+	}, nil
+}
+
+// versionPattern is a published version number (not $LATEST).
+var versionPattern = regexp.MustCompile(`^[0-9]+$`)
+
+// waitActive waits, with the rules of Lambda's PublishedVersionActive
+// waiter, for version to be Active; Failed is an error saying why.
+func waitActive(ctx context.Context, api API, function, version string) error {
+	w := lambda.NewPublishedVersionActiveWaiter(api, func(o *lambda.PublishedVersionActiveWaiterOptions) {
+		o.MinDelay, o.MaxDelay = waitMinDelay, waitMaxDelay
+	})
+	in := &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function), Qualifier: aws.String(version)}
+	err := w.Wait(ctx, in, waitMax)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil {
+		if c, cerr := api.GetFunctionConfiguration(ctx, in); cerr == nil && c.State == types.StateFailed {
+			return &VersionError{Function: function, Version: version, Code: c.StateReasonCode, Reason: aws.ToString(c.StateReason)}
+		}
+	}
+	return fmt.Errorf("waiting for version %s of Lambda function %q to be active: %w", version, function, err)
+}
