@@ -14,16 +14,16 @@ import (
 )
 
 // permission is one row of the README's IAM table: a stage's actions on
-// one resource pattern, each action with its "needed only when" note.
+// one resource pattern. An action needed only sometimes is followed by a
+// note in parentheses saying when.
 type permission struct {
 	stage    string
 	actions  []string
-	notes    map[string]string // action -> note, for the actions needed only sometimes
-	resource string            // with <placeholders>
+	resource string // with <placeholders>
 }
 
 var (
-	tableAction   = regexp.MustCompile("`([a-z0-9-]+:[A-Za-z]+)`(?: \\(([^)]*)\\))?")
+	tableAction   = regexp.MustCompile("`([a-z0-9-]+:[A-Za-z]+)`")
 	tableResource = regexp.MustCompile("`([^`]+)`")
 )
 
@@ -45,12 +45,9 @@ func readmePermissions(t *testing.T) []permission {
 		if len(cells) != 3 || !strings.HasPrefix(cells[0], "secrets") && !strings.HasPrefix(cells[0], "image") && !strings.HasPrefix(cells[0], "deploy") {
 			continue
 		}
-		p := permission{stage: cells[0], notes: map[string]string{}}
+		p := permission{stage: cells[0]}
 		for _, m := range tableAction.FindAllStringSubmatch(cells[1], -1) {
 			p.actions = append(p.actions, m[1])
-			if m[2] != "" {
-				p.notes[m[1]] = m[2]
-			}
 		}
 		if m := tableResource.FindStringSubmatch(cells[2]); m != nil {
 			p.resource = m[1]
@@ -197,8 +194,8 @@ var iamRuns = []iamRun{
 var iamExempt = map[string]string{
 	"ecr:GetDownloadUrlForLayer":             "read only by a build on an engine without the cache's layers (TestImageBuildCache's case); these runs share one engine",
 	"codedeploy:ListDeployments":             "the fallback when DeploymentLimitExceeded's message does not name the active deployment; AWS's and the sandbox's do",
-	"codedeploy:GetDeploymentConfig":         "CodeDeploy checks it on CreateDeployment in AWS; the sandbox does not",
-	"codedeploy:RegisterApplicationRevision": "CodeDeploy checks it on CreateDeployment in AWS; the sandbox does not",
+	"codedeploy:GetDeploymentConfig":         "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
+	"codedeploy:RegisterApplicationRevision": "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
 }
 
 func mustRun(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) {
