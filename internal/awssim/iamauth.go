@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // SetPolicy sets the IAM policy every later call with the sandbox's
@@ -60,14 +61,19 @@ func (s *Server) authorize(ic *iamCall, service, operation, region string, r *ht
 		}
 	case "s3":
 		return s.authorizeS3(ic, operation, r)
+	case "lambda":
+		checks = lambdaChecks(operation, region, r, in)
 	default:
 		checks = s.jsonChecks(service, operation, region, in)
 	}
 	for _, c := range checks {
 		if msg := s.allow(ic, c.action, c.resource); msg != "" {
 			code, status := "AccessDeniedException", 400
-			if service == "sts" {
+			switch service {
+			case "sts":
 				code, status = "AccessDenied", 403
+			case "lambda":
+				status = 403
 			}
 			return &Error{Status: status, Code: code, Message: msg}
 		}
@@ -263,4 +269,26 @@ func (s *Server) authorizeRegistry(ic *iamCall, req registryRequest) string {
 		arn = repo.arn
 	}
 	return s.allow(ic, action, arn)
+}
+
+// lambdaChecks lists what a Lambda operation needs: the action of its name on
+// the function's ARN, qualified when the request names a version or alias
+// (Qualifier), and iam:PassRole for a new function's execution role.
+func lambdaChecks(operation, region string, r *http.Request, in map[string]any) []iamCheck {
+	name := strings.Split(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/")[0]
+	if name == "" || name == r.URL.Path {
+		name, _ = in["FunctionName"].(string)
+	}
+	if i := strings.Index(name, ":function:"); i >= 0 {
+		name = name[i+len(":function:"):]
+	}
+	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, Account, name)
+	if q := r.URL.Query().Get("Qualifier"); q != "" && !strings.Contains(name, ":") {
+		arn += ":" + q
+	}
+	checks := []iamCheck{{"lambda:" + operation, arn}}
+	if role, _ := in["Role"].(string); operation == "CreateFunction" && role != "" {
+		checks = append(checks, iamCheck{"iam:PassRole", role})
+	}
+	return checks
 }

@@ -271,3 +271,40 @@ func TestStopAndStatus(t *testing.T) {
 		t.Errorf("stopping a stopped deployment: %v, want no error", err)
 	}
 }
+
+// TestWatchCancelStopPending cancels a run whose stop takes longer than the
+// grace period (the sandbox stops 5 simulated seconds after answering
+// Pending, on a clock at real speed): the run says the stop was requested
+// and not finished, and the deployment ends Stopped afterwards.
+func TestWatchCancelStopPending(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 1, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "BeforeInstall"}}})
+	f.drv.StopTimeout = time.Second
+	id := f.create(t, "bg", deploy.ActiveFail)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	out, err := f.drv.Watch(ctx, id, deploy.WatchOptions{RollbackOnCancel: true})
+	if !errors.Is(err, deploy.ErrCancelled) || !out.Cancelled {
+		t.Fatalf("got %v, want ErrCancelled", err)
+	}
+	const want = "stop requested; CodeDeploy had not finished stopping it when the run ended"
+	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "was stopped") {
+		t.Errorf("got %q, want it to say %q and not that it was stopped", err, want)
+	}
+	if out.Status == types.DeploymentStatusStopped {
+		t.Fatalf("the deployment was Stopped within the grace period; the test needs a slower stop")
+	}
+	f.sb.Clock.SetScale(600)
+	for i := 0; ; i++ {
+		got, err := f.cd.GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := got.DeploymentInfo.Status; st == types.DeploymentStatusStopped {
+			break
+		} else if i == 100 {
+			t.Fatalf("deployment %s is %s after the run, want Stopped", id, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -100,9 +100,12 @@ func (r *run) stages(ctx context.Context) error {
 		}
 		r.clients = clients
 	}
-	for _, stage := range []func(context.Context) error{r.discover, r.secrets, r.image, r.deploy} {
-		if err := stage(ctx); err != nil {
-			return err
+	for _, stage := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"deploy", r.discover}, {"secrets", r.secrets}, {"image", r.image}, {"deploy", r.deploy}} {
+		if err := stage.run(ctx); err != nil {
+			return r.neededBy(stage.name, err)
 		}
 	}
 	return nil

@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
@@ -58,11 +60,10 @@ func Revision(ctx context.Context, api S3API, in Input) (deploy.Revision, error)
 
 	var etag string
 	head, err := api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(key)})
-	var notFound *s3types.NotFound
 	switch {
 	case err == nil:
 		etag = aws.ToString(head.ETag)
-	case errors.As(err, &notFound):
+	case unknown(err):
 		put, err := api.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:      aws.String(in.Bucket),
 			Key:         aws.String(key),
@@ -88,4 +89,13 @@ func Revision(ctx context.Context, api S3API, in Input) (deploy.Revision, error)
 			},
 		},
 	}, nil
+}
+
+// unknown reports whether a HeadObject error leaves the bundle to be
+// uploaded: 404, or 403 as S3 answers for a missing key to a caller without
+// s3:ListBucket (and for any key to one without s3:GetObject).
+func unknown(err error) bool {
+	var notFound *s3types.NotFound
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &notFound) || errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
 }

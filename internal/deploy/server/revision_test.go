@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
@@ -62,5 +63,40 @@ func TestRevisionUploadsOnce(t *testing.T) {
 	}
 	if third.Where == first.Where {
 		t.Errorf("a different image gave the same key %s", third.Where)
+	}
+}
+
+// TestRevisionWithoutListBucket runs the bundle check under policies without
+// s3:ListBucket, where S3 answers 403 for a missing key (and without
+// s3:GetObject for any key): the bundle is uploaded, not refused.
+func TestRevisionWithoutListBucket(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		actions string
+		puts    int // PutObject calls for two identical bundles
+	}{
+		{"put only", `"s3:PutObject"`, 2},
+		{"put and get", `"s3:PutObject", "s3:GetObject"`, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newSandbox(t)
+			policy, err := awssim.ParsePolicy([]byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+				"Action": [` + tc.actions + `], "Resource": "arn:aws:s3:::web-bundles/web/*"}]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.sb.SetPolicy(policy)
+			in := server.Input{Bucket: "web-bundles", Prefix: "web", Region: "us-east-1", ImageURI: imageURI, ContainerPort: 8080}
+			for range 2 {
+				if _, err := server.Revision(context.Background(), f.s3, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := f.calls("PutObject"); got != tc.puts {
+				t.Errorf("got %d PutObject calls, want %d", got, tc.puts)
+			}
+		})
 	}
 }

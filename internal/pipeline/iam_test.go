@@ -1,0 +1,278 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+)
+
+// permission is one row of the README's IAM table: a stage's actions on
+// one resource pattern. An action needed only sometimes is followed by a
+// note in parentheses saying when.
+type permission struct {
+	stage    string
+	actions  []string
+	resource string // with <placeholders>
+}
+
+var (
+	tableAction   = regexp.MustCompile("`([a-z0-9-]+:[A-Za-z]+)`")
+	tableResource = regexp.MustCompile("`([^`]+)`")
+)
+
+// readmePermissions parses the README's "IAM permissions" table.
+func readmePermissions(t *testing.T) []permission {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "## IAM permissions\n")
+	if !ok {
+		t.Fatal("README has no IAM permissions section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var perms []permission
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 3 || !strings.HasPrefix(cells[0], "secrets") && !strings.HasPrefix(cells[0], "image") && !strings.HasPrefix(cells[0], "deploy") {
+			continue
+		}
+		p := permission{stage: cells[0]}
+		for _, m := range tableAction.FindAllStringSubmatch(cells[1], -1) {
+			p.actions = append(p.actions, m[1])
+		}
+		if m := tableResource.FindStringSubmatch(cells[2]); m != nil {
+			p.resource = m[1]
+		}
+		if len(p.actions) == 0 || p.resource == "" {
+			t.Fatalf("README IAM row %q: no actions or no resource", line)
+		}
+		perms = append(perms, p)
+	}
+	if len(perms) == 0 {
+		t.Fatal("README's IAM table has no rows")
+	}
+	return perms
+}
+
+// readmePolicy builds the IAM policy of the README's rows for the stages,
+// each <placeholder> of a resource replaced by each of its values.
+func readmePolicy(t *testing.T, perms []permission, stages []string, values map[string][]string, without string) *awssim.Policy {
+	t.Helper()
+	type statement struct {
+		Effect   string
+		Action   []string
+		Resource []string
+	}
+	var doc struct {
+		Version   string
+		Statement []statement
+	}
+	doc.Version = "2012-10-17"
+	for _, p := range perms {
+		if !slices.Contains(stages, p.stage) {
+			continue
+		}
+		resources := []string{p.resource}
+		for name, vs := range values {
+			var next []string
+			for _, r := range resources {
+				if !strings.Contains(r, "<"+name+">") {
+					next = append(next, r)
+					continue
+				}
+				for _, v := range vs {
+					next = append(next, strings.ReplaceAll(r, "<"+name+">", v))
+				}
+			}
+			resources = next
+		}
+		for _, r := range resources {
+			if strings.Contains(r, "<") {
+				t.Fatalf("resource %s: a placeholder without a value", r)
+			}
+		}
+		actions := slices.DeleteFunc(slices.Clone(p.actions), func(a string) bool { return a == without })
+		if len(actions) > 0 {
+			doc.Statement = append(doc.Statement, statement{"Allow", actions, resources})
+		}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := awssim.ParsePolicy(data)
+	if err != nil {
+		t.Fatalf("the README's policy: %v\n%s", err, data)
+	}
+	return policy
+}
+
+// sandboxValues are the placeholders' values common to the sandbox's scenarios.
+var sandboxValues = map[string][]string{"region": {"us-east-1"}, "account": {awssim.Account}}
+
+func withValues(extra map[string][]string) map[string][]string {
+	m := map[string][]string{}
+	for k, v := range sandboxValues {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// iamRun is one run of the action under the README's policy.
+type iamRun struct {
+	name     string
+	docker   bool
+	scenario string // testdata/sandbox file; "" for an empty sandbox
+	// sandbox, when set, makes the sandbox and the image instead (before the policy is set).
+	sandbox func(t *testing.T) (*awssimtest.Sandbox, string)
+	stages  []string
+	values  map[string][]string
+	// runs makes the runs, after the policy is set; image is pushed before.
+	runs func(t *testing.T, sb *awssimtest.Sandbox, image string)
+}
+
+var serverValues = withValues(map[string][]string{
+	"secret": {"web/token"}, "repository": {"web"}, "application": {"web"}, "group": {"ready"},
+	"bucket": {"web-bundles"}, "prefix": {"bluegreen-deploy"},
+})
+
+var iamRuns = []iamRun{
+	{
+		name: "secrets only", scenario: "server.yaml", stages: []string{"secrets"},
+		values: withValues(map[string][]string{"secret": {"web/token"}}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, _ string) {
+			mustRun(t, sb, map[string]string{"secrets": "API_TOKEN,web/token\nweb/t*"})
+		},
+	},
+	{
+		name: "build and push", docker: true, stages: []string{"image"},
+		values: withValues(map[string][]string{"repository": {"team/app"}}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, _ string) {
+			in := map[string]string{"ecr-repository": "team/app", "create-repository": "true", "context": "testdata/app", "image-tags": "v1"}
+			mustRun(t, sb, in)
+			in["image-tags"] = "v2"
+			in["build-args"] = "REBUILD=1"
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "server", scenario: "server.yaml", stages: []string{"secrets", "image", "deploy", "deploy, EC2/Server"},
+		values: serverValues,
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := deployInputs(image, "ready")
+			in["secrets"] = "API_TOKEN,web/token"
+			in["on-ready"] = "pause"
+			mustRun(t, sb, in)
+			in["on-ready"] = "continue"
+			in["on-active-deployment"] = "stop"
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "ecs", scenario: "ecs.yaml", stages: []string{"secrets", "image", "deploy", "deploy, ECS"},
+		values: withValues(map[string][]string{
+			"secret": {"api/db", "api/token"}, "repository": {"web"}, "application": {"api"}, "group": {"linear"},
+			"cluster": {"prod"}, "service": {"api"}, "role": {"api-task", "api-execution"},
+		}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, ecsInputs(image, "linear"))
+		},
+	},
+	{
+		name: "lambda", stages: []string{"image", "deploy", "deploy, Lambda"},
+		sandbox: func(t *testing.T) (*awssimtest.Sandbox, string) {
+			return lambdaSandbox(t, awssim.DefaultTimeScale, false)
+		},
+		values: withValues(map[string][]string{"repository": {"fn"}, "application": {"fn"}, "group": {"canary"}, "function": {"web"}}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, lambdaInputs(image, "canary"))
+		},
+	},
+}
+
+// iamExempt are the table's actions no sandbox run calls, and why.
+var iamExempt = map[string]string{
+	"ecr:GetDownloadUrlForLayer":             "read only by a build on an engine without the cache's layers (TestImageBuildCache's case); these runs share one engine",
+	"codedeploy:ListDeployments":             "the fallback when DeploymentLimitExceeded's message does not name the active deployment; AWS's and the sandbox's do",
+	"codedeploy:GetDeploymentConfig":         "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
+	"codedeploy:RegisterApplicationRevision": "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
+}
+
+func mustRun(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) {
+	t.Helper()
+	if code, _, log := runAction(t, sb, inputs); code != ExitOK {
+		t.Fatalf("exit %d under the README's policy, want 0; log:\n%s", code, log)
+	}
+}
+
+// TestREADMEPermissions runs secrets-only, build-and-push, Server and ECS
+// deploys under exactly the README's IAM table, and checks that each action
+// of the table is called by some run (or is exempt, with a reason).
+func TestREADMEPermissions(t *testing.T) {
+	t.Parallel()
+	perms := readmePermissions(t)
+	var mu sync.Mutex
+	called, skipped := map[string]bool{}, false
+	t.Run("runs", func(t *testing.T) {
+		for _, r := range iamRuns {
+			t.Run(r.name, func(t *testing.T) {
+				t.Parallel()
+				if r.docker {
+					mu.Lock()
+					skipped = true // until the engine is found
+					mu.Unlock()
+					requireDocker(t)
+					mu.Lock()
+					skipped = false
+					mu.Unlock()
+				}
+				var sb *awssimtest.Sandbox
+				var image string
+				switch {
+				case r.sandbox != nil:
+					sb, image = r.sandbox(t)
+				case r.scenario != "":
+					sb = seededSandbox(t, r.scenario, awssim.DefaultTimeScale)
+					image = sb.PushImage(t, "web")
+				default:
+					sb = awssimtest.Start(t, awssim.Options{})
+				}
+				sb.SetPolicy(readmePolicy(t, perms, r.stages, r.values, ""))
+				r.runs(t, sb, image)
+				mu.Lock()
+				defer mu.Unlock()
+				for _, c := range sb.Calls() {
+					for _, a := range c.IAMActions {
+						called[a] = true
+					}
+				}
+			})
+		}
+	})
+	if t.Failed() || skipped {
+		return
+	}
+	for _, p := range perms {
+		for _, a := range p.actions {
+			if why, ok := iamExempt[a]; ok {
+				t.Logf("%s: exempt: %s", a, why)
+				continue
+			}
+			if !called[a] {
+				t.Errorf("README lists %s (stage %s) but no run called it", a, p.stage)
+			}
+		}
+	}
+}
