@@ -68,9 +68,8 @@ func (w *watcher) rollbackID() string {
 }
 
 // follow polls the deployment until it is terminal, at Ready (readyPause),
-// past limit (0: none) or cancelled. It polls about every PollMin near
-// changes, backing off to PollMax while nothing changes, and longer while
-// throttled.
+// past limit (0: none) or cancelled. Its schedule picks the intervals;
+// throttling lengthens them.
 func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (end, error) {
 	clock := w.d.clock()
 	var deadline time.Time
@@ -78,6 +77,7 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 		deadline = clock.Now().Add(limit)
 	}
 	interval, failures := w.d.pollMin(), 0
+	sched := w.d.schedule()
 	for {
 		changed, err := w.poll(ctx)
 		switch {
@@ -110,11 +110,7 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 				}
 				changed = true
 			}
-			if changed {
-				interval = w.d.pollMin()
-			} else {
-				interval = min(interval*3/2, w.d.pollMax())
-			}
+			interval = sched.next(ctx, w, clock.Now(), changed)
 		}
 		wait := interval
 		if !deadline.IsZero() {
