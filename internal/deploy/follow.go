@@ -28,6 +28,7 @@ const (
 	endReady
 	endTimeout
 	endCancelled
+	endTrafficShifted // untilTraffic: every AllowTraffic event ended
 )
 
 // maxTransient is how many GetDeployment failures in a row (after the SDK's
@@ -41,6 +42,8 @@ type watcher struct {
 	info      *types.DeploymentInfo
 	phase     string
 	continued bool
+	// untilTraffic ends follow once traffic has moved (WatchOptions.UntilTrafficShifted).
+	untilTraffic bool
 	targetIDs []string
 	total     int64 // deploymentOverview's sum when targetIDs were listed
 	targets   map[string]*Target
@@ -97,6 +100,8 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 			switch st := w.info.Status; {
 			case isTerminal(st):
 				return endTerminal, nil
+			case w.untilTraffic && st == types.DeploymentStatusInProgress && w.trafficShifted():
+				return endTrafficShifted, nil
 			case st == types.DeploymentStatusReady && mode == readyPause:
 				return endReady, nil
 			case st == types.DeploymentStatusReady && mode == readyContinue && !w.continued:

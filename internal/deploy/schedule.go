@@ -16,6 +16,10 @@ const (
 	// denseWindow is how long polling stays at PollMin after an expected
 	// transition is due, before it falls back to backing off.
 	denseWindow = 30 * time.Second
+	// slack is how long after a predicted moment the first poll comes:
+	// CodeDeploy's timestamps are rounded to the millisecond, and its steps
+	// land a little after the moment they are due.
+	slack = 250 * time.Millisecond
 )
 
 // configReader reads a deployment configuration; *codedeploy.Client is one.
@@ -63,12 +67,12 @@ func (s *schedule) next(ctx context.Context, w *watcher, now time.Time, changed 
 	if s.adaptive {
 		return s.interval
 	}
-	due, ok := s.expect(ctx, w)
+	due, ok := s.expect(ctx, w, now)
 	switch {
 	case !ok:
 		return s.interval
 	case due.After(now):
-		return min(due.Sub(now), sparseMax)
+		return min(due.Sub(now)+slack, sparseMax)
 	case now.Sub(due) < denseWindow:
 		return s.min
 	}
@@ -77,7 +81,7 @@ func (s *schedule) next(ctx context.Context, w *watcher, now time.Time, changed 
 
 // expect returns the earliest time the deployment's next predictable
 // transition can happen, if there is one.
-func (s *schedule) expect(ctx context.Context, w *watcher) (time.Time, bool) {
+func (s *schedule) expect(ctx context.Context, w *watcher, now time.Time) (time.Time, bool) {
 	info := w.info
 	bg := info.BlueGreenDeploymentConfiguration
 	switch {
@@ -100,7 +104,10 @@ func (s *schedule) expect(ctx context.Context, w *watcher) (time.Time, bool) {
 			return at, true
 		}
 	}
-	if len(steps) > 0 {
+	switch {
+	case w.untilTraffic:
+		return now, true // the goal is AllowTraffic's end: watch closely
+	case len(steps) > 0:
 		return s.changedAt, true // the last step was seen: AllowTraffic ends next
 	}
 	return time.Time{}, false
@@ -109,6 +116,9 @@ func (s *schedule) expect(ctx context.Context, w *watcher) (time.Time, bool) {
 // shiftSteps returns when, after AllowTraffic starts, a time-based
 // configuration moves traffic (nil when it is not time-based or unknown).
 func (s *schedule) shiftSteps(ctx context.Context, w *watcher) []time.Duration {
+	if p := w.info.ComputePlatform; p != types.ComputePlatformEcs && p != types.ComputePlatformLambda {
+		return nil // Server traffic moves by batches of instances, not by time
+	}
 	if !s.routingRead {
 		s.routingRead = true
 		if cr, ok := w.d.API.(configReader); ok {

@@ -16,6 +16,10 @@ type WatchOptions struct {
 	Timeout           time.Duration // 0: none
 	RollbackOnTimeout bool
 	RollbackOnCancel  bool
+	// UntilTrafficShifted returns once every AllowTraffic event has ended
+	// (Outcome.TrafficShifted), leaving the deployment in its termination
+	// wait.
+	UntilTrafficShifted bool
 }
 
 // Watch drives deployment id to its end: it continues it at Ready (or
@@ -24,6 +28,7 @@ type WatchOptions struct {
 // Outcome.Err, or why the deployment could not be watched.
 func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outcome, error) {
 	w := d.watcher(id)
+	w.untilTraffic = opts.UntilTrafficShifted
 	mode := readyContinue
 	if opts.PauseAtReady {
 		mode = readyPause
@@ -36,6 +41,11 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 	case endReady:
 		out := w.outcome()
 		out.Paused = true
+		return out, nil
+	case endTrafficShifted:
+		out := w.outcome()
+		out.TrafficShifted = true
+		w.note("traffic has moved to the replacement: not waiting for the termination wait (wait: traffic-shifted)")
 		return out, nil
 	case endCancelled:
 		return d.cancel(ctx, w, opts.RollbackOnCancel)
