@@ -44,10 +44,10 @@ type watcher struct {
 	continued bool
 	// untilTraffic ends follow once traffic has moved (WatchOptions.UntilTrafficShifted).
 	untilTraffic bool
-	targetIDs []string
-	total     int64 // deploymentOverview's sum when targetIDs were listed
-	targets   map[string]*Target
-	seen      map[string]string // target/event -> status, target -> weights
+	targetIDs    []string
+	total        int64 // deploymentOverview's sum when targetIDs were listed
+	targets      map[string]*Target
+	seen         map[string]string // target/event -> status, target -> weights
 }
 
 func (d *Driver) watcher(id string) *watcher {

@@ -26,8 +26,8 @@ type Outcome struct {
 	// it ends (zero otherwise): the targets' last lifecycle event end plus
 	// the group's terminationWaitTimeInMinutes.
 	TerminationWaitEnds time.Time
-	TimedOut       bool
-	Cancelled      bool
+	TimedOut            bool
+	Cancelled           bool
 }
 
 // Err is nil when the deployment Succeeded, was left at Ready on purpose, or
