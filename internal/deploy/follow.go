@@ -42,12 +42,12 @@ type watcher struct {
 	info      *types.DeploymentInfo
 	phase     string
 	continued bool
-	// untilTraffic ends follow once traffic has moved (WatchOptions.UntilTrafficShifted).
-	untilTraffic bool
-	targetIDs    []string
-	total        int64 // deploymentOverview's sum when targetIDs were listed
-	targets      map[string]*Target
-	seen         map[string]string // target/event -> status, target -> weights
+	targetIDs []string
+	total     int64 // deploymentOverview's sum when targetIDs were listed
+	targets   map[string]*Target
+	seen      map[string]string // target/event -> status, target -> weights
+
+	untilTraffic bool // end follow once traffic has moved (WatchOptions.UntilTrafficShifted)
 }
 
 func (d *Driver) watcher(id string) *watcher {

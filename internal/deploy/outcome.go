@@ -21,13 +21,14 @@ type Outcome struct {
 	Targets        []Target
 	Failure        *Diagnostics // the failing lifecycle event, if any
 	Paused         bool         // left at Ready (PauseAtReady)
-	TrafficShifted bool         // left InProgress once traffic moved (UntilTrafficShifted)
+	TimedOut       bool
+	Cancelled      bool
+
+	TrafficShifted bool // left InProgress once traffic moved (UntilTrafficShifted)
 	// TerminationWaitEnds is when the termination wait of a deployment in
 	// it ends (zero otherwise): the targets' last lifecycle event end plus
 	// the group's terminationWaitTimeInMinutes.
 	TerminationWaitEnds time.Time
-	TimedOut            bool
-	Cancelled           bool
 }
 
 // Err is nil when the deployment Succeeded, was left at Ready on purpose, or
