@@ -57,6 +57,7 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 			}
 			return w.outcome(), fmt.Errorf("deployment %s timed out, and stopping it failed: %w", id, err)
 		}
+		w.untilTraffic = false // follow the stop to its end
 		end, err = w.follow(ctx, stopFollowLimit, readyWait)
 		if err != nil {
 			return w.outcome(), err
