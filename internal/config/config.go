@@ -116,6 +116,10 @@ type Deploy struct {
 	OnActive          OnActive
 	RollbackOnCancel  bool
 	RollbackOnTimeout bool
+
+	// UntilTrafficShifted (wait: traffic-shifted, with Wait true) ends the
+	// wait once traffic has moved, before the termination wait.
+	UntilTrafficShifted bool
 }
 
 // GitHub is the GitHub side: the token and environment for deployment
@@ -278,13 +282,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
 		LambdaFunction:    r.str("lambda-function"),
 		LambdaAlias:       r.str("lambda-alias"),
-		Wait:              r.boolean("wait"),
 		Timeout:           r.duration("timeout"),
 		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),
 		OnActive:          OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
 		RollbackOnCancel:  r.boolean("rollback-on-cancel"),
 		RollbackOnTimeout: r.boolean("rollback-on-timeout"),
 	}
+	c.Deploy.Wait, c.Deploy.UntilTrafficShifted = r.wait()
 
 	c.GitHub.Token = r.str("github-token")
 	if strings.HasPrefix(c.GitHub.Token, "${{") { // the default, outside Actions

@@ -120,6 +120,11 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("bundle = %q, want the absolute path", d.Bundle)
 			}
 		}},
+		{"wait traffic-shifted", merge(deploy, map[string]string{"wait": "traffic-shifted"}), func(t *testing.T, c *Config) {
+			if !c.Deploy.Wait || !c.Deploy.UntilTrafficShifted {
+				t.Errorf("wait/until traffic shifted = %v/%v, want true/true", c.Deploy.Wait, c.Deploy.UntilTrafficShifted)
+			}
+		}},
 		{"existing image", map[string]string{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64), "codedeploy-application": "app", "codedeploy-deployment-group": "g", "task-definition": "taskdef.json"}, func(t *testing.T, c *Config) {
 			if c.BuildEnabled() || !c.DeployEnabled() {
 				t.Error("want deploy without build")
@@ -248,7 +253,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"huge timeout", merge(deploy, map[string]string{"timeout": "100h"}), "timeout", "at most 48h"},
 		{"bad on-ready", merge(deploy, map[string]string{"on-ready": "wait"}), "on-ready", "not one of continue, pause"},
 		{"bad on-active", merge(deploy, map[string]string{"on-active-deployment": "queue"}), "on-active-deployment", "not one of wait, stop, fail"},
-		{"bad wait", merge(deploy, map[string]string{"wait": "sometimes"}), "wait", "not a boolean"},
+		{"bad wait", merge(deploy, map[string]string{"wait": "sometimes"}), "wait", "not true, false or traffic-shifted"},
 		{"bad rollback-on-cancel", merge(deploy, map[string]string{"rollback-on-cancel": "no"}), "rollback-on-cancel", "not a boolean"},
 		{"bad rollback-on-timeout", merge(deploy, map[string]string{"rollback-on-timeout": "0"}), "rollback-on-timeout", "not a boolean"},
 		{"deploy input without deploy", merge(build, map[string]string{"timeout": "5m"}), "timeout", "needs codedeploy-application"},

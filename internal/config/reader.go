@@ -62,6 +62,22 @@ func (r *reader) boolean(name string) bool {
 	}
 }
 
+// wait reads input "wait": true, false (as boolean reads them) or
+// traffic-shifted, which waits too.
+func (r *reader) wait() (wait, untilTraffic bool) {
+	switch v := r.str("wait"); v {
+	case "traffic-shifted":
+		return true, true
+	case "true", "True", "TRUE":
+		return true, false
+	case "false", "False", "FALSE":
+		return false, false
+	default:
+		r.fail("wait", "%q is not true, false or traffic-shifted", v)
+		return false, false
+	}
+}
+
 func (r *reader) enum(name string, allowed ...string) string {
 	v := r.str(name)
 	for _, a := range allowed {

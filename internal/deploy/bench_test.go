@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,82 +23,66 @@ func (c *countingAPI) GetDeployment(ctx context.Context, in *codedeploy.GetDeplo
 	return c.Client.GetDeployment(ctx, in, opts...)
 }
 
-// detection is how one watcher did: how long after the deployment's
-// terminal state it returned, and its GetDeployment rate.
-type detection struct {
-	latency time.Duration
-	perSec  float64
-}
-
-// BenchmarkDetection runs the driver's watcher (default polling) and the
-// SDK's DeploymentSuccessfulWaiter side by side on the same Server
-// blue/green deployment in the sandbox (60 simulated seconds per second:
-// about 8 s of wall time), and reports how long after the sandbox's
-// completeTime each one returned and how many GetDeployment calls a second
-// each made:
+// BenchmarkDetection watches the same ECS blue/green deployment (group
+// linear: CodeDeployDefault.ECSLinear10PercentEvery1Minutes, a 5-minute
+// termination wait, about 15 simulated minutes) three ways, each in its own
+// sandbox, and reports per deployment the GetDeployment calls and how long
+// after the sandbox's completeTime each watcher returned, in simulated
+// seconds:
 //
-//	go test -run '^$' -bench Detection -benchtime 3x ./internal/deploy/
+//	go test -run '^$' -bench Detection ./internal/deploy/
+//
+// today is the first poller (PollMin after a change, backing off to
+// PollMax), new the predicted schedule; both run on a stepped clock, exact.
+// The SDK's DeploymentSuccessfulWaiter sleeps in wall time and takes no
+// clock, so it runs against a sandbox at sdkScale simulated seconds per
+// wall second with its delays divided by sdkScale: its defaults (15 s min,
+// 120 s max) in simulated time. Its figures carry the HTTP round trips
+// times sdkScale (a few tenths of a simulated second).
 func BenchmarkDetection(b *testing.B) {
-	const scale = 60
-	var ours, sdk []detection
+	const sdkScale = 100
+	var n float64
+	var gets, late [3]float64 // today, new, sdkwaiter
 	for b.Loop() {
-		f := newFixture(b, scale)
-		f.drv = &deploy.Driver{API: f.cd} // the real polling intervals
-		id := f.create(b, "bg", deploy.ActiveFail)
-
-		// measure runs watch and converts the sandbox's completeTime (in
-		// simulated time) to how long before the return it was.
-		measure := func(api *countingAPI, watch func() error) detection {
-			start := time.Now()
-			if err := watch(); err != nil {
-				b.Error(err)
+		n++
+		for i, adaptive := range []bool{true, false} {
+			sb, cd, id := newDeployment(b, 0, "ECS", "linear", 0)
+			api := &countingAPI{Client: cd}
+			drv := &deploy.Driver{API: api, Clock: steppedClock{sb.Clock}}
+			if adaptive {
+				deploy.AdaptiveOnly(drv)
 			}
-			returned, simNow := time.Now(), f.sb.Clock.Now()
-			out, err := f.cd.GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
-			if err != nil {
+			if _, err := drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: time.Hour}); err != nil {
 				b.Fatal(err)
 			}
-			late := time.Duration(float64(simNow.Sub(aws.ToTime(out.DeploymentInfo.CompleteTime))) / scale)
-			return detection{latency: late, perSec: float64(api.gets.Load()) / returned.Sub(start).Seconds()}
+			gets[i] += float64(api.gets.Load())
+			late[i] += lateness(b, cd, id, sb.Clock.Now()).Seconds()
 		}
-		var wg sync.WaitGroup
-		var mine, theirs detection
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			api := &countingAPI{Client: f.cd}
-			drv := &deploy.Driver{API: api}
-			mine = measure(api, func() error {
-				_, err := drv.Watch(context.Background(), id, deploy.WatchOptions{Timeout: 5 * time.Minute})
-				return err
-			})
-		}()
-		go func() {
-			defer wg.Done()
-			api := &countingAPI{Client: f.cd}
-			waiter := codedeploy.NewDeploymentSuccessfulWaiter(api)
-			theirs = measure(api, func() error {
-				return waiter.Wait(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)}, 5*time.Minute)
-			})
-		}()
-		wg.Wait()
-		ours, sdk = append(ours, mine), append(sdk, theirs)
-	}
-	report := func(name string, ds []detection) {
-		var worst time.Duration
-		var sumLate time.Duration
-		var sumRate float64
-		for _, d := range ds {
-			worst = max(worst, d.latency)
-			sumLate += d.latency
-			sumRate += d.perSec
+
+		sb, cd, id := newDeployment(b, sdkScale, "ECS", "linear", 0)
+		api := &countingAPI{Client: cd}
+		waiter := codedeploy.NewDeploymentSuccessfulWaiter(api, func(o *codedeploy.DeploymentSuccessfulWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 15*time.Second/sdkScale, 120*time.Second/sdkScale
+		})
+		if err := waiter.Wait(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)}, time.Hour/sdkScale); err != nil {
+			b.Fatal(err)
 		}
-		n := float64(len(ds))
-		b.ReportMetric(sumLate.Seconds()/n, name+"-detect-s")
-		b.ReportMetric(worst.Seconds(), name+"-worst-detect-s")
-		b.ReportMetric(sumRate/n, name+"-GetDeployment/s")
-		b.Logf("%s: terminal state seen %.2f s after it (worst %.2f s), %.2f GetDeployment/s", name, sumLate.Seconds()/n, worst.Seconds(), sumRate/n)
+		simNow := sb.Clock.Now()
+		gets[2] += float64(api.gets.Load())
+		late[2] += lateness(b, cd, id, simNow).Seconds()
 	}
-	report("driver", ours)
-	report("sdkwaiter", sdk)
+	for i, name := range []string{"today", "new", "sdkwaiter"} {
+		b.ReportMetric(gets[i]/n, name+"-GetDeployment/op")
+		b.ReportMetric(late[i]/n, name+"-detect-s")
+	}
+}
+
+// lateness is how long before simNow the deployment completed.
+func lateness(t testing.TB, cd *codedeploy.Client, id string, simNow time.Time) time.Duration {
+	t.Helper()
+	info := deployment(t, cd, id).DeploymentInfo
+	if info.Status != "Succeeded" {
+		t.Fatalf("deployment %s is %s, want Succeeded", id, info.Status)
+	}
+	return simNow.Sub(aws.ToTime(info.CompleteTime))
 }

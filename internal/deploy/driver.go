@@ -15,6 +15,9 @@ type Driver struct {
 	// runner kills the action about 7 s after its signal).
 	StopTimeout time.Duration
 	Clock       Clock // nil: the real time
+	// adaptiveOnly turns the schedule's predictions off, leaving the first
+	// poller's back-off alone (benchmarks compare the two).
+	adaptiveOnly bool
 }
 
 func (d *Driver) observer() Observer {

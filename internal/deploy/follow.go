@@ -28,6 +28,7 @@ const (
 	endReady
 	endTimeout
 	endCancelled
+	endTrafficShifted // untilTraffic: every AllowTraffic event ended
 )
 
 // maxTransient is how many GetDeployment failures in a row (after the SDK's
@@ -45,6 +46,8 @@ type watcher struct {
 	total     int64 // deploymentOverview's sum when targetIDs were listed
 	targets   map[string]*Target
 	seen      map[string]string // target/event -> status, target -> weights
+
+	untilTraffic bool // end follow once traffic has moved (WatchOptions.UntilTrafficShifted)
 }
 
 func (d *Driver) watcher(id string) *watcher {
@@ -68,9 +71,8 @@ func (w *watcher) rollbackID() string {
 }
 
 // follow polls the deployment until it is terminal, at Ready (readyPause),
-// past limit (0: none) or cancelled. It polls about every PollMin near
-// changes, backing off to PollMax while nothing changes, and longer while
-// throttled.
+// past limit (0: none) or cancelled. Its schedule picks the intervals;
+// throttling lengthens them.
 func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (end, error) {
 	clock := w.d.clock()
 	var deadline time.Time
@@ -78,6 +80,7 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 		deadline = clock.Now().Add(limit)
 	}
 	interval, failures := w.d.pollMin(), 0
+	sched := w.d.schedule()
 	for {
 		changed, err := w.poll(ctx)
 		switch {
@@ -97,6 +100,8 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 			switch st := w.info.Status; {
 			case isTerminal(st):
 				return endTerminal, nil
+			case w.untilTraffic && st == types.DeploymentStatusInProgress && w.trafficShifted():
+				return endTrafficShifted, nil
 			case st == types.DeploymentStatusReady && mode == readyPause:
 				return endReady, nil
 			case st == types.DeploymentStatusReady && mode == readyContinue && !w.continued:
@@ -110,11 +115,7 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 				}
 				changed = true
 			}
-			if changed {
-				interval = w.d.pollMin()
-			} else {
-				interval = min(interval*3/2, w.d.pollMax())
-			}
+			interval = sched.next(ctx, w, clock.Now(), changed)
 		}
 		wait := interval
 		if !deadline.IsZero() {

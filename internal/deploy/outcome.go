@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -22,13 +23,21 @@ type Outcome struct {
 	Paused         bool         // left at Ready (PauseAtReady)
 	TimedOut       bool
 	Cancelled      bool
+
+	TrafficShifted bool // left InProgress once traffic moved (UntilTrafficShifted)
+	// TerminationWaitEnds is when the termination wait of a deployment in
+	// it ends (zero otherwise): the targets' last lifecycle event end plus
+	// the group's terminationWaitTimeInMinutes.
+	TerminationWaitEnds time.Time
 }
 
-// Err is nil when the deployment Succeeded or was left at Ready on purpose,
-// and otherwise says why not, wrapping ErrFailed or ErrStopped, ErrRolledBack
-// when a rollback was created, and ErrTimedOut or ErrCancelled.
+// Err is nil when the deployment Succeeded, was left at Ready on purpose, or
+// was left in progress once traffic moved, and otherwise says why not,
+// wrapping ErrFailed or ErrStopped, ErrRolledBack when a rollback was
+// created, and ErrTimedOut or ErrCancelled.
 func (o *Outcome) Err() error {
-	if o.Status == types.DeploymentStatusSucceeded || (o.Paused && o.Status == types.DeploymentStatusReady) {
+	if o.Status == types.DeploymentStatusSucceeded || (o.Paused && o.Status == types.DeploymentStatusReady) ||
+		(o.TrafficShifted && o.Status == types.DeploymentStatusInProgress) {
 		return nil
 	}
 	var b strings.Builder
@@ -102,6 +111,7 @@ func (w *watcher) outcome() *Outcome {
 		out.Targets = append(out.Targets, *w.targets[id])
 	}
 	out.Failure = failure(out.Targets)
+	out.TerminationWaitEnds = terminationWaitEnd(w.info, w.targets)
 	return out
 }
 

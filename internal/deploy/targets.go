@@ -104,6 +104,25 @@ func (w *watcher) record(t Target) bool {
 	return changed
 }
 
+// trafficShifted reports whether every target with an AllowTraffic event
+// (Server: the green instances; ECS and Lambda: the deployment's target)
+// has finished it, and there is one.
+func (w *watcher) trafficShifted() bool {
+	found := false
+	for _, t := range w.targets {
+		for _, e := range t.Events {
+			if e.Name != "AllowTraffic" {
+				continue
+			}
+			if e.Status != string(types.LifecycleEventStatusSucceeded) {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
+}
+
 // targetOf converts a deployment target of any platform.
 func targetOf(dt types.DeploymentTarget) (Target, bool) {
 	var t Target

@@ -16,6 +16,10 @@ type WatchOptions struct {
 	Timeout           time.Duration // 0: none
 	RollbackOnTimeout bool
 	RollbackOnCancel  bool
+	// UntilTrafficShifted returns once every AllowTraffic event has ended
+	// (Outcome.TrafficShifted), leaving the deployment in its termination
+	// wait.
+	UntilTrafficShifted bool
 }
 
 // Watch drives deployment id to its end: it continues it at Ready (or
@@ -24,6 +28,7 @@ type WatchOptions struct {
 // Outcome.Err, or why the deployment could not be watched.
 func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outcome, error) {
 	w := d.watcher(id)
+	w.untilTraffic = opts.UntilTrafficShifted
 	mode := readyContinue
 	if opts.PauseAtReady {
 		mode = readyPause
@@ -37,6 +42,11 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 		out := w.outcome()
 		out.Paused = true
 		return out, nil
+	case endTrafficShifted:
+		out := w.outcome()
+		out.TrafficShifted = true
+		w.note("traffic has moved to the replacement: not waiting for the termination wait (wait: traffic-shifted)")
+		return out, nil
 	case endCancelled:
 		return d.cancel(ctx, w, opts.RollbackOnCancel)
 	case endTimeout:
@@ -47,6 +57,7 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 			}
 			return w.outcome(), fmt.Errorf("deployment %s timed out, and stopping it failed: %w", id, err)
 		}
+		w.untilTraffic = false // follow the stop to its end
 		end, err = w.follow(ctx, stopFollowLimit, readyWait)
 		if err != nil {
 			return w.outcome(), err

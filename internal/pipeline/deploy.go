@@ -92,6 +92,8 @@ func (r *run) deploy(ctx context.Context) error {
 		Timeout:           timeout,
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
+		// wait: traffic-shifted ends the step before the termination wait.
+		UntilTrafficShifted: in.UntilTrafficShifted,
 	})
 	prog.Finish(out, in.Bundle)
 	return err
@@ -150,6 +152,9 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	case config.CommandStatus:
 		out, err := drv.Status(ctx, id)
 		prog.Record(out, r.cfg.Deploy.Bundle)
+		if t := out.TerminationWaitEnds; !t.IsZero() {
+			r.rep.Infof("Deployment %s is in its termination wait until %s", id, t.UTC().Format(time.RFC3339))
+		}
 		r.result.Outcome = report.OutcomeDone
 		return err
 	case config.CommandContinue:
@@ -159,6 +164,7 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 		if err := drv.Continue(ctx, id); err != nil {
 			return err
 		}
+		opts.UntilTrafficShifted = r.cfg.Deploy.UntilTrafficShifted
 	case config.CommandStop:
 		if err := drv.Stop(ctx, id, true); err != nil {
 			return err

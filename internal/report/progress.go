@@ -144,6 +144,10 @@ func (p *Progress) Record(out *deploy.Outcome, bundle string) {
 	}
 	d := p.res.Deploy
 	d.Status = string(out.Status)
+	if out.TrafficShifted {
+		d.Status = StatusTrafficShifted
+	}
+	d.TerminationWaitEnds = out.TerminationWaitEnds
 	d.RollbackID = out.RollbackID
 	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
 	d.Targets = d.Targets[:0]

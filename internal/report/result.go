@@ -21,9 +21,13 @@ const (
 	OutcomeTimedOut   Outcome = "timed out"
 )
 
+// OutcomeShifted: traffic moved, and the deployment was left in progress
+// through its termination wait (wait: traffic-shifted).
+const OutcomeShifted Outcome = "traffic shifted"
+
 // OK reports whether the outcome is a success: exit code 0.
 func (o Outcome) OK() bool {
-	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused
+	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused || o == OutcomeShifted
 }
 
 // Result is what a run did, filled in by the pipeline stage by stage and
@@ -88,6 +92,8 @@ func deploymentOutcome(d *Deployment) Outcome {
 		return OutcomeDeployed
 	case "Ready":
 		return OutcomePaused
+	case StatusTrafficShifted:
+		return OutcomeShifted
 	case "Failed", "Stopped":
 		if d.RollbackID != "" {
 			return OutcomeRolledBack
@@ -130,7 +136,13 @@ type Deployment struct {
 	ErrorMessage      string
 	Targets           []Target
 	Failure           *Diagnostics // the failing lifecycle event, when there is one
+
+	TerminationWaitEnds time.Time // in its termination wait: when the wait ends
 }
+
+// StatusTrafficShifted is the deployment-status of a deployment left in
+// progress once its traffic moved (wait: traffic-shifted).
+const StatusTrafficShifted = "TrafficShifted"
 
 // Target is one deployment target (an instance, or the ECS service).
 type Target struct {

@@ -27,6 +27,7 @@ func TestDecide(t *testing.T) {
 		{"stage says deployed", live, nil, Result{Outcome: OutcomeDeployed}, OutcomeDeployed},
 		{"succeeded", live, nil, Result{Deploy: deployment("Succeeded", "")}, OutcomeDeployed},
 		{"ready", live, nil, Result{Deploy: deployment("Ready", "")}, OutcomePaused},
+		{"traffic shifted", live, nil, Result{Deploy: deployment(StatusTrafficShifted, "")}, OutcomeShifted},
 		{"failed and rolled back", live, failed, Result{Deploy: deployment("Failed", "d-B2C3D4E5F")}, OutcomeRolledBack},
 		{"deployment succeeded, then an error", live, failed, Result{Deploy: deployment("Succeeded", "")}, OutcomeFailed},
 		{"left in progress (wait: false)", live, nil, Result{Deploy: deployment("InProgress", "")}, OutcomeDone},

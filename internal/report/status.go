@@ -15,7 +15,7 @@ type Status struct {
 func FinalStatus(res *Result) Status {
 	var s Status
 	switch res.Outcome {
-	case OutcomeDeployed, OutcomeDone:
+	case OutcomeDeployed, OutcomeDone, OutcomeShifted:
 		s = Status{State: "success", AutoInactive: true}
 	case OutcomePaused:
 		s = Status{State: "success"}

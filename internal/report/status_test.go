@@ -11,6 +11,7 @@ func TestFinalStatus(t *testing.T) {
 	}{
 		{Result{Outcome: OutcomeDeployed, Deploy: deployed("Succeeded")}, Status{State: "success", AutoInactive: true, Description: "d-A1B2C3D4E: deployed (Succeeded)"}},
 		{Result{Outcome: OutcomePaused, Deploy: deployed("Ready")}, Status{State: "success", Description: "d-A1B2C3D4E is Ready: traffic not shifted yet"}},
+		{Result{Outcome: OutcomeShifted, Deploy: deployed("TrafficShifted")}, Status{State: "success", AutoInactive: true, Description: "d-A1B2C3D4E: traffic shifted (TrafficShifted)"}},
 		{Result{Outcome: OutcomeRolledBack, Deploy: deployed("Failed")}, Status{State: "failure", Description: "d-A1B2C3D4E: rolled back (Failed)"}},
 		{Result{Outcome: OutcomeFailed}, Status{State: "failure", Description: "bluegreen-deploy: failed"}},
 		{Result{Outcome: OutcomeCancelled, Deploy: deployed("Stopped")}, Status{State: "error", Description: "d-A1B2C3D4E: cancelled (Stopped)"}},

@@ -34,10 +34,19 @@ var headlines = map[Outcome]struct{ icon, text string }{
 	OutcomeDone:       {"✅", "Done in %s"},
 	OutcomeDeployed:   {"✅", "Deployed in %s"},
 	OutcomePaused:     {"⏸️", "Paused at Ready after %s"},
+	OutcomeShifted:    {"✅", "Traffic shifted in %s"},
 	OutcomeRolledBack: {"↩️", "Rolled back after %s"},
 	OutcomeFailed:     {"❌", "Failed after %s"},
 	OutcomeCancelled:  {"🚫", "Cancelled after %s"},
 	OutcomeTimedOut:   {"⏱️", "Timed out after %s"},
+}
+
+// waitEnd says when the deployment's termination wait ends, if it is in one.
+func waitEnd(d *Deployment, format string) string {
+	if d.TerminationWaitEnds.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(format, d.TerminationWaitEnds.UTC().Format("2006-01-02 15:04:05 UTC"))
 }
 
 func writeHeadline(b *strings.Builder, res *Result) {
@@ -55,6 +64,9 @@ func writeHeadline(b *strings.Builder, res *Result) {
 	case OutcomePaused:
 		fmt.Fprintf(b, "Deployment %s waits at Ready: the new version is installed and production traffic has not moved. "+
 			"Run the action with `command: continue` to shift traffic, or `command: stop` to roll back, and `deployment-id: %s`.\n\n", id, d.ID)
+	case OutcomeShifted:
+		fmt.Fprintf(b, "Deployment %s has moved all production traffic to the new version; CodeDeploy keeps the original environment through its termination wait%s. "+
+			"Until then, `command: stop` with `deployment-id: %s` rolls it back.\n\n", id, waitEnd(d, " (until %s)"), d.ID)
 	case OutcomeRolledBack:
 		if d.RollbackID != "" {
 			fmt.Fprintf(b, "Deployment %s ended %s and CodeDeploy rolled it back with %s: production traffic stays on the previous version.\n\n",
@@ -68,7 +80,7 @@ func writeHeadline(b *strings.Builder, res *Result) {
 		}
 	case OutcomeDone:
 		if d.Status != "" {
-			fmt.Fprintf(b, "Deployment %s is %s.\n\n", id, escape(d.Status))
+			fmt.Fprintf(b, "Deployment %s is %s%s.\n\n", id, escape(d.Status), waitEnd(d, ", in its termination wait until %s"))
 		}
 	case OutcomeCancelled, OutcomeTimedOut:
 		switch {

@@ -162,6 +162,20 @@ func summaryCases() map[string]*Result {
 			},
 			GitHub: &GitHubDeployment{ID: 78, Environment: "staging", URL: "https://staging.example.com", State: "success"},
 		},
+		"traffic-shifted": {
+			Outcome: OutcomeShifted, Start: t0, End: at(80),
+			Image: testImage(false),
+			Deploy: &Deployment{
+				ID: "d-G7H8I9J0K", URL: ConsoleURL("eu-central-1", "d-G7H8I9J0K"),
+				Application: "shop", Group: "api-ecs", Config: "CodeDeployDefault.ECSAllAtOnce", Platform: "ECS",
+				Status: StatusTrafficShifted, TerminationWaitEnds: at(3680),
+				Targets: []Target{{ID: "shop-cluster:api", Status: "InProgress", Events: []Event{
+					{Name: "Install", Status: "Succeeded", Start: at(10), End: at(60)},
+					{Name: "AllowTraffic", Status: "Succeeded", Start: at(61), End: at(75)},
+					{Name: "AfterAllowTraffic", Status: "InProgress", Start: at(76)},
+				}}},
+			},
+		},
 		"cancelled": {
 			Outcome: OutcomeCancelled, Start: t0, End: at(61),
 			Image: testImage(true),
