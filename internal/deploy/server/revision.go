@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -35,7 +36,10 @@ type Input struct {
 	ContainerName   string
 	ContainerPort   int
 	HealthCheckPath string
-	Secrets         []deploy.SecretRef
+	// HealthCheckTimeout bounds ValidateService's wait for the health check
+	// path; 0: DefaultHealthCheckTimeout.
+	HealthCheckTimeout time.Duration
+	Secrets            []deploy.SecretRef
 }
 
 // EnvFile is the file added at the bundle's root for its hook scripts.
