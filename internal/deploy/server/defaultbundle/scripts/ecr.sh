@@ -5,14 +5,16 @@
 # token stays on the instance. Works with the AWS CLI v1 (>= 1.17.10) and v2.
 
 ecr_pull() {
-	local image="$1" registry config status=0
+	local image="$1" registry config out status=0
 	registry="${image%%/*}"
 	need docker aws
 	config="$(mktemp -d)"
 	log "logging in to $registry with the instance role"
-	if ! aws ecr get-login-password --region "$AWS_REGION" |
-		DOCKER_CONFIG="$config" docker login --username AWS --password-stdin "$registry" >/dev/null; then
+	# docker login's output (a warning about the private config) is shown only on failure.
+	if ! out="$(aws ecr get-login-password --region "$AWS_REGION" |
+		DOCKER_CONFIG="$config" docker login --username AWS --password-stdin "$registry" 2>&1)"; then
 		rm -rf "$config"
+		printf '%s\n' "$out" >&2
 		fail "could not log in to $registry: does the instance role allow ecr:GetAuthorizationToken?"
 	fi
 	log "pulling $image"
