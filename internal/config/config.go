@@ -105,10 +105,9 @@ type Deploy struct {
 	ContainerName   string
 	ContainerPort   int // 0: not given
 	HealthCheckPath string
-	// HealthCheckTimeout bounds the generated ValidateService hook's wait.
-	HealthCheckTimeout time.Duration
-	TaskDefinition     string
-	AppSpec            string
+	HealthTimeout   time.Duration // the generated ValidateService hook's wait
+	TaskDefinition  string
+	AppSpec         string
 
 	Wait              bool
 	Timeout           time.Duration // 0: from the group's wait times
@@ -264,25 +263,25 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c.Deploy = Deploy{
-		Application:        r.str("codedeploy-application"),
-		DeploymentGroup:    r.str("codedeploy-deployment-group"),
-		DeploymentConfig:   r.str("deployment-config"),
-		Description:        r.str("description"),
-		Bundle:             r.optionalPath("bundle", c.GitHub.Workspace, true),
-		S3Bucket:           r.str("s3-bucket"),
-		S3Prefix:           strings.Trim(r.str("s3-prefix"), "/"),
-		ContainerName:      r.str("container-name"),
-		ContainerPort:      r.port("container-port"),
-		HealthCheckPath:    r.str("health-check-path"),
-		HealthCheckTimeout: r.duration("health-check-timeout"),
-		TaskDefinition:     r.optionalPath("task-definition", c.GitHub.Workspace, false),
-		AppSpec:            r.optionalPath("appspec", c.GitHub.Workspace, false),
-		Wait:               r.boolean("wait"),
-		Timeout:            r.duration("timeout"),
-		OnReady:            OnReady(r.enum("on-ready", "continue", "pause")),
-		OnActive:           OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
-		RollbackOnCancel:   r.boolean("rollback-on-cancel"),
-		RollbackOnTimeout:  r.boolean("rollback-on-timeout"),
+		Application:       r.str("codedeploy-application"),
+		DeploymentGroup:   r.str("codedeploy-deployment-group"),
+		DeploymentConfig:  r.str("deployment-config"),
+		Description:       r.str("description"),
+		Bundle:            r.optionalPath("bundle", c.GitHub.Workspace, true),
+		S3Bucket:          r.str("s3-bucket"),
+		S3Prefix:          strings.Trim(r.str("s3-prefix"), "/"),
+		ContainerName:     r.str("container-name"),
+		ContainerPort:     r.port("container-port"),
+		HealthCheckPath:   r.str("health-check-path"),
+		HealthTimeout:     r.duration("health-check-timeout"),
+		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
+		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
+		Wait:              r.boolean("wait"),
+		Timeout:           r.duration("timeout"),
+		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),
+		OnActive:          OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
+		RollbackOnCancel:  r.boolean("rollback-on-cancel"),
+		RollbackOnTimeout: r.boolean("rollback-on-timeout"),
 	}
 
 	c.GitHub.Token = r.str("github-token")

@@ -113,8 +113,8 @@ func TestLoadValid(t *testing.T) {
 		}},
 		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True", "health-check-timeout": "90s"}), func(t *testing.T, c *Config) {
 			d := c.Deploy
-			if d.HealthCheckTimeout != 90*time.Second {
-				t.Errorf("health-check-timeout = %v, want 90s", d.HealthCheckTimeout)
+			if d.HealthTimeout != 90*time.Second {
+				t.Errorf("health-check-timeout = %v, want 90s", d.HealthTimeout)
 			}
 			if d.Timeout != 45*time.Minute || d.OnReady != ReadyPause || d.OnActive != ActiveStop || d.ContainerPort != 8080 || !d.Wait {
 				t.Errorf("deploy = %+v", d)

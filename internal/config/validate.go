@@ -170,7 +170,7 @@ func (c *Config) validateDeploy(r *reader) {
 	if !healthPathPattern.MatchString(d.HealthCheckPath) {
 		r.fail("health-check-path", "%q is not a URL path: it must start with '/' and hold only letters, digits, %s and %%XX escapes, with an optional ?query", d.HealthCheckPath, pathPunct)
 	}
-	if d.HealthCheckTimeout > maxHealthCheckTimeout {
+	if d.HealthTimeout > maxHealthCheckTimeout {
 		r.fail("health-check-timeout", "%q is more than %s: the generated ValidateService hook may run for at most 1h", r.str("health-check-timeout"), maxHealthCheckTimeout)
 	}
 	if len(d.Description) > 4096 {

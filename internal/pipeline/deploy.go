@@ -163,16 +163,16 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 	switch g.Platform {
 	case types.ComputePlatformServer:
 		rev, err := server.Revision(ctx, r.clients.S3, server.Input{
-			Bundle:             in.Bundle,
-			Bucket:             in.S3Bucket,
-			Prefix:             in.S3Prefix,
-			Region:             r.cfg.AWS.Region,
-			ImageURI:           imageURI,
-			ContainerName:      in.ContainerName,
-			ContainerPort:      in.ContainerPort,
-			HealthCheckPath:    in.HealthCheckPath,
-			Secrets:            refs,
-			HealthCheckTimeout: in.HealthCheckTimeout,
+			Bundle:          in.Bundle,
+			Bucket:          in.S3Bucket,
+			Prefix:          in.S3Prefix,
+			Region:          r.cfg.AWS.Region,
+			ImageURI:        imageURI,
+			ContainerName:   in.ContainerName,
+			ContainerPort:   in.ContainerPort,
+			HealthCheckPath: in.HealthCheckPath,
+			HealthTimeout:   in.HealthTimeout,
+			Secrets:         refs,
 		})
 		return rev, err
 	case types.ComputePlatformEcs:

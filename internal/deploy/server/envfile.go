@@ -30,7 +30,7 @@ func envFile(in Input) ([]byte, error) {
 		line("CONTAINER_PORT", "")
 	}
 	line("HEALTH_CHECK_PATH", healthPath)
-	timeout := in.HealthCheckTimeout
+	timeout := in.HealthTimeout
 	if timeout <= 0 {
 		timeout = DefaultHealthCheckTimeout
 	}

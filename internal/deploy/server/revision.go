@@ -36,10 +36,8 @@ type Input struct {
 	ContainerName   string
 	ContainerPort   int
 	HealthCheckPath string
-	// HealthCheckTimeout bounds ValidateService's wait for the health check
-	// path; 0: DefaultHealthCheckTimeout.
-	HealthCheckTimeout time.Duration
-	Secrets            []deploy.SecretRef
+	HealthTimeout   time.Duration // ValidateService's wait; 0: DefaultHealthCheckTimeout
+	Secrets         []deploy.SecretRef
 }
 
 // EnvFile is the file added at the bundle's root for its hook scripts.

@@ -136,8 +136,8 @@ func TestDefaultBundleScripts(t *testing.T) {
 	}
 	data, err := server.Bundle(server.Input{
 		ImageURI: imageURI, Region: "us-east-1", ContainerName: "web", ContainerPort: 8080, HealthCheckPath: "/health'z",
-		HealthCheckTimeout: 90 * time.Second,
-		Secrets:            []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: secretARN + ":password::"}, {Name: "TOKEN", ValueFrom: secretARN}},
+		HealthTimeout: 90 * time.Second,
+		Secrets:       []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: secretARN + ":password::"}, {Name: "TOKEN", ValueFrom: secretARN}},
 	})
 	if err != nil {
 		t.Fatal(err)
