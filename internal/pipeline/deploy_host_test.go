@@ -46,16 +46,21 @@ func TestMain(m *testing.M) {
 // action to the sandbox's exec agent: this host is the instance, so the hooks
 // log in to the sandbox's ECR, pull the image by digest through the real
 // engine, fetch the secret with the AWS CLI and run the container on a free
-// port, and ValidateService asks its health path with curl.
+// port, and ValidateService asks its health path with curl. A second version
+// replaces the first (ApplicationStop runs the last install's stop.sh).
 func TestServerDeployOnHost(t *testing.T) {
 	t.Parallel()
 	requireHost(t)
-	tests := []struct {
-		name    string
+	type step struct {
+		version string
 		healthy bool
+	}
+	tests := []struct {
+		name  string
+		steps []step
 	}{
-		{"healthy", true},
-		{"failing health check", false},
+		{"healthy, then a new version", []step{{"v1", true}, {"v2", true}}},
+		{"failing health check", []step{{"v1", false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,59 +82,68 @@ func TestServerDeployOnHost(t *testing.T) {
 			name := fmt.Sprintf("hostrun-%d", port)
 			t.Cleanup(func() { removeContainers(t, name) })
 
-			code, out, log := runAction(t, sb, map[string]string{
-				"ecr-repository": "app", "context": "testdata/host", "build-cache": "none",
-				"build-args":             fmt.Sprintf("APP_VERSION=v1\nHEALTHY=%t", tt.healthy),
-				"secrets":                "GREETING,host/greeting",
-				"codedeploy-application": "host", "codedeploy-deployment-group": "bg", "s3-bucket": "host-bundles",
-				"container-name": name, "container-port": fmt.Sprint(port),
-				"health-check-path": "/health", "health-check-timeout": "4s",
-				// Hooks take real seconds, the sandbox's clock runs 600 times faster.
-				"timeout": "24h",
-			})
-			for _, line := range strings.Split(log, "\n") {
-				if strings.Contains(line, secret) && !strings.HasPrefix(line, "::add-mask::") {
-					t.Errorf("the action's log holds the secret's value: %s", line)
+			for _, st := range tt.steps {
+				code, out, log := runAction(t, sb, map[string]string{
+					"ecr-repository": "app", "image-tags": st.version, "context": "testdata/host", "build-cache": "none",
+					"build-args":             fmt.Sprintf("APP_VERSION=%s\nHEALTHY=%t", st.version, st.healthy),
+					"secrets":                "GREETING,host/greeting",
+					"codedeploy-application": "host", "codedeploy-deployment-group": "bg", "s3-bucket": "host-bundles",
+					"container-name": name, "container-port": fmt.Sprint(port),
+					"health-check-path": "/health", "health-check-timeout": "4s",
+					// Hooks take real seconds, the sandbox's clock runs 600 times faster.
+					"timeout": "24h",
+				})
+				for _, line := range strings.Split(log, "\n") {
+					if strings.Contains(line, secret) && !strings.HasPrefix(line, "::add-mask::") {
+						t.Errorf("%s: the action's log holds the secret's value: %s", st.version, line)
+					}
 				}
-			}
-			checkScriptLogs(t, sb.AgentRoot(), secret)
-
-			if !tt.healthy {
+				checkScriptLogs(t, sb.AgentRoot(), secret)
+				if st.healthy {
+					checkServing(t, name, port, st.version, code, out, log)
+					continue
+				}
 				msg := multiLineOutput(log, "error-message")
 				for _, want := range []string{
-					"ValidateService", "testapp v1: health check failed (HEALTHY=false)",
+					"ValidateService", "testapp " + st.version + ": health check failed (HEALTHY=false)",
 					"did not answer 2xx within 4 s (health-check-timeout); last status: 503",
 				} {
 					if !strings.Contains(msg, want) {
-						t.Errorf("error-message lacks %q:\n%s", want, msg)
+						t.Errorf("%s: error-message lacks %q:\n%s", st.version, want, msg)
 					}
 				}
 				if code == ExitOK {
-					t.Errorf("exit %d, want a failure; log:\n%s", code, log)
+					t.Errorf("%s: exit %d, want a failure; log:\n%s", st.version, code, log)
 				}
-				return
-			}
-			if code != ExitOK || out["deployment-status"] != "Succeeded" {
-				t.Fatalf("exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
-			}
-			if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != "v1\n" {
-				t.Errorf("GET / = %q, want v1", got)
-			}
-			env := docker(t, "container", "inspect", "--format", `{{join .Config.Env "\n"}}`, name)
-			for _, want := range []string{"PORT=" + fmt.Sprint(port), "GREETING=" + secret} {
-				if !strings.Contains(env, want+"\n") {
-					t.Errorf("the container's environment lacks %s", strings.SplitN(want, "=", 2)[0])
-				}
-			}
-			image := docker(t, "container", "inspect", "--format", "{{.Config.Image}}", name)
-			if strings.TrimSpace(image) != out["image-uri"] {
-				t.Errorf("the container runs %q, want image-uri %q", image, out["image-uri"])
-			}
-			fi, err := os.Stat(filepath.Join(hostEnvDir, name+".env"))
-			if err != nil || fi.Mode().Perm() != 0o600 {
-				t.Errorf("env file: %v, mode %v; want 0600", err, fi)
 			}
 		})
+	}
+}
+
+// checkServing checks a successful run: the container name runs image-uri,
+// answers version on the host's port, and has PORT and the secret in its
+// environment from a root-only env file.
+func checkServing(t *testing.T, name string, port int, version string, code int, out map[string]string, log string) {
+	t.Helper()
+	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("%s: exit %d, status %q; want 0, Succeeded; log:\n%s", version, code, out["deployment-status"], log)
+	}
+	if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != version+"\n" {
+		t.Errorf("GET / = %q, want %s", got, version)
+	}
+	env := docker(t, "container", "inspect", "--format", `{{join .Config.Env "\n"}}`, name)
+	for _, want := range []string{"PORT=" + fmt.Sprint(port), "GREETING=s3cr3t-greeting-value"} {
+		if !strings.Contains(env, want+"\n") {
+			t.Errorf("%s: the container's environment lacks %s", version, strings.SplitN(want, "=", 2)[0])
+		}
+	}
+	image := docker(t, "container", "inspect", "--format", "{{.Config.Image}}", name)
+	if strings.TrimSpace(image) != out["image-uri"] {
+		t.Errorf("%s: the container runs %q, want image-uri %q", version, image, out["image-uri"])
+	}
+	fi, err := os.Stat(filepath.Join(hostEnvDir, name+".env"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: env file: %v, mode %v; want 0600", version, err, fi)
 	}
 }
 
