@@ -20,10 +20,12 @@ vet:
 staticcheck:
 	staticcheck ./...
 
-# The workflows, the act test workflows (checked against action.yml) and the CI scripts.
+# The workflows, the act test workflows (checked against action.yml), the CI
+# scripts and the generated Server bundle's hook scripts.
 lint:
 	actionlint .github/workflows/*.yml testdata/workflows/*.yml
 	shellcheck .ci/run .ci/images.sh
+	cd internal/deploy/server/defaultbundle/scripts && shellcheck --external-sources --severity=style *.sh
 
 # The README's test command: go test's usual output, then the tests that
 # skipped and why (.ci/gotest.go); its exit status is go test's.

@@ -105,6 +105,7 @@ type Deploy struct {
 	ContainerName   string
 	ContainerPort   int // 0: not given
 	HealthCheckPath string
+	HealthTimeout   time.Duration // the generated ValidateService hook's wait
 	TaskDefinition  string
 	AppSpec         string
 	LambdaFunction  string // name or ARN
@@ -278,6 +279,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		ContainerName:     r.str("container-name"),
 		ContainerPort:     r.port("container-port"),
 		HealthCheckPath:   r.str("health-check-path"),
+		HealthTimeout:     r.duration("health-check-timeout"),
 		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
 		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
 		LambdaFunction:    r.str("lambda-function"),

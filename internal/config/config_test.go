@@ -111,8 +111,11 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("build args = %v", c.Build.Args)
 			}
 		}},
-		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True"}), func(t *testing.T, c *Config) {
+		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True", "health-check-timeout": "90s"}), func(t *testing.T, c *Config) {
 			d := c.Deploy
+			if d.HealthTimeout != 90*time.Second {
+				t.Errorf("health-check-timeout = %v, want 90s", d.HealthTimeout)
+			}
 			if d.Timeout != 45*time.Minute || d.OnReady != ReadyPause || d.OnActive != ActiveStop || d.ContainerPort != 8080 || !d.Wait {
 				t.Errorf("deploy = %+v", d)
 			}
@@ -250,6 +253,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"health path with a quote", merge(deploy, map[string]string{"health-check-path": `/he"alth`}), "health-check-path", "not a URL path"},
 		{"bad timeout", merge(deploy, map[string]string{"timeout": "90x"}), "timeout", "not a duration"},
 		{"zero timeout", merge(deploy, map[string]string{"timeout": "0s"}), "timeout", "more than 0"},
+		{"bad health timeout", merge(deploy, map[string]string{"health-check-timeout": "5"}), "health-check-timeout", "not a duration"},
+		{"long health timeout", merge(deploy, map[string]string{"health-check-timeout": "56m"}), "health-check-timeout", "at most 1h"},
 		{"huge timeout", merge(deploy, map[string]string{"timeout": "100h"}), "timeout", "at most 48h"},
 		{"bad on-ready", merge(deploy, map[string]string{"on-ready": "wait"}), "on-ready", "not one of continue, pause"},
 		{"bad on-active", merge(deploy, map[string]string{"on-active-deployment": "queue"}), "on-active-deployment", "not one of wait, stop, fail"},

@@ -61,6 +61,7 @@ var Inputs = []Input{
 	{"container-name", ""},
 	{"container-port", ""},
 	{"health-check-path", "/"},
+	{"health-check-timeout", "5m"},
 	{"task-definition", ""},
 	{"appspec", ""},
 	{"lambda-function", ""},

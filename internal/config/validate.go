@@ -4,7 +4,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
+
+// maxHealthCheckTimeout leaves the generated ValidateService hook (one hour
+// at most, CodeDeploy's limit) time to report after its health check.
+const maxHealthCheckTimeout = 55 * time.Minute
 
 var (
 	deploymentIDPattern = regexp.MustCompile(`^d-[A-Z0-9]{9}$`)
@@ -177,6 +182,9 @@ func (c *Config) validateDeploy(r *reader) {
 	}
 	if !healthPathPattern.MatchString(d.HealthCheckPath) {
 		r.fail("health-check-path", "%q is not a URL path: it must start with '/' and hold only letters, digits, %s and %%XX escapes, with an optional ?query", d.HealthCheckPath, pathPunct)
+	}
+	if d.HealthTimeout > maxHealthCheckTimeout {
+		r.fail("health-check-timeout", "%q is more than %s: the generated ValidateService hook may run for at most 1h", r.str("health-check-timeout"), maxHealthCheckTimeout)
 	}
 	if len(d.Description) > 4096 {
 		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))

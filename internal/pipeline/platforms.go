@@ -25,7 +25,7 @@ var platforms = map[types.ComputePlatform]platform{
 		in := r.cfg.Deploy
 		return server.Revision(ctx, r.clients.S3, server.Input{
 			Bundle: in.Bundle, Bucket: in.S3Bucket, Prefix: in.S3Prefix, Region: r.cfg.AWS.Region, ImageURI: image,
-			ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, HealthCheckPath: in.HealthCheckPath, Secrets: refs,
+			ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, HealthCheckPath: in.HealthCheckPath, HealthTimeout: in.HealthTimeout, Secrets: refs,
 		})
 	}},
 	types.ComputePlatformEcs: {ecs.CheckInputs, func(ctx context.Context, r *run, g deploy.Group, image string, refs []deploy.SecretRef) (deploy.Revision, error) {

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // envFile renders deploy.env: shell assignments of the image, the
@@ -29,6 +30,11 @@ func envFile(in Input) ([]byte, error) {
 		line("CONTAINER_PORT", "")
 	}
 	line("HEALTH_CHECK_PATH", healthPath)
+	timeout := in.HealthTimeout
+	if timeout <= 0 {
+		timeout = DefaultHealthCheckTimeout
+	}
+	line("HEALTH_CHECK_SECONDS", fmt.Sprint(int(timeout.Round(time.Second).Seconds())))
 	var secretNames []string
 	for _, s := range in.Secrets {
 		if err := s.Check(); err != nil {
@@ -42,6 +48,10 @@ func envFile(in Input) ([]byte, error) {
 	}
 	return []byte(b.String()), nil
 }
+
+// DefaultHealthCheckTimeout is how long ValidateService waits for the
+// health check path when the input does not say.
+const DefaultHealthCheckTimeout = 5 * time.Minute
 
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -37,6 +38,7 @@ type Input struct {
 	ContainerName   string
 	ContainerPort   int
 	HealthCheckPath string
+	HealthTimeout   time.Duration // ValidateService's wait; 0: DefaultHealthCheckTimeout
 	Secrets         []deploy.SecretRef
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
@@ -135,7 +136,8 @@ func TestDefaultBundleScripts(t *testing.T) {
 	}
 	data, err := server.Bundle(server.Input{
 		ImageURI: imageURI, Region: "us-east-1", ContainerName: "web", ContainerPort: 8080, HealthCheckPath: "/health'z",
-		Secrets: []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: secretARN + ":password::"}, {Name: "TOKEN", ValueFrom: secretARN}},
+		HealthTimeout: 90 * time.Second,
+		Secrets:       []deploy.SecretRef{{Name: "DB_PASSWORD", ValueFrom: secretARN + ":password::"}, {Name: "TOKEN", ValueFrom: secretARN}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -152,8 +154,8 @@ func TestDefaultBundleScripts(t *testing.T) {
 			scripts = append(scripts, p)
 		}
 	}
-	if len(scripts) < 5 {
-		t.Fatalf("got %d scripts, want pull, secrets, start, validate, stop and common", len(scripts))
+	if len(scripts) < 8 {
+		t.Fatalf("got %d scripts, want pull, secrets, start, validate, stop, common, ecr and envfile", len(scripts))
 	}
 	for _, s := range append([]string{filepath.Join(dir, "deploy.env")}, scripts...) {
 		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
@@ -167,11 +169,11 @@ func TestDefaultBundleScripts(t *testing.T) {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 	// deploy.env is sourceable and holds what the scripts read.
-	out, err := exec.Command("bash", "-c", `set -u; source "$1"; printf '%s|%s|%s|%s' "$IMAGE_URI" "$HEALTH_CHECK_PATH" "$SECRET_NAMES" "$SECRET_ARN_DB_PASSWORD"`, "bash", filepath.Join(dir, "deploy.env")).Output()
+	out, err := exec.Command("bash", "-c", `set -u; source "$1"; printf '%s|%s|%s|%s|%s' "$IMAGE_URI" "$HEALTH_CHECK_PATH" "$HEALTH_CHECK_SECONDS" "$SECRET_NAMES" "$SECRET_ARN_DB_PASSWORD"`, "bash", filepath.Join(dir, "deploy.env")).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(out), imageURI+"|/health'z|DB_PASSWORD TOKEN|"+secretARN+":password::"; got != want {
+	if got, want := string(out), imageURI+"|/health'z|90|DB_PASSWORD TOKEN|"+secretARN+":password::"; got != want {
 		t.Errorf("sourced deploy.env: got %q, want %q", got, want)
 	}
 }

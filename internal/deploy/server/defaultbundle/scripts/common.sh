@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Shared by the hook scripts: reads deploy.env and defines the log helpers.
-# deploy.env holds the image (by digest), the container's name and port, the
-# health check path and secret references (ARNs); never secret values.
+# Shared by the hook scripts: reads deploy.env, names the env file and defines
+# the log helpers. deploy.env holds the image (by digest), the container's
+# name and port, the health check's path and time limit and secret references
+# (ARNs); never secret values.
 set -euo pipefail
 
 BUNDLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=../deploy.env
+# shellcheck source=/dev/null # deploy.env is written by the action
 source "$BUNDLE_DIR/deploy.env"
 
-# The secrets' values live only here, readable by root alone.
-ENV_DIR=/etc/bluegreen-deploy
+# The secrets' values live only in ENV_DIR, readable by root alone.
+# BLUEGREEN_ENV_DIR moves it (tests do); the default suits a real instance.
+ENV_DIR="${BLUEGREEN_ENV_DIR:-/etc/bluegreen-deploy}"
 # shellcheck disable=SC2034 # read by the scripts that source this file
 ENV_FILE="$ENV_DIR/$CONTAINER_NAME.env"
 
