@@ -4,26 +4,13 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
 // S3API is the S3 calls the Server revision makes; *s3.Client has them.
-type S3API interface {
-	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-}
+type S3API = deploy.S3API
 
 // Input is what a Server (EC2/on-premises) revision is made from.
 type Input struct {
@@ -41,51 +28,12 @@ type Input struct {
 // EnvFile is the file added at the bundle's root for its hook scripts.
 const EnvFile = "deploy.env"
 
-// Revision zips the bundle (or the default one) with deploy.env,
-// uploads it to S3 under a key made of its content hash (an identical
-// bundle is not uploaded again) and returns the S3 revision with its ETag.
+// Revision zips the bundle (or the default one) with deploy.env and
+// uploads it to S3 by content hash (deploy.UploadBundle).
 func Revision(ctx context.Context, api S3API, in Input) (deploy.Revision, error) {
 	data, err := Bundle(in)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	sum := sha256.Sum256(data)
-	key := "bundle-" + hex.EncodeToString(sum[:]) + ".zip"
-	if in.Prefix != "" {
-		key = in.Prefix + "/" + key
-	}
-	where := "s3://" + in.Bucket + "/" + key
-
-	var etag string
-	head, err := api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(key)})
-	var notFound *s3types.NotFound
-	switch {
-	case err == nil:
-		etag = aws.ToString(head.ETag)
-	case errors.As(err, &notFound):
-		put, err := api.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:      aws.String(in.Bucket),
-			Key:         aws.String(key),
-			Body:        bytes.NewReader(data),
-			ContentType: aws.String("application/zip"),
-		})
-		if err != nil {
-			return deploy.Revision{}, fmt.Errorf("uploading the bundle to %s: %w", where, err)
-		}
-		etag = aws.ToString(put.ETag)
-	default:
-		return deploy.Revision{}, fmt.Errorf("checking for the bundle at %s: %w", where, err)
-	}
-	return deploy.Revision{
-		Where: where,
-		Location: types.RevisionLocation{
-			RevisionType: types.RevisionLocationTypeS3,
-			S3Location: &types.S3Location{
-				Bucket:     aws.String(in.Bucket),
-				Key:        aws.String(key),
-				BundleType: types.BundleTypeZip,
-				ETag:       aws.String(strings.Trim(etag, `"`)),
-			},
-		},
-	}, nil
+	return deploy.UploadBundle(ctx, api, in.Bucket, in.Prefix, data)
 }
