@@ -105,8 +105,12 @@ type Deploy struct {
 	ContainerName   string
 	ContainerPort   int // 0: not given
 	HealthCheckPath string
-	TaskDefinition  string
-	AppSpec         string
+	// HealthCheckTimeout bounds the generated bundles' wait for the health path.
+	HealthCheckTimeout time.Duration
+	// ProxyImage is the Caddy image of single-host blue/green (in-place groups).
+	ProxyImage     string
+	TaskDefinition string
+	AppSpec        string
 
 	Wait              bool
 	Timeout           time.Duration // 0: from the group's wait times
@@ -262,24 +266,26 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c.Deploy = Deploy{
-		Application:       r.str("codedeploy-application"),
-		DeploymentGroup:   r.str("codedeploy-deployment-group"),
-		DeploymentConfig:  r.str("deployment-config"),
-		Description:       r.str("description"),
-		Bundle:            r.optionalPath("bundle", c.GitHub.Workspace, true),
-		S3Bucket:          r.str("s3-bucket"),
-		S3Prefix:          strings.Trim(r.str("s3-prefix"), "/"),
-		ContainerName:     r.str("container-name"),
-		ContainerPort:     r.port("container-port"),
-		HealthCheckPath:   r.str("health-check-path"),
-		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
-		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
-		Wait:              r.boolean("wait"),
-		Timeout:           r.duration("timeout"),
-		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),
-		OnActive:          OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
-		RollbackOnCancel:  r.boolean("rollback-on-cancel"),
-		RollbackOnTimeout: r.boolean("rollback-on-timeout"),
+		Application:        r.str("codedeploy-application"),
+		DeploymentGroup:    r.str("codedeploy-deployment-group"),
+		DeploymentConfig:   r.str("deployment-config"),
+		Description:        r.str("description"),
+		Bundle:             r.optionalPath("bundle", c.GitHub.Workspace, true),
+		S3Bucket:           r.str("s3-bucket"),
+		S3Prefix:           strings.Trim(r.str("s3-prefix"), "/"),
+		ContainerName:      r.str("container-name"),
+		ContainerPort:      r.port("container-port"),
+		HealthCheckPath:    r.str("health-check-path"),
+		HealthCheckTimeout: r.duration("health-check-timeout"),
+		ProxyImage:         r.str("proxy-image"),
+		TaskDefinition:     r.optionalPath("task-definition", c.GitHub.Workspace, false),
+		AppSpec:            r.optionalPath("appspec", c.GitHub.Workspace, false),
+		Wait:               r.boolean("wait"),
+		Timeout:            r.duration("timeout"),
+		OnReady:            OnReady(r.enum("on-ready", "continue", "pause")),
+		OnActive:           OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
+		RollbackOnCancel:   r.boolean("rollback-on-cancel"),
+		RollbackOnTimeout:  r.boolean("rollback-on-timeout"),
 	}
 
 	c.GitHub.Token = r.str("github-token")

@@ -54,6 +54,8 @@ var Inputs = []Input{
 	{"container-name", ""},
 	{"container-port", ""},
 	{"health-check-path", "/"},
+	{"health-check-timeout", "5m"},
+	{"proxy-image", "caddy:2"},
 	{"task-definition", ""},
 	{"appspec", ""},
 

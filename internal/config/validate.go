@@ -20,6 +20,7 @@ var (
 	bucketPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$`)
 	s3PrefixPattern       = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/\-]{0,512}$`)
 	containerNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,255}$`)
+	proxyImagePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$`)
 	envNamePattern        = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 )
 
@@ -164,6 +165,9 @@ func (c *Config) validateDeploy(r *reader) {
 	}
 	if !healthPathPattern.MatchString(d.HealthCheckPath) {
 		r.fail("health-check-path", "%q is not a URL path: it must start with '/' and hold only letters, digits, %s and %%XX escapes, with an optional ?query", d.HealthCheckPath, pathPunct)
+	}
+	if !proxyImagePattern.MatchString(d.ProxyImage) {
+		r.fail("proxy-image", "%q is not an image reference (e.g. caddy:2 or registry.example.com/caddy:2.11)", d.ProxyImage)
 	}
 	if len(d.Description) > 4096 {
 		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))

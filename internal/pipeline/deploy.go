@@ -11,6 +11,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/inplace"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
@@ -160,8 +161,22 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			refs = append(refs, deploy.SecretRef{Name: ref.Name, ValueFrom: ref.ValueFrom})
 		}
 	}
-	switch g.Platform {
-	case types.ComputePlatformServer:
+	switch {
+	case g.InPlace && in.Bundle == "":
+		rev, err := inplace.Revision(ctx, r.clients.S3, inplace.Input{
+			Bucket:             in.S3Bucket,
+			Prefix:             in.S3Prefix,
+			Region:             r.cfg.AWS.Region,
+			ImageURI:           imageURI,
+			ContainerName:      in.ContainerName,
+			ContainerPort:      in.ContainerPort,
+			HealthCheckPath:    in.HealthCheckPath,
+			HealthCheckTimeout: in.HealthCheckTimeout,
+			ProxyImage:         in.ProxyImage,
+			Secrets:            refs,
+		})
+		return rev, err
+	case g.Platform == types.ComputePlatformServer:
 		rev, err := server.Revision(ctx, r.clients.S3, server.Input{
 			Bundle:          in.Bundle,
 			Bucket:          in.S3Bucket,
@@ -174,7 +189,7 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 			Secrets:         refs,
 		})
 		return rev, err
-	case types.ComputePlatformEcs:
+	case g.Platform == types.ComputePlatformEcs:
 		rev, err := ecs.Revision(ctx, r.clients.ECS, ecs.Input{
 			Group:          g,
 			TaskDefinition: in.TaskDefinition,
