@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # the variables are read by the scripts that source this file
 # Shared by the hook scripts: reads deploy.env, names the containers, and
 # defines the log, health and proxy helpers. deploy.env holds the image (by
 # digest), the container's name and port, the health check, the proxy image
@@ -9,7 +10,6 @@ BUNDLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../deploy.env
 source "$BUNDLE_DIR/deploy.env"
 
-# shellcheck disable=SC2034 # read by the scripts that source this file
 # The secrets' values live only here, readable by root alone.
 ENV_DIR="${BLUEGREEN_ENV_DIR:-/etc/bluegreen-deploy}"
 ENV_FILE="$ENV_DIR/$CONTAINER_NAME.env"
@@ -55,8 +55,8 @@ running() {
 
 # log_tail prints the last lines of container $1's log.
 log_tail() {
-	log "container $1 logs (last 30 lines):"
-	docker logs --tail 30 "$1" 2>&1 || true
+	log "container $1 logs (last 20 lines):"
+	docker logs --tail 20 "$1" 2>&1 || true
 }
 
 # admin calls the proxy's admin API: admin METHOD PATH [curl options].

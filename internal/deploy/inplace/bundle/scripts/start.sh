@@ -39,10 +39,11 @@ deadline=$((SECONDS + HEALTH_CHECK_SECONDS))
 log "waiting up to ${HEALTH_CHECK_SECONDS}s for $name to answer $HEALTH_CHECK_PATH"
 until curl --silent --fail --max-time 2 --output /dev/null "$url"; do
 	if ! running "$name" || ((SECONDS >= deadline)); then
+		why="stopped"
+		if running "$name"; then why="did not answer $HEALTH_CHECK_PATH within ${HEALTH_CHECK_SECONDS}s"; fi
 		log_tail "$name"
 		docker stop --time 10 "$name" >/dev/null 2>&1 || true
-		running "$name" && why="did not answer $HEALTH_CHECK_PATH within ${HEALTH_CHECK_SECONDS}s" || why="stopped"
-		fail "$name $why; the ${live:-previous} colour keeps serving"
+		fail "$name $why; ${live:+the $live colour keeps serving}"
 	fi
 	sleep 0.5
 done

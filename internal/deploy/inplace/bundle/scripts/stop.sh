@@ -6,4 +6,5 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-log "the ${CONTAINER_NAME}-$(live) colour keeps serving until the switch"
+live="$(live)"
+log "nothing to stop: ${live:+$CONTAINER_NAME-$live keeps serving until the next switch}"
