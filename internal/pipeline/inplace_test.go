@@ -145,7 +145,7 @@ func (h *hostDeploy) get(t *testing.T) string {
 }
 
 // freePort returns a TCP port nothing listens on.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/inplace"
+)
+
+// BenchmarkInPlaceSwitch measures what a client sending a request every
+// 20 ms sees while a new version replaces the running one on this host:
+// the generated bundle's hooks (start the new colour, wait for its health,
+// switch Caddy, drain and stop the old), beside the way that inspired it
+// (stop the old container, start the new one, sleep 10 s). Run it with
+// -bench InPlaceSwitch -benchtime 1x.
+func BenchmarkInPlaceSwitch(b *testing.B) {
+	if err := exec.Command("docker", "image", "inspect", testProxyImage, "bluegreen-deploy/testapp:local").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatalf("CI needs the Docker engine and %s (.ci/images.sh): %v", testProxyImage, err)
+		}
+		b.Skipf("no Docker engine or %s (.ci/images.sh): %v", testProxyImage, err)
+	}
+	b.Run("bluegreen-deploy", func(b *testing.B) {
+		port := freePort(b)
+		name := fmt.Sprintf("bgb%d", port)
+		b.Cleanup(func() { removeLabelled(name) })
+		dir := unzipBundle(b, inplace.Input{
+			ImageURI: "bluegreen-deploy/testapp:local", ContainerName: name, ContainerPort: port,
+			HealthCheckPath: "/health", ProxyImage: testProxyImage,
+		})
+		hooks := func(scripts ...string) {
+			for _, s := range scripts {
+				cmd := exec.Command("bash", filepath.Join(dir, "scripts", s))
+				cmd.Env = append(os.Environ(), "BLUEGREEN_ENV_DIR="+filepath.Join(dir, "etc"), "BLUEGREEN_STATE_DIR="+filepath.Join(dir, "lib"))
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%s: %v\n%s", s, err, out)
+				}
+			}
+		}
+		hooks("secrets.sh", "start.sh", "switch.sh")
+		measure(b, port, func() { hooks("stop.sh", "start.sh", "switch.sh") })
+	})
+	b.Run("stop-start-sleep10", func(b *testing.B) {
+		port := freePort(b)
+		name := fmt.Sprintf("bgb%d", port)
+		b.Cleanup(func() { removeLabelled(name) })
+		run := func() {
+			docker(b, "run", "--detach", "--name", name, "--label", hostLabel+"="+name, "--env", "PORT=8080",
+				"--publish", strconv.Itoa(port)+":8080", "bluegreen-deploy/testapp:local")
+		}
+		run()
+		waitFor(b, port)
+		measure(b, port, func() {
+			docker(b, "stop", name)
+			docker(b, "rm", name)
+			run()
+			time.Sleep(10 * time.Second)
+		})
+	})
+}
+
+// measure runs deploy b.N times under a request every 20 ms to port and
+// reports the figures.
+func measure(b *testing.B, port int, deploy func()) {
+	b.Helper()
+	var total loadStats
+	b.ResetTimer()
+	for range b.N {
+		l := startLoad(port, 20*time.Millisecond)
+		deploy()
+		st := l.stop()
+		total.sent += st.sent
+		total.failed += st.failed
+		total.longest = max(total.longest, st.longest)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(total.sent)/float64(b.N), "requests/op")
+	b.ReportMetric(float64(total.failed)/float64(b.N), "failed/op")
+	b.ReportMetric(float64(total.longest.Milliseconds()), "longest-ms")
+	b.Logf("%s: %s", b.Name(), total)
+}
+
+// unzipBundle writes the generated bundle into a new folder.
+func unzipBundle(b *testing.B, in inplace.Input) string {
+	b.Helper()
+	data, err := inplace.Bundle(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, body, f.Mode()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func docker(b *testing.B, args ...string) {
+	b.Helper()
+	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+		b.Fatalf("docker %v: %v\n%s", args, err, out)
+	}
+}
+
+// waitFor waits until port answers.
+func waitFor(b *testing.B, port int) {
+	b.Helper()
+	for range 100 {
+		if exec.Command("curl", "--silent", "--fail", "--output", "/dev/null", fmt.Sprintf("http://127.0.0.1:%d/", port)).Run() == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Fatalf("port %d does not answer", port)
+}
