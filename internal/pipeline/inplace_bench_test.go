@@ -29,24 +29,9 @@ func BenchmarkInPlaceSwitch(b *testing.B) {
 		b.Skipf("no Docker engine or %s (.ci/images.sh): %v", testProxyImage, err)
 	}
 	b.Run("bluegreen-deploy", func(b *testing.B) {
-		port := freePort(b)
-		name := fmt.Sprintf("bgb%d", port)
-		b.Cleanup(func() { removeLabelled(name) })
-		dir := unzipBundle(b, inplace.Input{
-			ImageURI: "bluegreen-deploy/testapp:local", ContainerName: name, ContainerPort: port,
-			HealthCheckPath: "/health", ProxyImage: testProxyImage,
-		})
-		hooks := func(scripts ...string) {
-			for _, s := range scripts {
-				cmd := exec.Command("bash", filepath.Join(dir, "scripts", s))
-				cmd.Env = append(os.Environ(), "BLUEGREEN_ENV_DIR="+filepath.Join(dir, "etc"), "BLUEGREEN_STATE_DIR="+filepath.Join(dir, "lib"))
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("%s: %v\n%s", s, err, out)
-				}
-			}
-		}
-		hooks("secrets.sh", "start.sh", "switch.sh")
-		measure(b, port, func() { hooks("stop.sh", "start.sh", "switch.sh") })
+		h := newHooks(b)
+		h.run(b, "secrets.sh", "start.sh", "switch.sh")
+		measure(b, h.port, func() { h.run(b, "stop.sh", "start.sh", "switch.sh") })
 	})
 	b.Run("stop-start-sleep10", func(b *testing.B) {
 		port := freePort(b)
@@ -65,6 +50,51 @@ func BenchmarkInPlaceSwitch(b *testing.B) {
 			time.Sleep(10 * time.Second)
 		})
 	})
+}
+
+// hooks is the generated bundle of the test app unpacked on this host, its
+// scripts run as the agent would run them, without the sandbox.
+type hooks struct {
+	dir, name string
+	port      int
+}
+
+func newHooks(tb testing.TB) *hooks {
+	tb.Helper()
+	h := &hooks{port: freePort(tb)}
+	h.name = fmt.Sprintf("bgh%d", h.port)
+	tb.Cleanup(func() { removeLabelled(h.name) })
+	h.dir = unzipBundle(tb, inplace.Input{
+		ImageURI: "bluegreen-deploy/testapp:local", ContainerName: h.name, ContainerPort: h.port,
+		HealthCheckPath: "/health", HealthCheckTimeout: 5 * time.Second, ProxyImage: testProxyImage,
+	})
+	return h
+}
+
+// run runs the scripts in order and returns their output; one that fails
+// fails tb.
+func (h *hooks) run(tb testing.TB, scripts ...string) string {
+	tb.Helper()
+	out, err := h.try(scripts...)
+	if err != nil {
+		tb.Fatalf("%v\n%s", err, out)
+	}
+	return out
+}
+
+// try runs the scripts in order until one fails.
+func (h *hooks) try(scripts ...string) (string, error) {
+	var all []byte
+	for _, s := range scripts {
+		cmd := exec.Command("bash", filepath.Join(h.dir, "scripts", s))
+		cmd.Env = append(os.Environ(), "BLUEGREEN_ENV_DIR="+filepath.Join(h.dir, "etc"), "BLUEGREEN_STATE_DIR="+filepath.Join(h.dir, "lib"))
+		out, err := cmd.CombinedOutput()
+		all = append(all, out...)
+		if err != nil {
+			return string(all), fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return string(all), nil
 }
 
 // measure runs deploy b.N times under a request every 20 ms to port and
@@ -89,7 +119,7 @@ func measure(b *testing.B, port int, deploy func()) {
 }
 
 // unzipBundle writes the generated bundle into a new folder.
-func unzipBundle(b *testing.B, in inplace.Input) string {
+func unzipBundle(b testing.TB, in inplace.Input) string {
 	b.Helper()
 	data, err := inplace.Bundle(in)
 	if err != nil {

@@ -65,6 +65,44 @@ func TestInPlaceBlueGreen(t *testing.T) {
 	}
 }
 
+// TestInPlaceHooks runs the bundle's scripts on this host without the
+// sandbox: a redeploy of the same image and env file starts the kept colour
+// again, and a new colour that dies before the switch fails the deployment
+// with the live colour serving; no request fails meanwhile.
+func TestInPlaceHooks(t *testing.T) {
+	requireDocker(t)
+	if err := exec.Command("docker", "image", "inspect", testProxyImage, "bluegreen-deploy/testapp:local").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs %s (.ci/images.sh): %v", testProxyImage, err)
+		}
+		t.Skipf("%s is missing: run .ci/images.sh", testProxyImage)
+	}
+	h := newHooks(t)
+	h.run(t, "secrets.sh", "stop.sh", "start.sh", "switch.sh") // blue
+	load := startLoad(h.port, 20*time.Millisecond)
+	h.run(t, "stop.sh", "start.sh", "switch.sh") // green
+	if out := h.run(t, "stop.sh", "start.sh", "switch.sh"); !strings.Contains(out, "starting the kept blue colour") {
+		t.Errorf("the third deploy did not start the kept blue colour:\n%s", out)
+	}
+	h.run(t, "stop.sh", "start.sh") // green, healthy
+	exec.Command("docker", "kill", h.name+"-green").Run()
+	out, err := h.try("switch.sh")
+	if st := load.stop(); st.sent < 10 || st.failed > 0 {
+		t.Errorf("%s; want zero failed of at least 10 (first failure: %s)", st, st.firstErr)
+	}
+	if err == nil || !strings.Contains(out, "is not running") {
+		t.Errorf("switch.sh to a dead colour: %v, want a failure naming it; output:\n%s", err, out)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", h.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if c := resp.Header.Get("X-Bluegreen-Colour"); c != "blue" {
+		t.Errorf("after the failed switch, colour %q serves; want blue", c)
+	}
+}
+
 // hostDeploy is a sandbox in exec mode (this host is the in-place group's
 // instance), a workspace that builds the test app, and a free container-port.
 type hostDeploy struct {
