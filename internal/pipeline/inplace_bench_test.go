@@ -110,12 +110,15 @@ func measure(b *testing.B, port int, deploy func()) {
 		total.sent += st.sent
 		total.failed += st.failed
 		total.longest = max(total.longest, st.longest)
+		if total.firstErr == "" {
+			total.firstErr = st.firstErr
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(total.sent)/float64(b.N), "requests/op")
 	b.ReportMetric(float64(total.failed)/float64(b.N), "failed/op")
 	b.ReportMetric(float64(total.longest.Milliseconds()), "longest-ms")
-	b.Logf("%s: %s", b.Name(), total)
+	b.Logf("%s: %s (first failure: %s)", b.Name(), total, total.firstErr)
 }
 
 // unzipBundle writes the generated bundle into a new folder.

@@ -98,8 +98,8 @@ func TestInPlaceHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if c := resp.Header.Get("X-Bluegreen-Colour"); c != "blue" {
-		t.Errorf("after the failed switch, colour %q serves; want blue", c)
+	if got, want := resp.Header.Get("X-Bluegreen-Upstream"), fmt.Sprintf("%s-blue:%d", h.name, h.port); got != want {
+		t.Errorf("after the failed switch, upstream %q serves; want %s", got, want)
 	}
 }
 

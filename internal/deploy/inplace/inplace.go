@@ -2,9 +2,10 @@
 // without traffic control (one instance): a generated bundle whose hook
 // scripts do blue/green on that host. A Caddy proxy owns container-port; each
 // deployment starts the new colour beside the live one on a private Docker
-// network, waits for its health path, switches the proxy through Caddy's
-// admin API (a graceful reload), drains the old colour and stops it, kept for
-// an instant switch back. The bundle is uploaded like the Server bundle
+// network, waits for its health path, switches the proxy by renaming the file
+// Caddy reads its upstream from on every request (no config reload, which
+// would drop requests), drains the old colour and stops it, kept for an
+// instant switch back. The bundle is uploaded like the Server bundle
 // (deploy.UploadBundle).
 package inplace
 

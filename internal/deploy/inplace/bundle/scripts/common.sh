@@ -13,13 +13,12 @@ source "$BUNDLE_DIR/deploy.env"
 # The secrets' values live only here, readable by root alone.
 ENV_DIR="${BLUEGREEN_ENV_DIR:-/etc/bluegreen-deploy}"
 ENV_FILE="$ENV_DIR/$CONTAINER_NAME.env"
-# The live colour, the proxy's config and its admin socket.
+# The live colour, the proxy's config and its upstream file.
 STATE_DIR="${BLUEGREEN_STATE_DIR:-/var/lib/bluegreen-deploy}/$CONTAINER_NAME"
-ADMIN_SOCKET="$STATE_DIR/admin.sock"
 NETWORK="$CONTAINER_NAME-bluegreen"
 PROXY="$CONTAINER_NAME-proxy"
 LABEL=io.github.bluegreen-deploy.app
-DRAIN_SECONDS=30
+STOP_SECONDS=30
 
 HOOK="${LIFECYCLE_EVENT:-$(basename "$0" .sh)}"
 
@@ -59,23 +58,17 @@ log_tail() {
 	docker logs --tail 20 "$1" 2>&1 || true
 }
 
-# admin calls the proxy's admin API: admin METHOD PATH [curl options].
-admin() {
-	local method=$1 path=$2
-	shift 2
-	curl --silent --show-error --fail --max-time 10 --unix-socket "$ADMIN_SOCKET" \
-		--request "$method" "$@" "http://localhost$path"
-}
-
-# proxy_config prints Caddy's JSON config sending container-port to colour $1.
-# The response header names the colour, for the smoke check.
+# proxy_config prints Caddy's JSON config: container-port goes to the
+# upstream named in the file "upstream", read on every request, so a switch is
+# a rename of that file, with no config reload (a reload closes keep-alive
+# connections and drops requests). The response header names the upstream,
+# for the smoke check.
 proxy_config() {
-	cat <<JSON
-{"admin": {"listen": "unix//etc/bluegreen-deploy/admin.sock"},
- "apps": {"http": {"servers": {"bluegreen": {
-   "listen": [":80"],
-   "routes": [{"handle": [{"handler": "reverse_proxy",
-     "upstreams": [{"dial": "$CONTAINER_NAME-$1:$CONTAINER_PORT"}],
-     "headers": {"response": {"set": {"X-Bluegreen-Colour": ["$1"]}}}}]}]}}}}}
+	cat <<'JSON'
+{"apps": {"http": {"servers": {"bluegreen": {
+  "listen": [":80"],
+  "routes": [{"handle": [{"handler": "reverse_proxy",
+    "upstreams": [{"dial": "{file./etc/bluegreen-deploy/upstream}"}],
+    "headers": {"response": {"set": {"X-Bluegreen-Upstream": ["{http.reverse_proxy.upstream.hostport}"]}}}}]}]}}}}}
 JSON
 }

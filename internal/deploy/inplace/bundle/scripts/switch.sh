@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# ValidateService: switch the proxy to the new colour through Caddy's admin
-# API (a graceful reload: no connection is dropped), smoke-check it through
-# container-port, then drain the old colour and stop it, keeping it for an
-# instant switch back. A failed smoke check switches back and fails.
+# ValidateService: switch the proxy to the new colour (an atomic rename of the
+# file Caddy reads its upstream from on every request: no reload, no
+# connection dropped), smoke-check it through container-port, then drain the
+# old colour and stop it, keeping it for an instant switch back. A failed
+# smoke check switches back and fails.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -13,19 +14,17 @@ next="$(cat "$STATE_DIR/next")"
 name="$CONTAINER_NAME-$next"
 running "$name" || fail "$name is not running: ApplicationStart did not start it"
 
-# switch_to points the proxy at colour $1, starting the proxy if needed.
+# switch_to points the proxy at colour $1 (an atomic rename of its upstream
+# file), starting the proxy if it is not running.
 switch_to() {
-	proxy_config "$1" >"$STATE_DIR/caddy.json.new"
-	mv "$STATE_DIR/caddy.json.new" "$STATE_DIR/caddy.json"
-	if running "$PROXY"; then
-		admin POST /load --header 'Content-Type: application/json' --data-binary "@$STATE_DIR/caddy.json" >/dev/null ||
-			fail "the proxy $PROXY refused the switch to $1"
-		return
-	fi
+	printf '%s\n' "$CONTAINER_NAME-$1:$CONTAINER_PORT" >"$STATE_DIR/upstream.new"
+	mv "$STATE_DIR/upstream.new" "$STATE_DIR/upstream"
+	running "$PROXY" && return
+	proxy_config >"$STATE_DIR/caddy.json"
 	docker rm --force "$PROXY" >/dev/null 2>&1 || true
 	log "starting the proxy $PROXY ($PROXY_IMAGE) on port $CONTAINER_PORT"
 	docker run --detach --name "$PROXY" --network "$NETWORK" --restart unless-stopped \
-		--publish "$CONTAINER_PORT:80" --volume "$STATE_DIR:/etc/bluegreen-deploy" \
+		--publish "$CONTAINER_PORT:80" --volume "$STATE_DIR:/etc/bluegreen-deploy:ro" \
 		--label "$LABEL=$CONTAINER_NAME" \
 		"$PROXY_IMAGE" caddy run --config /etc/bluegreen-deploy/caddy.json >/dev/null ||
 		fail "could not start the proxy $PROXY: is port $CONTAINER_PORT free?"
@@ -37,7 +36,7 @@ smoke() {
 	while ((SECONDS < deadline)); do
 		if headers="$(curl --silent --fail --max-time 5 --dump-header - --output /dev/null \
 			"http://127.0.0.1:$CONTAINER_PORT$HEALTH_CHECK_PATH")" &&
-			grep -qi "^X-Bluegreen-Colour: $1" <<<"$headers"; then
+			grep -qi "^X-Bluegreen-Upstream: $CONTAINER_NAME-$1:" <<<"$headers"; then
 			return 0
 		fi
 		sleep 0.2
@@ -61,12 +60,9 @@ printf '%s\n' "$next" >"$STATE_DIR/live"
 log "port $CONTAINER_PORT serves $name"
 
 if [[ -n "$live" ]] && running "$CONTAINER_NAME-$live"; then
-	old="$CONTAINER_NAME-$live:$CONTAINER_PORT"
-	deadline=$((SECONDS + DRAIN_SECONDS))
-	while ((SECONDS < deadline)) &&
-		admin GET /reverse_proxy/upstreams | grep -q "\"address\":\"$old\",\"num_requests\":[1-9]"; do
-		sleep 0.2
-	done
-	log "stopping the drained $live colour (kept for an instant switch back)"
-	docker stop --time "$DRAIN_SECONDS" "$CONTAINER_NAME-$live" >/dev/null
+	# Requests routed before the switch finish: a second to reach the old
+	# colour, then SIGTERM and STOP_SECONDS to drain before it is killed.
+	sleep 1
+	log "stopping the $live colour (kept for an instant switch back)"
+	docker stop --time "$STOP_SECONDS" "$CONTAINER_NAME-$live" >/dev/null
 fi
