@@ -110,6 +110,7 @@ type Deploy struct {
 	AppSpec         string
 	LambdaFunction  string // name or ARN
 	LambdaAlias     string
+	ProxyImage      string // the Caddy image of single-host blue/green (in-place groups)
 
 	Wait              bool
 	Timeout           time.Duration // 0: from the group's wait times
@@ -280,6 +281,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		ContainerPort:     r.port("container-port"),
 		HealthCheckPath:   r.str("health-check-path"),
 		HealthTimeout:     r.duration("health-check-timeout"),
+		ProxyImage:        r.str("proxy-image"),
 		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
 		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
 		LambdaFunction:    r.str("lambda-function"),

@@ -251,6 +251,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad health path", merge(deploy, map[string]string{"health-check-path": "healthz"}), "health-check-path", "start with '/'"},
 		{"health path with a newline", merge(deploy, map[string]string{"health-check-path": "/health\nz"}), "health-check-path", `"/health\nz" is not a URL path`},
 		{"health path with a quote", merge(deploy, map[string]string{"health-check-path": `/he"alth`}), "health-check-path", "not a URL path"},
+		{"bad health check timeout", merge(deploy, map[string]string{"health-check-timeout": "soon"}), "health-check-timeout", "not a duration"},
+		{"bad proxy image", merge(deploy, map[string]string{"proxy-image": "caddy 2"}), "proxy-image", "not an image reference"},
 		{"bad timeout", merge(deploy, map[string]string{"timeout": "90x"}), "timeout", "not a duration"},
 		{"zero timeout", merge(deploy, map[string]string{"timeout": "0s"}), "timeout", "more than 0"},
 		{"bad health timeout", merge(deploy, map[string]string{"health-check-timeout": "5"}), "health-check-timeout", "not a duration"},

@@ -62,6 +62,7 @@ var Inputs = []Input{
 	{"container-port", ""},
 	{"health-check-path", "/"},
 	{"health-check-timeout", "5m"},
+	{"proxy-image", "caddy:2"},
 	{"task-definition", ""},
 	{"appspec", ""},
 	{"lambda-function", ""},

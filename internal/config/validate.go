@@ -25,6 +25,7 @@ var (
 	bucketPattern         = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$`)
 	s3PrefixPattern       = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/\-]{0,512}$`)
 	containerNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,255}$`)
+	proxyImagePattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$`)
 	envNamePattern        = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 	// Lambda: a function's name or unqualified ARN; an alias name, not all digits.
 	lambdaFunctionPattern = regexp.MustCompile(`^(?:arn:aws[a-z\-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:)?[A-Za-z0-9_\-]{1,64}$`)
@@ -185,6 +186,9 @@ func (c *Config) validateDeploy(r *reader) {
 	}
 	if d.HealthTimeout > maxHealthCheckTimeout {
 		r.fail("health-check-timeout", "%q is more than %s: the generated ValidateService hook may run for at most 1h", r.str("health-check-timeout"), maxHealthCheckTimeout)
+	}
+	if !proxyImagePattern.MatchString(d.ProxyImage) {
+		r.fail("proxy-image", "%q is not an image reference (e.g. caddy:2 or registry.example.com/caddy:2.11)", d.ProxyImage)
 	}
 	if len(d.Description) > 4096 {
 		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))

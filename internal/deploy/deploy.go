@@ -35,7 +35,7 @@ type API interface {
 
 // Errors a caller branches on.
 var (
-	ErrUnsupported = errors.New("not supported")                             // in-place groups
+	ErrUnsupported = errors.New("not supported")                             // in-place groups with traffic control
 	ErrFailed      = errors.New("deployment failed")                         // the deployment ended Failed
 	ErrStopped     = errors.New("deployment stopped")                        // the deployment ended Stopped
 	ErrRolledBack  = errors.New("deployment rolled back")                    // a rollback deployment was created
@@ -81,6 +81,7 @@ type Group struct {
 	Application     string
 	Name            string
 	Platform        types.ComputePlatform
+	InPlace         bool   // Server, IN_PLACE without traffic control: blue/green on its one instance
 	Config          string // the group's deployment configuration
 	ReadyAction     types.DeploymentReadyAction
 	ReadyWait       time.Duration // STOP_DEPLOYMENT: how long CodeDeploy waits at Ready

@@ -25,7 +25,9 @@ func (g Group) DefaultTimeout() time.Duration {
 }
 
 // Discover reads a deployment group and refuses what the driver cannot
-// deploy to yet: in-place groups. Every Lambda deployment is blue/green.
+// deploy to yet: in-place groups other than Server groups without traffic
+// control (single-host blue/green, InPlace). Every Lambda deployment is
+// blue/green.
 func Discover(ctx context.Context, api API, application, group string) (Group, error) {
 	out, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
 		ApplicationName:     aws.String(application),
@@ -49,7 +51,11 @@ func Discover(ctx context.Context, api API, application, group string) (Group, e
 		g.Platform = types.ComputePlatformServer
 	}
 	if g.Platform != types.ComputePlatformLambda && (info.DeploymentStyle == nil || info.DeploymentStyle.DeploymentType != types.DeploymentTypeBlueGreen) {
-		return Group{}, fmt.Errorf("deployment group %q does in-place deployments: only blue/green groups are %w (set its deployment type to BLUE_GREEN)", group, ErrUnsupported)
+		if g.Platform != types.ComputePlatformServer || info.DeploymentStyle == nil ||
+			info.DeploymentStyle.DeploymentOption != types.DeploymentOptionWithoutTrafficControl {
+			return Group{}, fmt.Errorf("deployment group %q does in-place deployments with traffic control: only blue/green groups and EC2 in-place groups without traffic control (one instance) are %w", group, ErrUnsupported)
+		}
+		g.InPlace = true
 	}
 	if rb := info.AutoRollbackConfiguration; rb != nil {
 		g.AutoRollback = rb.Enabled

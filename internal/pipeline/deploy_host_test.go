@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -170,16 +169,6 @@ func requireHost(t *testing.T) {
 }
 
 // freePort returns a loopback TCP port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // removeContainers removes the containers the bundle started as name, found
 // by the label its start script sets.
 func removeContainers(t *testing.T, name string) {
@@ -187,15 +176,6 @@ func removeContainers(t *testing.T, name string) {
 	if len(ids) > 0 {
 		docker(t, append([]string{"container", "rm", "--force"}, ids...)...)
 	}
-}
-
-func docker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("docker", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 func get(t *testing.T, url string) string {

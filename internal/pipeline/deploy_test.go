@@ -139,15 +139,25 @@ func TestDeployBadBundleMakesNoAWSCall(t *testing.T) {
 	}
 }
 
-func TestDeployRefusesInPlaceGroup(t *testing.T) {
+// TestDeployInPlaceGroup: an in-place group without traffic control gets
+// the single-host blue/green bundle (its hooks simulated here; inplace_test.go
+// runs them).
+func TestDeployInPlaceGroup(t *testing.T) {
 	t.Parallel()
 	sb := deploySandbox(t)
-	code, _, log := runAction(t, sb, deployInputs(sb.PushImage(t, "web"), "inplace"))
-	if code != ExitFailed || !strings.Contains(log, "in-place deployments") {
-		t.Errorf("exit %d; want %d refusing the in-place group; log:\n%s", code, ExitFailed, log)
+	inputs := deployInputs(sb.PushImage(t, "web"), "inplace")
+	inputs["proxy-image"] = "registry.example.com/caddy:2.11"
+	code, _, log := runAction(t, sb, inputs)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitOK, log)
 	}
-	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 0 {
-		t.Errorf("made %d CreateDeployment calls, want none", n)
+	all := bundles(t, sb)
+	if len(all) != 1 {
+		t.Fatalf("got %d bundles, want 1", len(all))
+	}
+	b := all[0]
+	if b["scripts/switch.sh"] == "" || !strings.Contains(b["deploy.env"], "PROXY_IMAGE='registry.example.com/caddy:2.11'") {
+		t.Errorf("the bundle has no switch.sh or not the proxy image; deploy.env:\n%s", b["deploy.env"])
 	}
 }
 

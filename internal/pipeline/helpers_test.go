@@ -6,7 +6,9 @@ import (
 	"context"
 	"io"
 	"maps"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -224,4 +226,25 @@ func (tr *testRun) summary(t *testing.T) string {
 		t.Fatalf("reading the summary: %v", err)
 	}
 	return string(data)
+}
+
+// docker runs the docker CLI and returns its output, failing the test on an error.
+func docker(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// freePort returns a TCP port free on the loopback interface.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/inplace"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/lambda"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
@@ -21,8 +22,15 @@ type platform struct {
 
 // platforms are the compute platforms the action deploys to.
 var platforms = map[types.ComputePlatform]platform{
-	types.ComputePlatformServer: {server.CheckInputs, func(ctx context.Context, r *run, _ deploy.Group, image string, refs []deploy.SecretRef) (deploy.Revision, error) {
+	types.ComputePlatformServer: {server.CheckInputs, func(ctx context.Context, r *run, g deploy.Group, image string, refs []deploy.SecretRef) (deploy.Revision, error) {
 		in := r.cfg.Deploy
+		if g.InPlace && in.Bundle == "" { // single-host blue/green
+			return inplace.Revision(ctx, r.clients.S3, inplace.Input{
+				Bucket: in.S3Bucket, Prefix: in.S3Prefix, Region: r.cfg.AWS.Region, ImageURI: image,
+				ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, HealthCheckPath: in.HealthCheckPath,
+				HealthCheckTimeout: in.HealthTimeout, ProxyImage: in.ProxyImage, Secrets: refs,
+			})
+		}
 		return server.Revision(ctx, r.clients.S3, server.Input{
 			Bundle: in.Bundle, Bucket: in.S3Bucket, Prefix: in.S3Prefix, Region: r.cfg.AWS.Region, ImageURI: image,
 			ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, HealthCheckPath: in.HealthCheckPath, HealthTimeout: in.HealthTimeout, Secrets: refs,

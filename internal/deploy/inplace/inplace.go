@@ -1,0 +1,153 @@
+// Package inplace makes the revision of an EC2 in-place deployment group
+// without traffic control (one instance): a generated bundle whose hook
+// scripts do blue/green on that host. A Caddy proxy owns container-port; each
+// deployment starts the new colour beside the live one on a private Docker
+// network, waits for its health path, switches the proxy by renaming the file
+// Caddy reads its upstream from on every request (no config reload, which
+// would drop requests), drains the old colour and stops it, kept for an
+// instant switch back. The bundle is uploaded like the Server bundle
+// (deploy.UploadBundle).
+package inplace
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+)
+
+// DefaultProxyImage is the proxy the hosts pull unless told otherwise.
+const DefaultProxyImage = "caddy:2"
+
+// defaultHealthCheckTimeout bounds the wait for the new colour's health path.
+const defaultHealthCheckTimeout = 5 * time.Minute
+
+//go:embed bundle
+var bundle embed.FS
+
+// zipTime is every entry's modification time, so that an identical bundle
+// zips to identical bytes.
+var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Input is what a single-host blue/green revision is made from.
+type Input struct {
+	Bucket             string
+	Prefix             string // key prefix, without slashes at either end
+	Region             string // for the instance's ECR login and secret reads
+	ImageURI           string // by digest
+	ContainerName      string // default "app": names the colours, proxy and network
+	ContainerPort      int    // the app's port, and the proxy's on the host
+	HealthCheckPath    string // default "/"
+	HealthCheckTimeout time.Duration
+	ProxyImage         string // a Caddy image; default DefaultProxyImage
+	Secrets            []deploy.SecretRef
+}
+
+// Revision zips the generated bundle with deploy.env and uploads it to S3.
+func Revision(ctx context.Context, api deploy.S3API, in Input) (deploy.Revision, error) {
+	data, err := Bundle(in)
+	if err != nil {
+		return deploy.Revision{}, err
+	}
+	return deploy.UploadBundle(ctx, api, in.Bucket, in.Prefix, data)
+}
+
+// Bundle returns the zipped bundle: appspec.yml, the hook scripts and
+// deploy.env, in a stable order with fixed times.
+func Bundle(in Input) ([]byte, error) {
+	env, err := envFile(in)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name string, mode fs.FileMode, data []byte) error {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		if err != nil {
+			return fmt.Errorf("zipping %s: %w", name, err)
+		}
+		return nil
+	}
+	if err := add("deploy.env", 0o644, env); err != nil {
+		return nil, err
+	}
+	root, _ := fs.Sub(bundle, "bundle")
+	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(root, p)
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if strings.HasSuffix(p, ".sh") {
+			mode = 0o755
+		}
+		return add(p, mode, data)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("zipping the bundle: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// envFile renders deploy.env: shell assignments for the hook scripts.
+func envFile(in Input) ([]byte, error) {
+	if in.ContainerPort == 0 {
+		return nil, fmt.Errorf("input %q: is required for single-host blue/green (the port the app listens on, and the proxy on the host)", "container-port")
+	}
+	var b strings.Builder
+	b.WriteString("# Written by bluegreen-deploy for the hook scripts. Secrets are references\n")
+	b.WriteString("# (ARNs): the instance reads their values with its own role.\n")
+	line := func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, shellQuote(v)) }
+	timeout := in.HealthCheckTimeout
+	if timeout <= 0 {
+		timeout = defaultHealthCheckTimeout
+	}
+	line("IMAGE_URI", in.ImageURI)
+	line("AWS_REGION", in.Region)
+	line("CONTAINER_NAME", or(in.ContainerName, "app"))
+	line("CONTAINER_PORT", fmt.Sprint(in.ContainerPort))
+	line("HEALTH_CHECK_PATH", or(in.HealthCheckPath, "/"))
+	line("HEALTH_CHECK_SECONDS", fmt.Sprint(int(timeout.Seconds())))
+	line("PROXY_IMAGE", or(in.ProxyImage, DefaultProxyImage))
+	var names []string
+	for _, s := range in.Secrets {
+		if err := s.Check(); err != nil {
+			return nil, err
+		}
+		names = append(names, s.Name)
+	}
+	line("SECRET_NAMES", strings.Join(names, " "))
+	for _, s := range in.Secrets {
+		line("SECRET_ARN_"+s.Name, s.ValueFrom)
+	}
+	return []byte(b.String()), nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
