@@ -61,6 +61,7 @@ var Inputs = []Input{
 	{"timeout", ""},
 	{"on-ready", "continue"},
 	{"on-active-deployment", "wait"},
+	{"supersede-check", "true"},
 	{"rollback-on-cancel", "true"},
 	{"rollback-on-timeout", "true"},
 

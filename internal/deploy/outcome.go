@@ -47,7 +47,7 @@ func (o *Outcome) Err() error {
 		errs = append(errs, ErrTimedOut)
 		b.WriteString("did not end within the timeout: " + o.stopWords())
 	case o.Abandoned != nil:
-		errs = append(errs, ErrAbandoned)
+		errs = append(errs, ErrAbandoned, o.Abandoned)
 		fmt.Fprintf(&b, "was given up on (%v): %s", o.Abandoned, o.stopWords())
 	case o.Status == types.DeploymentStatusStopped:
 		errs = append(errs, ErrStopped)

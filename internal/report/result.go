@@ -19,11 +19,14 @@ const (
 	OutcomeFailed     Outcome = "failed"
 	OutcomeCancelled  Outcome = "cancelled"
 	OutcomeTimedOut   Outcome = "timed out"
+	// OutcomeSuperseded: a newer run's deployment is active or last
+	// succeeded in the group, so this run deployed nothing (supersede-check).
+	OutcomeSuperseded Outcome = "superseded"
 )
 
 // OK reports whether the outcome is a success: exit code 0.
 func (o Outcome) OK() bool {
-	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused
+	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused || o == OutcomeSuperseded
 }
 
 // Result is what a run did, filled in by the pipeline stage by stage and

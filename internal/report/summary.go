@@ -38,6 +38,7 @@ var headlines = map[Outcome]struct{ icon, text string }{
 	OutcomeFailed:     {"❌", "Failed after %s"},
 	OutcomeCancelled:  {"🚫", "Cancelled after %s"},
 	OutcomeTimedOut:   {"⏱️", "Timed out after %s"},
+	OutcomeSuperseded: {"⏭️", "Superseded by a newer run after %s"},
 }
 
 func writeHeadline(b *strings.Builder, res *Result) {
