@@ -81,15 +81,26 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	stopped := map[string]bool{}
 	for {
 		if err := d.checkSuperseded(ctx, s); err != nil {
+			if d.waitOut(ctx, s.Group, deadline, err) {
+				continue
+			}
 			return "", err
 		}
 		id, err := d.createOnce(ctx, s, in)
 		var limit *types.DeploymentLimitExceededException
-		if id != "" || !errors.As(err, &limit) {
+		switch {
+		case id != "" || err == nil:
 			return id, err
+		case !errors.As(err, &limit) && d.waitOut(ctx, s.Group, deadline, err):
+			continue
+		case !errors.As(err, &limit):
+			return "", err
 		}
 		active, creator, err := d.active(ctx, s, aws.ToString(limit.Message))
 		if err != nil {
+			if d.waitOut(ctx, s.Group, deadline, err) {
+				continue
+			}
 			return "", err
 		}
 		if active == "" {
@@ -119,6 +130,18 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 			return "", fmt.Errorf("waiting for active deployment %s: %w", active, context.Cause(ctx))
 		}
 	}
+}
+
+// waitOut reports whether err is transient (throttling, a server fault, a
+// network error) and, if so, notes it under label and waits a moment
+// before the caller tries again,
+// as long as deadline allows and ctx lives.
+func (d *Driver) waitOut(ctx context.Context, label string, deadline time.Time, err error) bool {
+	if !isThrottled(err) && !isTransient(err) || !d.clock().Now().Before(deadline) {
+		return false
+	}
+	d.observer().Note(label, fmt.Sprintf("retrying until the timeout: %v", err))
+	return d.clock().Sleep(ctx, d.pollMax())
 }
 
 // activeIDPattern finds the active deployment's id in DeploymentLimitExceeded's message.

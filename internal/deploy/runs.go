@@ -15,9 +15,10 @@ import (
 // createOnce calls CreateDeployment on a context that outlives a cancel by
 // StopTimeout (real time: the runner's kill comes in real time), so that a
 // cancel does not drop the answer while AWS creates the deployment. When
-// the run was cancelled, or the call failed yet the run's deployment exists
-// (found by its marker), it stops that deployment with rollback and
-// returns its id with an error saying what became of the stop.
+// the call failed, it looks for the run's deployment by its marker: AWS may
+// have created it all the same, and then the run carries on with it. When
+// the run was cancelled, it stops the deployment with rollback and returns
+// its id with an error saying what became of the stop.
 func (d *Driver) createOnce(ctx context.Context, s Spec, in *codedeploy.CreateDeploymentInput) (string, error) {
 	cctx, done := d.survivor(ctx)
 	defer done()
@@ -42,15 +43,12 @@ func (d *Driver) createOnce(ctx context.Context, s Spec, in *codedeploy.CreateDe
 		return "", err
 	}
 	d.observer().Created(id)
-	w := d.watcher(id)
-	switch {
-	case ctx.Err() != nil:
-		o, _ := d.cancel(ctx, w, true)
+	if ctx.Err() != nil {
+		o, _ := d.cancel(ctx, d.watcher(id), true)
 		return id, fmt.Errorf("the run was cancelled while deployment %s was being created: %w", id, o.Err())
-	case err != nil:
-		w.note(fmt.Sprintf("CreateDeployment failed, yet this run's deployment %s exists", id))
-		o, _ := d.abandon(ctx, w, err)
-		return id, o.Err()
+	}
+	if err != nil {
+		d.observer().Note(id, fmt.Sprintf("CreateDeployment failed (%v), yet this run's deployment %s exists: carrying on with it", err, id))
 	}
 	return id, nil
 }

@@ -104,6 +104,7 @@ func TestFaultMatrix(t *testing.T) {
 					survived++
 				case j.code == ExitFailed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
 					failedClean++
+					t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
 				default:
 					t.Errorf("%s: exit %d, error-code %q, deployment-id %q (the sandbox has %q): neither a success nor a clean failure\n%s",
 						what, j.code, j.out["error-code"], j.out["deployment-id"], mine, j.log)
