@@ -94,13 +94,15 @@ func (r *run) deploy(ctx context.Context) error {
 		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, run.ID, in.DeploymentGroup)
 		return nil
 	}
+	if id != "" && err == nil {
+		res.Status = string(types.DeploymentStatusCreated)
+	}
 	if id != "" {
 		prog.Track(id, r.cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
 	}
 	if err != nil {
 		return err
 	}
-	res.Status = string(types.DeploymentStatusCreated)
 	r.rep.Infof("Deployment %s created: %s", id, res.URL)
 	if !in.Wait {
 		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
