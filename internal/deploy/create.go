@@ -81,7 +81,7 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	stopped := map[string]bool{}
 	for {
 		if err := d.checkSuperseded(ctx, s); err != nil {
-			if d.waitOut(ctx, s.Group, deadline, err) {
+			if !errors.Is(err, ErrSuperseded) && d.waitOut(ctx, s.Group, deadline, err) {
 				continue
 			}
 			return "", err
