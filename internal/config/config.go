@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -116,6 +117,7 @@ type Deploy struct {
 	Timeout           time.Duration // 0: from the group's wait times
 	OnReady           OnReady
 	OnActive          OnActive
+	SupersedeCheck    bool // deploy nothing when a newer run's deployment is active or last succeeded
 	RollbackOnCancel  bool
 	RollbackOnTimeout bool
 
@@ -142,6 +144,20 @@ type GitHub struct {
 	Actor      string
 	InActions  bool // GITHUB_ACTIONS=true
 	InAct      bool // ACT=true: running under nektos/act
+}
+
+// Run is the run's GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT as numbers (0
+// when unset or not numbers, outside Actions; the attempt defaults to 1).
+func (g GitHub) Run() (id, attempt int64) {
+	id, err := strconv.ParseInt(g.RunID, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, 0
+	}
+	attempt, err = strconv.ParseInt(g.RunAttempt, 10, 64)
+	if err != nil || attempt <= 0 {
+		attempt = 1
+	}
+	return id, attempt
 }
 
 // RunURL is the link to this workflow run, or "" outside Actions.
@@ -289,6 +305,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Timeout:           r.duration("timeout"),
 		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),
 		OnActive:          OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
+		SupersedeCheck:    r.boolean("supersede-check"),
 		RollbackOnCancel:  r.boolean("rollback-on-cancel"),
 		RollbackOnTimeout: r.boolean("rollback-on-timeout"),
 	}

@@ -72,6 +72,7 @@ var Inputs = []Input{
 	{"timeout", ""},
 	{"on-ready", "continue"},
 	{"on-active-deployment", "wait"},
+	{"supersede-check", "true"},
 	{"rollback-on-cancel", "true"},
 	{"rollback-on-timeout", "true"},
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func isTerminal(st types.DeploymentStatus) bool {
@@ -30,10 +31,14 @@ func isThrottled(err error) bool {
 }
 
 // isTransient reports whether a call may succeed when repeated: a server
-// fault or a network error.
+// fault (a 5xx answer, whatever its error code) or a network error.
 func isTransient(err error) bool {
 	if ctxErr(err) {
 		return false
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		return true
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

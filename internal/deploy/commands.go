@@ -38,13 +38,14 @@ func (d *Driver) Continue(ctx context.Context, id string) error {
 	return nil
 }
 
-// Stop stops a deployment, with or without rollback. A deployment that has
-// already ended is not an error.
+// Stop asks CodeDeploy to stop a deployment, with or without rollback; the
+// stop is asynchronous (Watch sees it end). A deployment that has already
+// ended is not an error.
 func (d *Driver) Stop(ctx context.Context, id string, rollback bool) error {
 	if err := d.stop(ctx, id, rollback); err != nil {
 		return err
 	}
-	d.observer().Note(id, "stopped deployment "+id+rollbackWords(rollback))
+	d.observer().Note(id, "stop requested for deployment "+id+rollbackWords(rollback))
 	return nil
 }
 
@@ -53,6 +54,16 @@ func (d *Driver) Status(ctx context.Context, id string) (*Outcome, error) {
 	w := d.watcher(id)
 	_, err := w.poll(ctx) // a first poll reads the targets of a started deployment
 	return w.outcome(), err
+}
+
+// stopRetrying is stop, repeated on transient errors until ctx ends.
+func (d *Driver) stopRetrying(ctx context.Context, id string, rollback bool) error {
+	for {
+		err := d.stop(ctx, id, rollback)
+		if err == nil || !(isThrottled(err) || isTransient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
+			return err
+		}
+	}
 }
 
 // stop calls StopDeployment; a deployment that already ended is not an error.

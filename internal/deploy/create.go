@@ -28,18 +28,39 @@ type Spec struct {
 	Application string
 	Group       string
 	Config      string // "": the group's
-	Description string
+	Description string // RunDescription's, with Run's marker when Run is set
 	Revision    Revision
 	OnActive    OnActive
-	// ActiveLimit bounds waiting for an active deployment (0: 30 min).
+	// ActiveLimit bounds waiting for the group to be free (0: 30 min).
 	ActiveLimit time.Duration
+	// Run is the run creating the deployment (zero: unknown). Its marker in
+	// the description lets Create find the deployment when CreateDeployment
+	// failed or was cut short after AWS created it.
+	Run Run
+	// SupersedeCheck: deploy nothing (ErrSuperseded) when a newer run's
+	// deployment is active or last succeeded in the group. It needs Run and
+	// is skipped on a re-run (attempt above 1), which is deliberate.
+	SupersedeCheck bool
 }
 
-// maxCreateAttempts bounds how often Create meets another active deployment.
-const maxCreateAttempts = 5
+// SupersededError says which newer run's deployment made the run deploy nothing.
+type SupersededError struct {
+	Group, ID string
+	By        Run
+}
+
+func (e *SupersededError) Error() string {
+	return fmt.Sprintf("deployment group %q has deployment %s of a newer run (%d): this run deploys nothing", e.Group, e.ID, e.By.ID)
+}
+
+func (e *SupersededError) Unwrap() error { return ErrSuperseded }
 
 // Create creates the deployment and returns its id, telling the observer at
-// once. The group's own auto-rollback configuration applies.
+// once. The group's own auto-rollback configuration applies. While the
+// group is busy it waits, stops or fails per OnActive, within ActiveLimit.
+// When it returns an id with an error, the deployment exists and Create
+// tried to stop it (the run was cancelled, or CreateDeployment failed after
+// AWS created it); the error says what became of the stop.
 func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName:     aws.String(s.Application),
@@ -52,23 +73,34 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	if s.Description != "" {
 		in.Description = aws.String(s.Description)
 	}
+	limitWait := s.ActiveLimit
+	if limitWait <= 0 {
+		limitWait = timeoutMargin
+	}
+	deadline := d.clock().Now().Add(limitWait)
 	stopped := map[string]bool{}
-	for attempt := 1; ; attempt++ {
-		out, err := d.API.CreateDeployment(ctx, in)
-		if err == nil {
-			id := aws.ToString(out.DeploymentId)
-			d.observer().Created(id)
-			return id, nil
+	for {
+		if err := d.checkSuperseded(ctx, s); err != nil {
+			if !errors.Is(err, ErrSuperseded) && d.waitOut(ctx, s.Group, deadline, err) {
+				continue
+			}
+			return "", err
 		}
+		id, err := d.createOnce(ctx, s, in)
 		var limit *types.DeploymentLimitExceededException
-		if !errors.As(err, &limit) {
-			return "", fmt.Errorf("creating a deployment in group %q of application %q: %w", s.Group, s.Application, err)
-		}
-		if attempt == maxCreateAttempts {
-			return "", fmt.Errorf("creating a deployment in group %q: the group stayed busy after %d attempts: %w", s.Group, attempt, err)
+		switch {
+		case id != "" || err == nil:
+			return id, err
+		case !errors.As(err, &limit) && d.waitOut(ctx, s.Group, deadline, err):
+			continue
+		case !errors.As(err, &limit):
+			return "", err
 		}
 		active, creator, err := d.active(ctx, s, aws.ToString(limit.Message))
 		if err != nil {
+			if d.waitOut(ctx, s.Group, deadline, err) {
+				continue
+			}
 			return "", err
 		}
 		if active == "" {
@@ -86,20 +118,30 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 		default:
 			d.observer().Note(active, fmt.Sprintf("deployment group %q is busy with %s: waiting for it to end", s.Group, active))
 		}
-		limitWait := s.ActiveLimit
-		if limitWait <= 0 {
-			limitWait = timeoutMargin
+		left := deadline.Sub(d.clock().Now())
+		if left <= 0 {
+			return "", fmt.Errorf("deployment group %q is still busy with %s after %s: %w", s.Group, active, limitWait, ErrActive)
 		}
-		end, err := d.watcher(active).follow(ctx, limitWait, readyWait)
+		end, err := d.watcher(active).follow(ctx, left, readyWait)
 		switch {
 		case err != nil:
 			return "", fmt.Errorf("waiting for active deployment %s: %w", active, err)
 		case end == endCancelled:
 			return "", fmt.Errorf("waiting for active deployment %s: %w", active, context.Cause(ctx))
-		case end == endTimeout:
-			return "", fmt.Errorf("deployment group %q is still busy with %s after %s: %w", s.Group, active, limitWait, ErrActive)
 		}
 	}
+}
+
+// waitOut reports whether err is transient (throttling, a server fault, a
+// network error) and, if so, notes it under label and waits a moment
+// before the caller tries again,
+// as long as deadline allows and ctx lives.
+func (d *Driver) waitOut(ctx context.Context, label string, deadline time.Time, err error) bool {
+	if !isThrottled(err) && !isTransient(err) || !d.clock().Now().Before(deadline) {
+		return false
+	}
+	d.observer().Note(label, fmt.Sprintf("retrying until the timeout: %v", err))
+	return d.clock().Sleep(ctx, d.pollMax())
 }
 
 // activeIDPattern finds the active deployment's id in DeploymentLimitExceeded's message.

@@ -39,8 +39,10 @@ var (
 	ErrFailed      = errors.New("deployment failed")                         // the deployment ended Failed
 	ErrStopped     = errors.New("deployment stopped")                        // the deployment ended Stopped
 	ErrRolledBack  = errors.New("deployment rolled back")                    // a rollback deployment was created
-	ErrTimedOut    = errors.New("deployment timed out")                      // the timeout passed; the deployment was stopped
-	ErrCancelled   = errors.New("deployment cancelled")                      // the run was cancelled; the deployment was stopped
+	ErrTimedOut    = errors.New("deployment timed out")                      // the timeout passed; Outcome says what became of the stop
+	ErrCancelled   = errors.New("deployment cancelled")                      // the run was cancelled; Outcome says what became of the stop
+	ErrAbandoned   = errors.New("deployment abandoned")                      // a non-transient API error ended the watch; Outcome says what became of the stop
+	ErrSuperseded  = errors.New("deployment superseded")                     // a newer run's deployment is active or last succeeded in the group
 	ErrNotWaiting  = errors.New("deployment is not waiting")                 // continue on a deployment not at Ready or in its termination wait
 	ErrActive      = errors.New("deployment group has an active deployment") // on-active-deployment: fail
 )

@@ -31,10 +31,6 @@ const (
 	endTrafficShifted // untilTraffic: every AllowTraffic event ended
 )
 
-// maxTransient is how many GetDeployment failures in a row (after the SDK's
-// own retries) are tolerated before the watch gives up.
-const maxTransient = 5
-
 // watcher follows one deployment and remembers what it reported.
 type watcher struct {
 	d         *Driver
@@ -72,14 +68,16 @@ func (w *watcher) rollbackID() string {
 
 // follow polls the deployment until it is terminal, at Ready (readyPause),
 // past limit (0: none) or cancelled. Its schedule picks the intervals;
-// throttling lengthens them.
+// throttling lengthens them. Transient errors (throttling, server faults,
+// network errors, after the SDK's own retries) are retried until limit; any
+// other error ends the watch.
 func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (end, error) {
 	clock := w.d.clock()
 	var deadline time.Time
 	if limit > 0 {
 		deadline = clock.Now().Add(limit)
 	}
-	interval, failures := w.d.pollMin(), 0
+	interval, failing := w.d.pollMin(), false
 	sched := w.d.schedule()
 	for {
 		changed, err := w.poll(ctx)
@@ -87,16 +85,17 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 		case err != nil && ctx.Err() != nil:
 			return endCancelled, nil
 		case err != nil && isThrottled(err):
-			failures = 0
 			interval = min(max(2*interval, w.d.pollMax()), 4*w.d.pollMax())
 			w.note(fmt.Sprintf("CodeDeploy is throttling: polling every %s", interval.Round(time.Millisecond)))
-		case err != nil && isTransient(err) && failures < maxTransient:
-			failures++
-			interval = w.d.pollMax()
+		case err != nil && isTransient(err):
+			if !failing {
+				w.note(fmt.Sprintf("retrying until the timeout: %v", err))
+			}
+			failing, interval = true, w.d.pollMax()
 		case err != nil:
 			return endTerminal, err
 		default:
-			failures = 0
+			failing = false
 			switch st := w.info.Status; {
 			case isTerminal(st):
 				return endTerminal, nil

@@ -23,6 +23,11 @@ type Outcome struct {
 	Paused         bool         // left at Ready (PauseAtReady)
 	TimedOut       bool
 	Cancelled      bool
+	Abandoned      error // why the action gave up watching it (a non-transient API error)
+	// StopRequested: the driver's StopDeployment was accepted; StopErr: it
+	// was refused or failed. Neither: the driver did not try to stop it.
+	StopRequested bool
+	StopErr       error
 
 	TrafficShifted bool // left InProgress once traffic moved (UntilTrafficShifted)
 	// TerminationWaitEnds is when the termination wait of a deployment in
@@ -53,10 +58,13 @@ func (o *Outcome) Err() error {
 		}
 	case o.Cancelled:
 		errs = append(errs, ErrCancelled)
-		b.WriteString("was stopped because the run was cancelled")
+		b.WriteString("was left because the run was cancelled: " + o.stopWords())
 	case o.TimedOut:
 		errs = append(errs, ErrTimedOut)
-		b.WriteString("was stopped because it did not end within the timeout")
+		b.WriteString("did not end within the timeout: " + o.stopWords())
+	case o.Abandoned != nil:
+		errs = append(errs, ErrAbandoned, o.Abandoned)
+		fmt.Fprintf(&b, "was given up on (%v): %s", o.Abandoned, o.stopWords())
 	case o.Status == types.DeploymentStatusStopped:
 		errs = append(errs, ErrStopped)
 		b.WriteString("was stopped")
@@ -85,6 +93,29 @@ func (o *Outcome) Err() error {
 		}
 	}
 	return &outcomeError{msg: b.String(), errs: errs}
+}
+
+// stopWords says what became of the driver's stop: requested and pending,
+// stopped, or refused.
+func (o *Outcome) stopWords() string {
+	switch {
+	case o.StopErr != nil:
+		return fmt.Sprintf("stop refused: %v; it is %s and still needs a stop", o.StopErr, o.statusWord())
+	case !o.StopRequested:
+		return fmt.Sprintf("no stop was requested; it is %s", o.statusWord())
+	case o.Status == types.DeploymentStatusStopped:
+		return "stopped"
+	case isTerminal(o.Status):
+		return fmt.Sprintf("stop requested, but it ended %s first", o.Status)
+	}
+	return fmt.Sprintf("stop requested and pending (it is %s)", o.statusWord())
+}
+
+func (o *Outcome) statusWord() string {
+	if o.Status == "" {
+		return "in an unknown state"
+	}
+	return string(o.Status)
 }
 
 type outcomeError struct {

@@ -20,6 +20,9 @@ type WatchOptions struct {
 	// (Outcome.TrafficShifted), leaving the deployment in its termination
 	// wait.
 	UntilTrafficShifted bool
+	// StopOnError stops the deployment with rollback when a non-transient
+	// API error ends the watch (the action created it and gives up on it).
+	StopOnError bool
 }
 
 // Watch drives deployment id to its end: it continues it at Ready (or
@@ -35,7 +38,10 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 	}
 	end, err := w.follow(ctx, opts.Timeout, mode)
 	if err != nil {
-		return w.outcome(), err
+		if !opts.StopOnError {
+			return w.outcome(), err
+		}
+		return d.abandon(ctx, w, err)
 	}
 	switch end {
 	case endReady:
@@ -51,26 +57,27 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 		return d.cancel(ctx, w, opts.RollbackOnCancel)
 	case endTimeout:
 		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
-		if err := d.stop(ctx, id, opts.RollbackOnTimeout); err != nil {
-			if ctx.Err() != nil {
-				return d.cancel(ctx, w, opts.RollbackOnCancel) // the cancel cut the call short
-			}
-			return w.outcome(), fmt.Errorf("deployment %s timed out, and stopping it failed: %w", id, err)
-		}
-		w.untilTraffic = false // follow the stop to its end
-		end, err = w.follow(ctx, stopFollowLimit, readyWait)
-		if err != nil {
-			return w.outcome(), err
-		}
-		if end == endCancelled {
-			return d.cancel(ctx, w, opts.RollbackOnCancel)
-		}
+		stopErr := d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
 		out, err := d.finish(ctx, w, rollbackLimit(opts.Timeout))
-		out.TimedOut = true
+		out.TimedOut, out.StopRequested, out.StopErr = true, stopErr == nil, stopErr
+		out.Cancelled = ctx.Err() != nil // the runner's signal came meanwhile
 		return out, errors.Join(err, out.Err())
 	}
 	out, err := d.finish(ctx, w, rollbackLimit(opts.Timeout))
 	return out, errors.Join(err, out.Err())
+}
+
+// abandon stops, with rollback, a deployment the watch could not go on
+// with because of cause (a non-transient API error), and says so.
+func (d *Driver) abandon(ctx context.Context, w *watcher, cause error) (*Outcome, error) {
+	w.note(fmt.Sprintf("giving up on the deployment (%v): stopping it with rollback", cause))
+	stopErr := d.stopAndSettle(ctx, w, true)
+	out := w.outcome()
+	out.Abandoned, out.StopRequested, out.StopErr = cause, stopErr == nil, stopErr
+	if out.RollbackID != "" {
+		d.observer().Rollback(w.id, out.RollbackID)
+	}
+	return out, out.Err()
 }
 
 // stopFollowLimit bounds the wait for a stopped deployment to reach Stopped.
@@ -133,31 +140,47 @@ func rollbackExpected(info *types.DeploymentInfo) bool {
 	return info.AutoRollbackConfiguration != nil && info.AutoRollbackConfiguration.Enabled
 }
 
-// cancel stops the deployment after the run was cancelled, within
-// StopTimeout of a context that is no longer cancelled, and reports it.
+// cancel stops the deployment after the run was cancelled and reports
+// what became of the stop.
 func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcome, error) {
-	sctx, done := d.withTimeout(context.WithoutCancel(ctx), d.stopTimeout())
-	defer done()
 	w.note("the run was cancelled: stopping the deployment" + rollbackWords(rollback))
-	stopErr := d.stop(sctx, w.id, rollback)
-	// StopDeployment is asynchronous (it answers Pending): look until the
-	// deployment is Stopped, or report what is known when time runs out.
-	for stopErr == nil {
-		if _, err := w.poll(sctx); err != nil {
-			w.note(fmt.Sprintf("reading the stopped deployment: %v", err))
-			break
-		}
-		if isTerminal(w.status()) || !d.clock().Sleep(sctx, d.pollMin()) {
-			break
-		}
-	}
+	stopErr := d.stopAndSettle(ctx, w, rollback)
 	out := w.outcome()
-	out.Cancelled = true
-	if stopErr != nil {
-		return out, errors.Join(out.Err(), fmt.Errorf("stopping deployment %s after cancellation: %w", w.id, stopErr))
-	}
+	out.Cancelled, out.StopRequested, out.StopErr = true, stopErr == nil, stopErr
 	if out.RollbackID != "" {
 		d.observer().Rollback(w.id, out.RollbackID)
 	}
 	return out, out.Err()
+}
+
+// stopAndSettle asks CodeDeploy to stop the deployment, retrying transient
+// errors, on a context that survives ctx's cancel by StopTimeout; then,
+// as StopDeployment is asynchronous (it answers Pending), it looks until
+// the deployment ends: within stopFollowLimit, or StopTimeout after a
+// cancel. It returns the stop's error: the stop was refused or failed.
+func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) error {
+	w.untilTraffic = false // follow the stop to its end
+	sctx, done := d.survivor(ctx)
+	defer done()
+	if err := d.stopRetrying(sctx, w.id, rollback); err != nil {
+		w.note(fmt.Sprintf("stop refused: %v", err))
+		return err
+	}
+	if ctx.Err() == nil {
+		if _, err := w.follow(ctx, stopFollowLimit, readyWait); err != nil {
+			w.note(fmt.Sprintf("stop requested; reading the deployment since: %v", err))
+		}
+		return nil
+	}
+	pctx, pdone := d.withTimeout(sctx, d.stopTimeout())
+	defer pdone()
+	for {
+		if _, err := w.poll(pctx); err != nil {
+			w.note(fmt.Sprintf("stop requested; reading the deployment since: %v", err))
+			return nil
+		}
+		if isTerminal(w.status()) || !d.clock().Sleep(pctx, d.pollMin()) {
+			return nil
+		}
+	}
 }

@@ -68,20 +68,35 @@ func (r *run) deploy(ctx context.Context) error {
 	prog := report.NewProgress(r.rep, r.result, r.now)
 	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
 	g := r.cfg.GitHub
+	runID, attempt := g.Run()
+	run := deploy.Run{ID: runID, Attempt: attempt}
 	id, err := drv.Create(ctx, deploy.Spec{
-		Application: in.Application,
-		Group:       in.DeploymentGroup,
-		Config:      in.DeploymentConfig,
-		Description: deploy.Description(in.Description, g.SHA),
-		Revision:    rev,
-		OnActive:    deploy.OnActive(in.OnActive),
-		ActiveLimit: timeout,
+		Application:    in.Application,
+		Group:          in.DeploymentGroup,
+		Config:         in.DeploymentConfig,
+		Description:    deploy.RunDescription(in.Description, g.SHA, run),
+		Revision:       rev,
+		OnActive:       deploy.OnActive(in.OnActive),
+		ActiveLimit:    timeout,
+		Run:            run,
+		SupersedeCheck: in.SupersedeCheck,
 	})
+	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
+		res.Status = StatusSuperseded
+		r.result.Outcome = report.OutcomeSuperseded
+		r.rep.OutputResult(r.result)
+		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, run.ID, in.DeploymentGroup)
+		return nil
+	}
+	if id != "" && err == nil {
+		res.Status = string(types.DeploymentStatusCreated)
+	}
+	if id != "" {
+		prog.Track(id, r.cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
+	}
 	if err != nil {
 		return err
 	}
-	res.Status = string(types.DeploymentStatusCreated)
-	prog.Track(id, r.cfg.AWS.Region)
 	r.rep.Infof("Deployment %s created: %s", id, res.URL)
 	if !in.Wait {
 		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
@@ -92,6 +107,7 @@ func (r *run) deploy(ctx context.Context) error {
 		Timeout:           timeout,
 		RollbackOnTimeout: in.RollbackOnTimeout,
 		RollbackOnCancel:  in.RollbackOnCancel,
+		StopOnError:       true,
 		// wait: traffic-shifted ends the step before the termination wait.
 		UntilTrafficShifted: in.UntilTrafficShifted,
 	})
@@ -186,6 +202,10 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 	}
 	return err
 }
+
+// StatusSuperseded is deployment-status when a newer run's deployment made
+// the run deploy nothing.
+const StatusSuperseded = "Superseded"
 
 // now is the time on the deployment driver's clock.
 func (r *run) now() time.Time {

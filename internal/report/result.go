@@ -19,6 +19,9 @@ const (
 	OutcomeFailed     Outcome = "failed"
 	OutcomeCancelled  Outcome = "cancelled"
 	OutcomeTimedOut   Outcome = "timed out"
+	// OutcomeSuperseded: a newer run's deployment is active or last
+	// succeeded in the group, so this run deployed nothing (supersede-check).
+	OutcomeSuperseded Outcome = "superseded"
 )
 
 // OutcomeShifted: traffic moved, and the deployment was left in progress
@@ -27,7 +30,7 @@ const OutcomeShifted Outcome = "traffic shifted"
 
 // OK reports whether the outcome is a success: exit code 0.
 func (o Outcome) OK() bool {
-	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused || o == OutcomeShifted
+	return o == OutcomeDone || o == OutcomeDeployed || o == OutcomePaused || o == OutcomeShifted || o == OutcomeSuperseded
 }
 
 // Result is what a run did, filled in by the pipeline stage by stage and

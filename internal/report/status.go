@@ -19,6 +19,8 @@ func FinalStatus(res *Result) Status {
 		s = Status{State: "success", AutoInactive: true}
 	case OutcomePaused:
 		s = Status{State: "success"}
+	case OutcomeSuperseded:
+		s = Status{State: "inactive"} // nothing deployed: the newer run's deployment is the environment's
 	case OutcomeCancelled, OutcomeTimedOut:
 		s = Status{State: "error"}
 	default:

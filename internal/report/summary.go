@@ -39,6 +39,7 @@ var headlines = map[Outcome]struct{ icon, text string }{
 	OutcomeFailed:     {"❌", "Failed after %s"},
 	OutcomeCancelled:  {"🚫", "Cancelled after %s"},
 	OutcomeTimedOut:   {"⏱️", "Timed out after %s"},
+	OutcomeSuperseded: {"⏭️", "Superseded by a newer run after %s"},
 }
 
 // waitEnd says when the deployment's termination wait ends, if it is in one.
