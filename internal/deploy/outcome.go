@@ -49,7 +49,7 @@ func (o *Outcome) Err() error {
 	errs := []error{}
 	fmt.Fprintf(&b, "deployment %s ", o.ID)
 	switch {
-	case o.Cancelled && !isTerminal(o.Status):
+	case o.Cancelled && o.StopRequested && !isTerminal(o.Status):
 		// StopDeployment answered Pending and the grace period ran out first.
 		errs = append(errs, ErrCancelled)
 		b.WriteString("was not stopped yet: the run was cancelled, stop requested; CodeDeploy had not finished stopping it when the run ended")
