@@ -2,8 +2,6 @@ package lambda
 
 import (
 	"fmt"
-	"os"
-	"slices"
 
 	"gopkg.in/yaml.v3"
 
@@ -24,23 +22,19 @@ func CheckAppSpec(file string) error {
 }
 
 func loadHooks(file string) ([]map[string]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := deploy.ReadTemplate(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading appspec: %w", err)
+		return nil, err
 	}
 	return parseHooks(file, data)
 }
 
 func parseHooks(file string, data []byte) ([]map[string]string, error) {
+	top, err := deploy.TemplateMapping(file, data, "version and Hooks")
+	if err != nil {
+		return nil, err
+	}
 	fail := deploy.FailAt(file)
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail(nil, "not valid YAML: %v", err)
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fail(nil, "must be a YAML mapping with version and Hooks")
-	}
-	top := doc.Content[0]
 	var hooks []map[string]string
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		key, val := top.Content[i], top.Content[i+1]
@@ -50,22 +44,11 @@ func parseHooks(file string, data []byte) ([]map[string]string, error) {
 				return nil, fail(val, "version must be 0.0")
 			}
 		case "Hooks":
-			if val.Kind != yaml.SequenceNode {
-				return nil, fail(val, "Hooks must be a list of lifecycle event: Lambda function entries")
+			h, err := deploy.TemplateHooks(val, lambdaHooks, "a Lambda deployment", fail)
+			if err != nil {
+				return nil, err
 			}
-			for _, h := range val.Content {
-				if h.Kind != yaml.MappingNode || len(h.Content) != 2 {
-					return nil, fail(h, "each Hooks entry must be one lifecycle event: Lambda function")
-				}
-				event, fn := h.Content[0], h.Content[1]
-				switch {
-				case !slices.Contains(lambdaHooks, event.Value):
-					return nil, fail(event, "%s is not a hook of a Lambda deployment (%v)", event.Value, lambdaHooks)
-				case fn.Kind != yaml.ScalarNode || fn.Value == "":
-					return nil, fail(fn, "%s must name a Lambda function", event.Value)
-				}
-				hooks = append(hooks, map[string]string{event.Value: fn.Value})
-			}
+			hooks = append(hooks, h...)
 		case "Resources":
 			return nil, fail(key, "Resources are written by the action (from lambda-function and lambda-alias): keep only version and Hooks")
 		default:
