@@ -91,23 +91,53 @@ func ReadTemplate(file string) ([]byte, error) {
 	return data, nil
 }
 
-// TemplateMapping parses an appspec template (YAML or JSON) and returns its
-// top-level mapping, which should hold sections (e.g. "version and Hooks").
-func TemplateMapping(file string, data []byte, sections string) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, FailAt(file)(nil, "not valid YAML: %v", err)
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, FailAt(file)(nil, "must be a YAML mapping with %s", sections)
-	}
-	return doc.Content[0], nil
+// Template is how a platform's appspec template (YAML or JSON) is read:
+// version 0.0, Hooks naming a Lambda function for one of Events, and other
+// sections handed to Section.
+type Template struct {
+	Sections string   // what the top-level mapping holds, e.g. "version and Hooks"
+	Events   []string // the lifecycle events Hooks may name
+	Platform string   // whose events they are, e.g. "a Lambda deployment"
+	Section  func(key, val *yaml.Node, fail FailFunc) error
 }
 
-// TemplateHooks reads a template's Hooks list: each entry names a Lambda
-// function for one of events, the lifecycle events of a platform's
-// deployment (e.g. "an ECS deployment").
-func TemplateHooks(list *yaml.Node, events []string, platform string, fail FailFunc) ([]map[string]string, error) {
+// Parse reads the template file holds (data) and returns its hooks.
+func (t Template) Parse(file string, data []byte) ([]map[string]string, error) {
+	fail := FailAt(file)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fail(nil, "not valid YAML: %v", err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fail(nil, "must be a YAML mapping with %s", t.Sections)
+	}
+	top := doc.Content[0]
+	var hooks []map[string]string
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		key, val := top.Content[i], top.Content[i+1]
+		switch key.Value {
+		case "version":
+			if val.Value != "0.0" {
+				return nil, fail(val, "version must be 0.0")
+			}
+		case "Hooks":
+			h, err := templateHooks(val, t.Events, t.Platform, fail)
+			if err != nil {
+				return nil, err
+			}
+			hooks = append(hooks, h...)
+		default:
+			if err := t.Section(key, val, fail); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return hooks, nil
+}
+
+// templateHooks reads a template's Hooks list: each entry names a Lambda
+// function for one of events, the lifecycle events of platform.
+func templateHooks(list *yaml.Node, events []string, platform string, fail FailFunc) ([]map[string]string, error) {
 	if list.Kind != yaml.SequenceNode {
 		return nil, fail(list, "Hooks must be a list of lifecycle event: Lambda function entries")
 	}

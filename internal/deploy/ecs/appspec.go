@@ -45,33 +45,22 @@ func loadECSTemplate(file string) (*ecsTemplate, error) {
 }
 
 func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
-	top, err := deploy.TemplateMapping(file, data, "version, Resources and Hooks")
+	t := &ecsTemplate{file: file}
+	hooks, err := deploy.Template{
+		Sections: "version, Resources and Hooks",
+		Events:   ecsHooks,
+		Platform: "an ECS deployment",
+		Section: func(key, val *yaml.Node, fail deploy.FailFunc) error {
+			if key.Value == "Resources" {
+				return t.readResources(val, fail)
+			}
+			return fail(key, "%s is not a section of an ECS AppSpec (version, Resources, Hooks)", key.Value)
+		},
+	}.Parse(file, data)
 	if err != nil {
 		return nil, err
 	}
-	fail := deploy.FailAt(file)
-	t := &ecsTemplate{file: file}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		key, val := top.Content[i], top.Content[i+1]
-		switch key.Value {
-		case "version":
-			if val.Value != "0.0" {
-				return nil, fail(val, "version must be 0.0")
-			}
-		case "Hooks":
-			hooks, err := deploy.TemplateHooks(val, ecsHooks, "an ECS deployment", fail)
-			if err != nil {
-				return nil, err
-			}
-			t.hooks = append(t.hooks, hooks...)
-		case "Resources":
-			if err := t.readResources(val, fail); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, fail(key, "%s is not a section of an ECS AppSpec (version, Resources, Hooks)", key.Value)
-		}
-	}
+	t.hooks = hooks
 	return t, nil
 }
 

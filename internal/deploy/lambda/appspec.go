@@ -30,32 +30,17 @@ func loadHooks(file string) ([]map[string]string, error) {
 }
 
 func parseHooks(file string, data []byte) ([]map[string]string, error) {
-	top, err := deploy.TemplateMapping(file, data, "version and Hooks")
-	if err != nil {
-		return nil, err
-	}
-	fail := deploy.FailAt(file)
-	var hooks []map[string]string
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		key, val := top.Content[i], top.Content[i+1]
-		switch key.Value {
-		case "version":
-			if val.Value != "0.0" {
-				return nil, fail(val, "version must be 0.0")
+	return deploy.Template{
+		Sections: "version and Hooks",
+		Events:   lambdaHooks,
+		Platform: "a Lambda deployment",
+		Section: func(key, _ *yaml.Node, fail deploy.FailFunc) error {
+			if key.Value == "Resources" {
+				return fail(key, "Resources are written by the action (from lambda-function and lambda-alias): keep only version and Hooks")
 			}
-		case "Hooks":
-			h, err := deploy.TemplateHooks(val, lambdaHooks, "a Lambda deployment", fail)
-			if err != nil {
-				return nil, err
-			}
-			hooks = append(hooks, h...)
-		case "Resources":
-			return nil, fail(key, "Resources are written by the action (from lambda-function and lambda-alias): keep only version and Hooks")
-		default:
-			return nil, fail(key, "%s is not a section of a Lambda AppSpec (version, Hooks)", key.Value)
-		}
-	}
-	return hooks, nil
+			return fail(key, "%s is not a section of a Lambda AppSpec (version, Hooks)", key.Value)
+		},
+	}.Parse(file, data)
 }
 
 // appSpec is a Lambda AppSpec, its fields in the documented order.
