@@ -21,11 +21,13 @@ staticcheck:
 	staticcheck ./...
 
 # The workflows, the act test workflows (checked against action.yml), the CI
-# scripts and the generated Server bundle's hook scripts.
+# scripts and the generated Server and in-place bundles' hook scripts (which
+# source the shared ones in internal/deploy/hostscripts/scripts).
 lint:
 	actionlint .github/workflows/*.yml testdata/workflows/*.yml
 	shellcheck .ci/run .ci/images.sh
-	cd internal/deploy/server/defaultbundle/scripts && shellcheck --external-sources --severity=style *.sh
+	shellcheck --external-sources --source-path=SCRIPTDIR --source-path=internal/deploy/hostscripts/scripts --severity=style \
+		internal/deploy/hostscripts/scripts/*.sh internal/deploy/server/defaultbundle/scripts/*.sh internal/deploy/inplace/bundle/scripts/*.sh
 
 # The README's test command: go test's usual output, then the tests that
 # skipped and why (.ci/gotest.go); its exit status is go test's.

@@ -183,8 +183,8 @@ func (s *Server) lambdaCreateFunction(region string, body []byte) (int, any, err
 		Publish      bool       `json:"Publish"`
 		Code         lambdaCode `json:"Code"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	if !lambdaNamePattern.MatchString(in.FunctionName) {
 		return 0, nil, lambdaInvalid("The function name %q is not valid.", in.FunctionName)
@@ -284,8 +284,8 @@ func (s *Server) lambdaVersionFromInput(region string, body []byte) (*lambdaVers
 		FunctionName string `json:"FunctionName"`
 		Qualifier    string `json:"Qualifier"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return nil, err
 	}
 	fn, qualifier, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
@@ -295,6 +295,18 @@ func (s *Server) lambdaVersionFromInput(region string, body []byte) (*lambdaVers
 		qualifier = in.Qualifier
 	}
 	return fn.version(qualifier)
+}
+
+// lambdaIdleFunction finds the function a FunctionName parameter names, and
+// refuses it while its code is still being created or updated; now is the
+// time of that check.
+func (s *Server) lambdaIdleFunction(ref, region string) (fn *lambdaFunction, now time.Time, err error) {
+	fn, _, err = s.lambdaFunctionOf(ref, region)
+	if err != nil {
+		return nil, now, err
+	}
+	now = s.Clock.Now()
+	return fn, now, fn.busy(now)
 }
 
 // busy returns the conflict error of an operation on $LATEST while its
@@ -314,20 +326,16 @@ func (s *Server) lambdaUpdateFunctionCode(region string, body []byte) (int, any,
 		Publish      bool   `json:"Publish"`
 		RevisionID   string `json:"RevisionId"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
+	fn, now, err := s.lambdaIdleFunction(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
-	now := s.Clock.Now()
-	if err := fn.busy(now); err != nil {
-		return 0, nil, err
-	}
 	v := fn.latest
-	if in.RevisionID != "" && in.RevisionID != v.revisionID {
-		return 0, nil, &Error{Status: 412, Code: "PreconditionFailedException", Message: "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
+	if err := lambdaCheckRevision(in.RevisionID, v.revisionID); err != nil {
+		return 0, nil, err
 	}
 	switch {
 	case v.packageType == "Image" && in.ImageURI == "":
@@ -355,24 +363,21 @@ func (s *Server) lambdaPublishVersion(region string, body []byte) (int, any, err
 		Description  string `json:"Description"`
 		RevisionID   string `json:"RevisionId"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
-	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
+	fn, now, err := s.lambdaIdleFunction(in.FunctionName, region)
 	if err != nil {
 		return 0, nil, err
 	}
-	now := s.Clock.Now()
-	if err := fn.busy(now); err != nil {
+	v := fn.latest
+	if in.CodeSha256 != "" && in.CodeSha256 != v.codeSha256 {
+		return 0, nil, lambdaInvalid("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", in.CodeSha256, v.codeSha256)
+	}
+	if err := lambdaCheckRevision(in.RevisionID, v.revisionID); err != nil {
 		return 0, nil, err
 	}
-	v := fn.latest
-	switch {
-	case in.CodeSha256 != "" && in.CodeSha256 != v.codeSha256:
-		return 0, nil, lambdaInvalid("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", in.CodeSha256, v.codeSha256)
-	case in.RevisionID != "" && in.RevisionID != v.revisionID:
-		return 0, nil, &Error{Status: 412, Code: "PreconditionFailedException", Message: "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
-	case v.failure != "":
+	if v.failure != "" {
 		return 0, nil, lambdaConflict("The operation cannot be performed at this time. The function's last update failed: %s", v.failure)
 	}
 	// Publishing code unchanged since the last version returns that version.
@@ -386,8 +391,8 @@ func (s *Server) lambdaListVersions(region string, body []byte) (int, any, error
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {

@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
 )
@@ -64,8 +63,8 @@ func (fn *lambdaFunction) checkWeights(version string, rc *aliasRouting) error {
 
 func (s *Server) lambdaCreateAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {
@@ -112,8 +111,8 @@ func (s *Server) lambdaAliasOf(in aliasInput, region string) (*lambdaFunction, *
 
 func (s *Server) lambdaGetAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	fn, a, err := s.lambdaAliasOf(in, region)
 	if err != nil {
@@ -124,15 +123,15 @@ func (s *Server) lambdaGetAlias(region string, body []byte) (int, any, error) {
 
 func (s *Server) lambdaUpdateAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	fn, a, err := s.lambdaAliasOf(in, region)
 	if err != nil {
 		return 0, nil, err
 	}
-	if in.RevisionID != "" && in.RevisionID != a.revisionID {
-		return 0, nil, &Error{Status: 412, Code: "PreconditionFailedException", Message: "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
+	if err := lambdaCheckRevision(in.RevisionID, a.revisionID); err != nil {
+		return 0, nil, err
 	}
 	version := a.version
 	if in.FunctionVersion != nil {
@@ -157,8 +156,8 @@ func (s *Server) lambdaUpdateAlias(region string, body []byte) (int, any, error)
 
 func (s *Server) lambdaDeleteAlias(region string, body []byte) (int, any, error) {
 	var in aliasInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		return 0, nil, lambdaInvalid("%v", err)
+	if err := lambdaDecode(body, &in); err != nil {
+		return 0, nil, err
 	}
 	fn, _, err := s.lambdaFunctionOf(in.FunctionName, region)
 	if err != nil {

@@ -128,6 +128,22 @@ func writeLambdaError(w http.ResponseWriter, err error) {
 	json.NewEncoder(w).Encode(map[string]string{"Type": typ, "message": e.Message})
 }
 
+// lambdaDecode decodes an operation's JSON body into in.
+func lambdaDecode(body []byte, in any) error {
+	if err := json.Unmarshal(body, in); err != nil {
+		return lambdaInvalid("%v", err)
+	}
+	return nil
+}
+
+// lambdaCheckRevision refuses a RevisionId given that is not the current one.
+func lambdaCheckRevision(given, current string) error {
+	if given != "" && given != current {
+		return &Error{Status: 412, Code: "PreconditionFailedException", Message: "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
+	}
+	return nil
+}
+
 func lambdaInvalid(format string, args ...any) *Error {
 	return errorf("InvalidParameterValueException", format, args...)
 }

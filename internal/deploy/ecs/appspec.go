@@ -3,8 +3,6 @@ package ecs
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,64 +37,31 @@ func CheckAppSpec(file string) error {
 }
 
 func loadECSTemplate(file string) (*ecsTemplate, error) {
-	data, err := os.ReadFile(file)
+	data, err := deploy.ReadTemplate(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading appspec: %w", err)
+		return nil, err
 	}
 	return parseECSTemplate(file, data)
 }
 
 func parseECSTemplate(file string, data []byte) (*ecsTemplate, error) {
-	fail := deploy.FailAt(file)
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail(nil, "not valid YAML: %v", err)
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fail(nil, "must be a YAML mapping with version, Resources and Hooks")
-	}
-	top := doc.Content[0]
 	t := &ecsTemplate{file: file}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		key, val := top.Content[i], top.Content[i+1]
-		switch key.Value {
-		case "version":
-			if val.Value != "0.0" {
-				return nil, fail(val, "version must be 0.0")
+	hooks, err := deploy.Template{
+		Sections: "version, Resources and Hooks",
+		Events:   ecsHooks,
+		Platform: "an ECS deployment",
+		Section: func(key, val *yaml.Node, fail deploy.FailFunc) error {
+			if key.Value == "Resources" {
+				return t.readResources(val, fail)
 			}
-		case "Hooks":
-			if err := t.readHooks(val, fail); err != nil {
-				return nil, err
-			}
-		case "Resources":
-			if err := t.readResources(val, fail); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, fail(key, "%s is not a section of an ECS AppSpec (version, Resources, Hooks)", key.Value)
-		}
+			return fail(key, "%s is not a section of an ECS AppSpec (version, Resources, Hooks)", key.Value)
+		},
+	}.Parse(file, data)
+	if err != nil {
+		return nil, err
 	}
+	t.hooks = hooks
 	return t, nil
-}
-
-func (t *ecsTemplate) readHooks(list *yaml.Node, fail deploy.FailFunc) error {
-	if list.Kind != yaml.SequenceNode {
-		return fail(list, "Hooks must be a list of lifecycle event: Lambda function entries")
-	}
-	for _, h := range list.Content {
-		if h.Kind != yaml.MappingNode || len(h.Content) != 2 {
-			return fail(h, "each Hooks entry must be one lifecycle event: Lambda function")
-		}
-		event, fn := h.Content[0], h.Content[1]
-		switch {
-		case !slices.Contains(ecsHooks, event.Value):
-			return fail(event, "%s is not a hook of an ECS deployment (%v)", event.Value, ecsHooks)
-		case fn.Kind != yaml.ScalarNode || fn.Value == "":
-			return fail(fn, "%s must name a Lambda function", event.Value)
-		}
-		t.hooks = append(t.hooks, map[string]string{event.Value: fn.Value})
-	}
-	return nil
 }
 
 func (t *ecsTemplate) readResources(list *yaml.Node, fail deploy.FailFunc) error {

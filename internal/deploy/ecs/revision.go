@@ -5,12 +5,9 @@ package ecs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
@@ -104,19 +101,9 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	sum := sha256.Sum256(content)
-	hexSum := hex.EncodeToString(sum[:])
-	return deploy.Revision{
-		Where:             "sha256:" + hexSum,
-		TaskDefinitionARN: arn,
-		Location: cdtypes.RevisionLocation{
-			RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-			AppSpecContent: &cdtypes.AppSpecContent{
-				Content: aws.String(string(content)),
-				Sha256:  aws.String(hexSum),
-			},
-		},
-	}, nil
+	rev := deploy.AppSpecRevision(content)
+	rev.TaskDefinitionARN = arn
+	return rev, nil
 }
 
 // codeDeployService reads the group's ECS service and refuses one that

@@ -10,8 +10,6 @@
 package inplace
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/hostscripts"
 )
 
 // DefaultProxyImage is the proxy the hosts pull unless told otherwise.
@@ -30,10 +29,6 @@ const defaultHealthCheckTimeout = 5 * time.Minute
 
 //go:embed bundle
 var bundle embed.FS
-
-// zipTime is every entry's modification time, so that an identical bundle
-// zips to identical bytes.
-var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Input is what a single-host blue/green revision is made from.
 type Input struct {
@@ -58,52 +53,23 @@ func Revision(ctx context.Context, api deploy.S3API, in Input) (deploy.Revision,
 	return deploy.UploadBundle(ctx, api, in.Bucket, in.Prefix, data)
 }
 
-// Bundle returns the zipped bundle: appspec.yml, the hook scripts and
-// deploy.env, in a stable order with fixed times.
+// Bundle returns the zipped bundle: appspec.yml, the hook scripts (with the
+// shared host scripts) and deploy.env, in a stable order with fixed times.
 func Bundle(in Input) ([]byte, error) {
 	env, err := envFile(in)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name string, mode fs.FileMode, data []byte) error {
-		h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
-		h.SetMode(mode)
-		w, err := zw.CreateHeader(h)
-		if err == nil {
-			_, err = w.Write(data)
-		}
-		if err != nil {
-			return fmt.Errorf("zipping %s: %w", name, err)
-		}
-		return nil
-	}
-	if err := add("deploy.env", 0o644, env); err != nil {
-		return nil, err
-	}
 	root, _ := fs.Sub(bundle, "bundle")
-	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(root, p)
-		if err != nil {
-			return err
-		}
-		mode := fs.FileMode(0o644)
-		if strings.HasSuffix(p, ".sh") {
-			mode = 0o755
-		}
-		return add(p, mode, data)
-	})
+	files, err := deploy.EmbeddedFiles(root)
+	if err != nil {
+		return nil, fmt.Errorf("reading the in-place bundle: %w", err)
+	}
+	files, err = hostscripts.Add(files)
 	if err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("zipping the bundle: %w", err)
-	}
-	return buf.Bytes(), nil
+	return deploy.ZipBundle(append(files, deploy.BundleFile{Name: "deploy.env", Mode: 0o644, Data: env}))
 }
 
 // envFile renders deploy.env: shell assignments for the hook scripts.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestBundleScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var scripts []string
+	var scripts, names []string
 	for name, body := range unzip(t, data) {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -74,10 +75,13 @@ func TestBundleScripts(t *testing.T) {
 		}
 		if strings.HasSuffix(name, ".sh") {
 			scripts = append(scripts, p)
+			names = append(names, name)
 		}
 	}
-	if len(scripts) != 6 {
-		t.Fatalf("got %d scripts, want common, stop, pull, secrets, start and switch", len(scripts))
+	slices.Sort(names)
+	want := []string{"scripts/colours.sh", "scripts/common.sh", "scripts/ecr.sh", "scripts/envfile.sh", "scripts/pull.sh", "scripts/secrets.sh", "scripts/start.sh", "scripts/stop.sh", "scripts/switch.sh"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("got scripts %v, want %v", names, want)
 	}
 	for _, s := range append([]string{filepath.Join(dir, "deploy.env")}, scripts...) {
 		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {

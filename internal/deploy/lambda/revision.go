@@ -6,15 +6,12 @@ package lambda
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -128,19 +125,9 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	sum := sha256.Sum256(content)
-	hexSum := hex.EncodeToString(sum[:])
-	return deploy.Revision{
-		Where:   "sha256:" + hexSum,
-		Version: version,
-		Location: cdtypes.RevisionLocation{
-			RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-			AppSpecContent: &cdtypes.AppSpecContent{
-				Content: aws.String(string(content)),
-				Sha256:  aws.String(hexSum),
-			},
-		},
-	}, nil
+	rev := deploy.AppSpecRevision(content)
+	rev.Version = version
+	return rev, nil
 }
 
 // versionPattern is a published version number (not $LATEST).

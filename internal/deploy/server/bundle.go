@@ -1,27 +1,23 @@
 package server
 
 import (
-	"archive/zip"
-	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/hostscripts"
 )
 
 //go:embed defaultbundle
 var defaultBundle embed.FS
 
-// zipTime is every entry's modification time, so that an identical bundle
-// zips to identical bytes.
-var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // Bundle returns the zipped revision: the bundle folder's files (or the
-// default bundle) plus deploy.env, in a stable order with fixed times.
+// default bundle with the shared host scripts) plus deploy.env, in a stable
+// order with fixed times.
 func Bundle(in Input) ([]byte, error) {
 	files, err := bundleFiles(in)
 	if err != nil {
@@ -31,32 +27,7 @@ func Bundle(in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, bundleFile{name: EnvFile, mode: 0o644, data: env})
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: zipTime}
-		h.SetMode(f.mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			return nil, fmt.Errorf("zipping %s: %w", f.name, err)
-		}
-		if _, err := w.Write(f.data); err != nil {
-			return nil, fmt.Errorf("zipping %s: %w", f.name, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("zipping the bundle: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-type bundleFile struct {
-	name string // slash-separated, relative to the bundle's root
-	mode fs.FileMode
-	data []byte
+	return deploy.ZipBundle(append(files, deploy.BundleFile{Name: EnvFile, Mode: 0o644, Data: env}))
 }
 
 // CheckBundle checks a bundle folder before anything is sent to AWS: its
@@ -69,7 +40,7 @@ func CheckBundle(dir string) error {
 
 // bundleFiles reads the bundle folder, or the default bundle, and checks
 // its appspec.yml.
-func bundleFiles(in Input) ([]bundleFile, error) {
+func bundleFiles(in Input) ([]deploy.BundleFile, error) {
 	if in.Bundle == "" {
 		if in.ContainerPort == 0 {
 			return nil, fmt.Errorf("input %q: is required to generate the default bundle (the port the container listens on)", "container-port")
@@ -81,56 +52,42 @@ func bundleFiles(in Input) ([]bundleFile, error) {
 		return nil, err
 	}
 	for _, f := range files {
-		if f.name == "appspec.yml" {
-			return files, CheckAppSpec(filepath.Join(in.Bundle, "appspec.yml"), f.data, names(files))
+		if f.Name == "appspec.yml" {
+			return files, CheckAppSpec(filepath.Join(in.Bundle, "appspec.yml"), f.Data, names(files))
 		}
 	}
 	return nil, fmt.Errorf("bundle %s has no appspec.yml at its root", in.Bundle)
 }
 
-func names(files []bundleFile) map[string]bool {
+func names(files []deploy.BundleFile) map[string]bool {
 	m := make(map[string]bool, len(files))
 	for _, f := range files {
-		m[f.name] = true
+		m[f.Name] = true
 	}
 	return m
 }
 
-func embeddedFiles() ([]bundleFile, error) {
+// embeddedFiles is the default bundle and the shared host scripts.
+func embeddedFiles() ([]deploy.BundleFile, error) {
 	root, err := fs.Sub(defaultBundle, "defaultbundle")
 	if err != nil {
 		return nil, err
 	}
-	var files []bundleFile
-	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(root, p)
-		if err != nil {
-			return err
-		}
-		mode := fs.FileMode(0o644)
-		if strings.HasSuffix(p, ".sh") {
-			mode = 0o755
-		}
-		files = append(files, bundleFile{name: p, mode: mode, data: data})
-		return nil
-	})
+	files, err := deploy.EmbeddedFiles(root)
 	if err != nil {
 		return nil, fmt.Errorf("reading the default bundle: %w", err)
 	}
-	return files, nil
+	return hostscripts.Add(files)
 }
 
 // readBundle reads every file under dir. A symbolic link is followed when
 // it stays inside dir and names a file; any other link is refused.
-func readBundle(dir string) ([]bundleFile, error) {
+func readBundle(dir string) ([]deploy.BundleFile, error) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading bundle %s: %w", dir, err)
 	}
-	var files []bundleFile
+	var files []deploy.BundleFile
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -167,7 +124,7 @@ func readBundle(dir string) ([]bundleFile, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, bundleFile{name: name, mode: fi.Mode().Perm(), data: data})
+		files = append(files, deploy.BundleFile{Name: name, Mode: fi.Mode().Perm(), Data: data})
 		return nil
 	})
 	if err != nil {

@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=colours.sh
+source "$(dirname "${BASH_SOURCE[0]}")/colours.sh"
 
 need docker curl sha256sum
 mkdir -p "$STATE_DIR"

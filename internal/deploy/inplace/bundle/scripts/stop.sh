@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=colours.sh
+source "$(dirname "${BASH_SOURCE[0]}")/colours.sh"
 
 live="$(live)"
 log "nothing to stop: ${live:+$CONTAINER_NAME-$live keeps serving until the next switch}"

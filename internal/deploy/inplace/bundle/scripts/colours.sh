@@ -1,42 +1,15 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034 # the variables are read by the scripts that source this file
-# Shared by the hook scripts: reads deploy.env, names the containers, and
-# defines the log, health and proxy helpers. deploy.env holds the image (by
-# digest), the container's name and port, the health check, the proxy image
-# and secret references (ARNs); never secret values.
-set -euo pipefail
+# Shared by the in-place hook scripts (sourced after common.sh): names the
+# containers, the network and the proxy, and defines the colour, health and
+# proxy helpers.
 
-BUNDLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=../deploy.env
-source "$BUNDLE_DIR/deploy.env"
-
-# The secrets' values live only here, readable by root alone.
-ENV_DIR="${BLUEGREEN_ENV_DIR:-/etc/bluegreen-deploy}"
-ENV_FILE="$ENV_DIR/$CONTAINER_NAME.env"
 # The live colour, the proxy's config and its upstream file.
 STATE_DIR="${BLUEGREEN_STATE_DIR:-/var/lib/bluegreen-deploy}/$CONTAINER_NAME"
 NETWORK="$CONTAINER_NAME-bluegreen"
 PROXY="$CONTAINER_NAME-proxy"
 LABEL=io.github.bluegreen-deploy.app
 STOP_SECONDS=30
-
-HOOK="${LIFECYCLE_EVENT:-$(basename "$0" .sh)}"
-
-log() {
-	printf '[bluegreen-deploy] %s %s: %s\n' "$(date -u +%H:%M:%S)" "$HOOK" "$*"
-}
-
-fail() {
-	log "ERROR: $*" >&2
-	exit 1
-}
-
-need() {
-	local cmd
-	for cmd in "$@"; do
-		command -v "$cmd" >/dev/null 2>&1 || fail "$cmd is not installed on this instance"
-	done
-}
 
 # live prints the colour the proxy serves, or nothing before the first switch.
 live() {

@@ -1,0 +1,25 @@
+// Package hostscripts owns the scripts that the generated Server and
+// in-place bundles share: common.sh (deploy.env, logging), ecr.sh (an ECR
+// pull with the instance's role) and envfile.sh (the root-only env file of
+// the referenced secrets), sourced by the hooks from scripts/; and the hooks
+// both run alike: pull.sh (BeforeInstall) and secrets.sh (AfterInstall).
+package hostscripts
+
+import (
+	"embed"
+	"fmt"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+)
+
+//go:embed scripts
+var scripts embed.FS
+
+// Add returns files with the shared scripts added as scripts/<name>.
+func Add(files []deploy.BundleFile) ([]deploy.BundleFile, error) {
+	helpers, err := deploy.EmbeddedFiles(scripts)
+	if err != nil {
+		return nil, fmt.Errorf("reading the host scripts: %w", err)
+	}
+	return append(files, helpers...), nil
+}
