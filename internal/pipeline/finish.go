@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -48,7 +49,7 @@ func (r *run) finish(ctx context.Context, err error) int {
 	}
 	r.rep.Infof("Outcome: %s, in %s", res.Outcome, res.Duration().Round(time.Second))
 	r.rep.Finish(res)
-	r.finishGitHub(final)
+	r.gh.Finish(r.cleanup, ghdeploy.Status{State: final.State, Description: final.Description, AutoInactive: final.AutoInactive})
 	if bad := (badInput{}); errors.As(err, &bad) {
 		return ExitBadInput
 	}

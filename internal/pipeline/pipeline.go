@@ -47,10 +47,10 @@ type run struct {
 	rep     *report.Reporter
 	clients *awscfg.Clients
 	result  *report.Result
-	gh      *ghdeploy.Client // the GitHub deployment's client, once it exists
-	group   *deploy.Group    // the deployment group, once discovered
-	cleanup context.Context  // outlives a cancel by cancelGrace, for the final GitHub status
-	fetched *secrets.Result  // the secrets stage's result: mounts for the build, references for the deployment
+	gh      *ghdeploy.Deployment // the GitHub deployment, once it exists
+	group   *deploy.Group        // the deployment group, once discovered
+	cleanup context.Context      // outlives a cancel by cancelGrace, for the final GitHub status
+	fetched *secrets.Result      // the secrets stage's result: mounts for the build, references for the deployment
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
