@@ -154,51 +154,30 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
-	id := r.cfg.DeploymentID
+	id, in := r.cfg.DeploymentID, r.cfg.Deploy
 	r.result.Deploy = &report.Deployment{}
 	prog := report.NewProgress(r.rep, r.result, r.now)
 	prog.Track(id, r.cfg.AWS.Region)
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
-	opts := deploy.WatchOptions{
-		Timeout:           r.cfg.Deploy.Timeout,
-		RollbackOnTimeout: r.cfg.Deploy.RollbackOnTimeout,
-		RollbackOnCancel:  r.cfg.Deploy.RollbackOnCancel,
-	}
-	switch r.cfg.Command {
-	case config.CommandStatus:
-		out, err := drv.Status(ctx, id)
-		prog.Record(out, r.cfg.Deploy.Bundle)
-		if t := out.TerminationWaitEnds; !t.IsZero() {
-			r.rep.Infof("Deployment %s is in its termination wait until %s", id, t.UTC().Format(time.RFC3339))
-		}
-		r.result.Outcome = report.OutcomeDone
-		return err
-	case config.CommandContinue:
+	if r.cfg.Command == config.CommandContinue {
 		if err := r.githubDeployment(ctx); err != nil {
 			return err
 		}
-		if err := drv.Continue(ctx, id); err != nil {
-			return err
-		}
-		opts.UntilTrafficShifted = r.cfg.Deploy.UntilTrafficShifted
-	case config.CommandStop:
-		if err := drv.Stop(ctx, id, true); err != nil {
-			return err
-		}
-		opts.RollbackOnCancel = false // it is stopped already
 	}
-	if !r.cfg.Deploy.Wait {
-		out, err := drv.Status(ctx, id)
-		prog.Record(out, r.cfg.Deploy.Bundle)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
+	acted, err := drv.Command(ctx, deploy.Act(r.cfg.Command), id, in.Wait, deploy.WatchOptions{
+		Timeout: in.Timeout, RollbackOnTimeout: in.RollbackOnTimeout, RollbackOnCancel: in.RollbackOnCancel,
+		UntilTrafficShifted: in.UntilTrafficShifted,
+	})
+	if acted.Watched {
+		prog.Finish(acted.Outcome, in.Bundle)
+	} else {
+		prog.Record(acted.Outcome, in.Bundle)
+	}
+	if out := acted.Outcome; r.cfg.Command == config.CommandStatus && !out.TerminationWaitEnds.IsZero() {
+		r.rep.Infof("Deployment %s is in its termination wait until %s", id, out.TerminationWaitEnds.UTC().Format(time.RFC3339))
+	}
+	if acted.Done {
 		r.result.Outcome = report.OutcomeDone
-		return err
-	}
-	out, err := drv.Watch(ctx, id, opts)
-	prog.Finish(out, r.cfg.Deploy.Bundle)
-	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
-		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
-		r.result.Outcome = report.OutcomeDone // stopped as asked
-		return nil
 	}
 	return err
 }
