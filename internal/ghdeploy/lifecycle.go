@@ -94,3 +94,15 @@ func (d *Deployment) post(ctx context.Context, s Status) {
 	}
 	d.State = s.State
 }
+
+// CancelGrace is how long clean-up may run after a cancel: the runner kills
+// the action about 7.5 s after its SIGINT.
+const CancelGrace = 6500 * time.Millisecond
+
+// WithGrace returns a context for clean-up, such as Finish, that outlives
+// ctx by grace: it ends grace after ctx is cancelled, or when stop is called.
+func WithGrace(ctx context.Context, grace time.Duration) (cleanup context.Context, stop context.CancelFunc) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return c, func() { unhook(); cancel() }
+}
