@@ -61,31 +61,16 @@ func (r *run) deploy(ctx context.Context) error {
 	if err := r.githubDeployment(ctx); err != nil {
 		return err
 	}
-	timeout := in.Timeout
-	if timeout == 0 {
-		timeout = group.DefaultTimeout()
-	}
-	prog := report.NewProgress(r.rep, r.result, r.now)
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
-	g := r.cfg.GitHub
-	runID, attempt := g.Run()
-	run := deploy.Run{ID: runID, Attempt: attempt}
-	id, err := drv.Create(ctx, deploy.Spec{
-		Application:    in.Application,
-		Group:          in.DeploymentGroup,
-		Config:         in.DeploymentConfig,
-		Description:    deploy.RunDescription(in.Description, g.SHA, run),
-		Revision:       rev,
-		OnActive:       deploy.OnActive(in.OnActive),
-		ActiveLimit:    timeout,
-		Run:            run,
-		SupersedeCheck: in.SupersedeCheck,
-	})
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Clock: r.env.Clock}
+	prog := report.NewProgress(r.rep, r.result, drv.Now)
+	drv.Observer = prog
+	spec, watch := deploy.Plan(in, r.cfg.GitHub, group, rev)
+	id, err := drv.Create(ctx, spec)
 	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
 		res.Status = StatusSuperseded
 		r.result.Outcome = report.OutcomeSuperseded
 		r.rep.OutputResult(r.result)
-		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, run.ID, in.DeploymentGroup)
+		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup)
 		return nil
 	}
 	if id != "" && err == nil {
@@ -102,15 +87,7 @@ func (r *run) deploy(ctx context.Context) error {
 		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
 		return nil
 	}
-	out, err := drv.Watch(ctx, id, deploy.WatchOptions{
-		PauseAtReady:      in.OnReady == config.ReadyPause,
-		Timeout:           timeout,
-		RollbackOnTimeout: in.RollbackOnTimeout,
-		RollbackOnCancel:  in.RollbackOnCancel,
-		StopOnError:       true,
-		// wait: traffic-shifted ends the step before the termination wait.
-		UntilTrafficShifted: in.UntilTrafficShifted,
-	})
+	out, err := drv.Watch(ctx, id, watch)
 	prog.Finish(out, in.Bundle)
 	return err
 }
@@ -154,51 +131,31 @@ func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, er
 
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
-	id := r.cfg.DeploymentID
+	id, in := r.cfg.DeploymentID, r.cfg.Deploy
 	r.result.Deploy = &report.Deployment{}
-	prog := report.NewProgress(r.rep, r.result, r.now)
+	drv := &deploy.Driver{API: r.clients.CodeDeploy, Clock: r.env.Clock}
+	prog := report.NewProgress(r.rep, r.result, drv.Now)
+	drv.Observer = prog
 	prog.Track(id, r.cfg.AWS.Region)
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Observer: prog, Clock: r.env.Clock}
-	opts := deploy.WatchOptions{
-		Timeout:           r.cfg.Deploy.Timeout,
-		RollbackOnTimeout: r.cfg.Deploy.RollbackOnTimeout,
-		RollbackOnCancel:  r.cfg.Deploy.RollbackOnCancel,
-	}
-	switch r.cfg.Command {
-	case config.CommandStatus:
-		out, err := drv.Status(ctx, id)
-		prog.Record(out, r.cfg.Deploy.Bundle)
-		if t := out.TerminationWaitEnds; !t.IsZero() {
-			r.rep.Infof("Deployment %s is in its termination wait until %s", id, t.UTC().Format(time.RFC3339))
-		}
-		r.result.Outcome = report.OutcomeDone
-		return err
-	case config.CommandContinue:
+	if r.cfg.Command == config.CommandContinue {
 		if err := r.githubDeployment(ctx); err != nil {
 			return err
 		}
-		if err := drv.Continue(ctx, id); err != nil {
-			return err
-		}
-		opts.UntilTrafficShifted = r.cfg.Deploy.UntilTrafficShifted
-	case config.CommandStop:
-		if err := drv.Stop(ctx, id, true); err != nil {
-			return err
-		}
-		opts.RollbackOnCancel = false // it is stopped already
 	}
-	if !r.cfg.Deploy.Wait {
-		out, err := drv.Status(ctx, id)
-		prog.Record(out, r.cfg.Deploy.Bundle)
+	acted, err := drv.Command(ctx, deploy.Act(r.cfg.Command), id, in.Wait, deploy.WatchOptions{
+		Timeout: in.Timeout, RollbackOnTimeout: in.RollbackOnTimeout, RollbackOnCancel: in.RollbackOnCancel,
+		UntilTrafficShifted: in.UntilTrafficShifted,
+	})
+	if acted.Watched {
+		prog.Finish(acted.Outcome, in.Bundle)
+	} else {
+		prog.Record(acted.Outcome, in.Bundle)
+	}
+	if out := acted.Outcome; r.cfg.Command == config.CommandStatus && !out.TerminationWaitEnds.IsZero() {
+		r.rep.Infof("Deployment %s is in its termination wait until %s", id, out.TerminationWaitEnds.UTC().Format(time.RFC3339))
+	}
+	if acted.Done {
 		r.result.Outcome = report.OutcomeDone
-		return err
-	}
-	out, err := drv.Watch(ctx, id, opts)
-	prog.Finish(out, r.cfg.Deploy.Bundle)
-	if r.cfg.Command == config.CommandStop && out.Status == types.DeploymentStatusStopped && !out.Cancelled &&
-		(out.RollbackID == "" || out.RollbackStatus == types.DeploymentStatusSucceeded) {
-		r.result.Outcome = report.OutcomeDone // stopped as asked
-		return nil
 	}
 	return err
 }
@@ -206,11 +163,3 @@ func (r *run) deploymentCommand(ctx context.Context) error {
 // StatusSuperseded is deployment-status when a newer run's deployment made
 // the run deploy nothing.
 const StatusSuperseded = "Superseded"
-
-// now is the time on the deployment driver's clock.
-func (r *run) now() time.Time {
-	if r.env.Clock != nil {
-		return r.env.Clock.Now()
-	}
-	return time.Now()
-}

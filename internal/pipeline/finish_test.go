@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
@@ -180,23 +179,5 @@ func TestRunReports(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestWithGrace(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cleanup, stop := withGrace(ctx, 200*time.Millisecond)
-	defer stop()
-	cancel()
-	start := time.Now()
-	select {
-	case <-cleanup.Done():
-		t.Fatal("the clean-up context ended with the run's")
-	case <-time.After(100 * time.Millisecond):
-	}
-	<-cleanup.Done()
-	if waited := time.Since(start); waited < 200*time.Millisecond || waited > 2*time.Second {
-		t.Errorf("the clean-up context ended %s after the cancel, want about 200ms", waited)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
@@ -41,21 +40,7 @@ func (r *run) publish(ctx context.Context) (image.Image, error) {
 			return image.Image{}, fmt.Errorf("input \"build-secrets\": %w", err)
 		}
 	}
-	in, b, gh := r.cfg.Image, r.cfg.Build, r.cfg.GitHub
-	source := ""
-	if gh.Repository != "" {
-		source = gh.ServerURL + "/" + gh.Repository
-	}
-	req := image.Request{
-		Repository: in.Repository, Tags: in.Tags, CreateRepository: in.CreateRepository, SkipExisting: in.SkipExisting,
-		DockerHost: b.DockerHost, Cache: b.Cache == "ecr",
-		Build: image.BuildSpec{
-			Context: b.Context, Dockerfile: b.Dockerfile, Target: b.Target, NoCache: b.NoCache, Secrets: secrets,
-			Args:   keyValues(b.Args),
-			Labels: image.OCILabels(source, gh.SHA, time.Now(), keyValues(b.Labels)),
-		},
-	}
-	img, err := image.Publish(ctx, r.clients.ECR, req, report.NewImageLog(r.rep, r.result))
+	img, err := image.Publish(ctx, r.clients.ECR, image.RequestFor(r.cfg, secrets, time.Now()), report.NewImageLog(r.rep, r.result))
 	if errors.Is(err, image.ErrRepositoryNotFound) {
 		return img, fmt.Errorf("input \"ecr-repository\": %w: create it, or set create-repository: true", err)
 	}
@@ -63,13 +48,4 @@ func (r *run) publish(ctx context.Context) (image.Image, error) {
 		r.rep.Infof("Pushed %s", img.URI())
 	}
 	return img, err
-}
-
-// keyValues turns the inputs' key=value lines into a map; a later key wins.
-func keyValues(kvs []config.KeyValue) map[string]string {
-	m := make(map[string]string, len(kvs))
-	for _, kv := range kvs {
-		m[kv.Key] = kv.Value
-	}
-	return m
 }

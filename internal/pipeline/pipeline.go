@@ -47,10 +47,10 @@ type run struct {
 	rep     *report.Reporter
 	clients *awscfg.Clients
 	result  *report.Result
-	gh      *ghdeploy.Client // the GitHub deployment's client, once it exists
-	group   *deploy.Group    // the deployment group, once discovered
-	cleanup context.Context  // outlives a cancel by cancelGrace, for the final GitHub status
-	fetched *secrets.Result  // the secrets stage's result: mounts for the build, references for the deployment
+	gh      *ghdeploy.Deployment // the GitHub deployment, once it exists
+	group   *deploy.Group        // the deployment group, once discovered
+	cleanup context.Context      // outlives a cancel by ghdeploy.CancelGrace, for the final GitHub status
+	fetched *secrets.Result      // the secrets stage's result: mounts for the build, references for the deployment
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
@@ -70,22 +70,10 @@ func Run(ctx context.Context, env Env) int {
 		return ExitBadInput
 	}
 	rep.UnderRunner(cfg.GitHub.InActions)
-	cleanup, stop := withGrace(ctx, cancelGrace)
+	cleanup, stop := ghdeploy.WithGrace(ctx, ghdeploy.CancelGrace)
 	defer stop()
 	r := &run{cfg: cfg, env: env, rep: rep, result: &report.Result{Start: time.Now()}, cleanup: cleanup}
 	return r.finish(ctx, r.stages(ctx))
-}
-
-// cancelGrace is how long clean-up may run after a cancel: the runner kills
-// the action about 7.5 s after its SIGINT.
-const cancelGrace = 6500 * time.Millisecond
-
-// withGrace returns a context for clean-up that outlives ctx by grace: it
-// ends grace after ctx is cancelled, or when stop is called.
-func withGrace(ctx context.Context, grace time.Duration) (cleanup context.Context, stop context.CancelFunc) {
-	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	unhook := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
-	return c, func() { unhook(); cancel() }
 }
 
 // stages runs, in order, each stage the inputs ask for.

@@ -1,0 +1,49 @@
+package report
+
+import (
+	"context"
+	"time"
+)
+
+// Conclude records how the run ended, cancelled or not, and reports it: the
+// outputs, one error annotation on the file to blame, the job summary. rel
+// makes a workspace path relative; region is the deployment's. It returns
+// the GitHub deployment's final status and the error as reported.
+func (r *Reporter) Conclude(ctx context.Context, err error, res *Result, region string, rel func(string) string) (Status, error) {
+	res.End = time.Now()
+	err = Relative(err, rel) // as the annotation and the summary show it
+	res.Err = err
+	res.Outcome = Decide(ctx, err, res)
+	res.Scrub(r.Scrub)
+	if d := res.Deploy; d != nil {
+		if d.ID != "" && d.URL == "" {
+			d.URL = ConsoleURL(region, d.ID)
+		}
+		if d.Failure != nil {
+			d.Failure.File = rel(d.Failure.File)
+		}
+	}
+	final := FinalStatus(res)
+	if res.GitHub != nil {
+		res.GitHub.State = final.State
+	}
+
+	r.OutputResult(res)
+	if f, failed := Explain(res); failed {
+		if file := rel(f.File); file != "" {
+			r.FileErrorf(file, f.Line, "%s", f.Message)
+		} else {
+			r.Errorf("%s", f.Message)
+		}
+		outputs := r.Outputs()
+		if outputs["error-code"] == "" {
+			r.Output("error-code", f.Code)
+		}
+		if outputs["error-message"] == "" {
+			r.Output("error-message", f.Message)
+		}
+	}
+	r.Infof("Outcome: %s, in %s", res.Outcome, res.Duration().Round(time.Second))
+	r.Finish(res)
+	return final, err
+}
