@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -67,6 +68,10 @@ func TestDeployUntilTrafficShifted(t *testing.T) {
 		t.Errorf("the summary does not say traffic shifted:\n%s", summary)
 	}
 
+	// The step ended when AllowTraffic did; AfterAllowTraffic (5 simulated
+	// seconds) may still run. A simulated minute later the deployment is in
+	// its 60-minute termination wait, which status reports.
+	sb.Clock.Advance(time.Minute)
 	code, out, log = runAction(t, sb, map[string]string{"command": "status", "deployment-id": id})
 	if code != ExitOK || out["deployment-status"] != "InProgress" || !strings.Contains(log, "is in its termination wait until") {
 		t.Fatalf("status: exit %d, status %q; want 0, InProgress, the termination wait's end; log:\n%s", code, out["deployment-status"], log)
