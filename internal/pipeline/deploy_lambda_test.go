@@ -3,10 +3,8 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"maps"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -92,10 +89,10 @@ func lambdaCLI(t *testing.T, sb *awssimtest.Sandbox, image string) {
 func pushManifest(t *testing.T, sb *awssimtest.Sandbox, tag string) string {
 	t.Helper()
 	cfg := []byte(fmt.Sprintf(`{"architecture":"amd64","os":"linux","config":{"Labels":{"tag":%q}},"rootfs":{"type":"layers","diff_ids":[]}}`, tag))
-	cfgDigest := pushBlob(t, sb, cfg)
+	cfgDigest := sb.PushBlob(t, "fn", cfg)
 	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
 		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, cfgDigest, len(cfg))
-	return registryPut(t, sb, "/v2/fn/manifests/"+tag, "application/vnd.oci.image.manifest.v1+json", []byte(manifest))
+	return sb.PutManifest(t, "fn", tag, "application/vnd.oci.image.manifest.v1+json", []byte(manifest))
 }
 
 // pushIndex pushes an image index of two images as fn:tag, as BuildKit's
@@ -110,7 +107,7 @@ func pushIndex(t *testing.T, sb *awssimtest.Sandbox, tag string) string {
 			digest, manifestSize(tag+"-"+arch), arch))
 	}
 	index := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + strings.Join(kids, ",") + `]}`
-	registryPut(t, sb, "/v2/fn/manifests/"+tag, "application/vnd.oci.image.index.v1+json", []byte(index))
+	sb.PutManifest(t, "fn", tag, "application/vnd.oci.image.index.v1+json", []byte(index))
 	return sb.Host + "/fn:" + tag
 }
 
@@ -120,55 +117,6 @@ func manifestSize(tag string) int {
 	d := fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(cfg)))
 	return len(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
 		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, d, len(cfg)))
-}
-
-func pushBlob(t *testing.T, sb *awssimtest.Sandbox, data []byte) string {
-	t.Helper()
-	digest := fmt.Sprintf("sha256:%x", sha256.Sum256(data))
-	resp := registryDo(t, sb, http.MethodPost, sb.URL+"/v2/fn/blobs/uploads/", "", nil)
-	loc := resp.Header.Get("Location")
-	if !strings.HasPrefix(loc, "http") {
-		loc = sb.URL + loc
-	}
-	sep := "?"
-	if strings.Contains(loc, "?") {
-		sep = "&"
-	}
-	registryDo(t, sb, http.MethodPut, loc+sep+"digest="+digest, "application/octet-stream", data)
-	return digest
-}
-
-func registryPut(t *testing.T, sb *awssimtest.Sandbox, path, mediaType string, body []byte) string {
-	t.Helper()
-	registryDo(t, sb, http.MethodPut, sb.URL+path, mediaType, body)
-	return fmt.Sprintf("%s/fn@sha256:%x", sb.Host, sha256.Sum256(body))
-}
-
-func registryDo(t *testing.T, sb *awssimtest.Sandbox, method, url, contentType string, body []byte) *http.Response {
-	t.Helper()
-	tok, err := ecr.NewFromConfig(sb.Config()).GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := base64.StdEncoding.DecodeString(aws.ToString(tok.AuthorizationData[0].AuthorizationToken))
-	_, password, _ := strings.Cut(string(raw), ":")
-	req, err := http.NewRequest(method, url, strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("AWS", password)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %s", method, url, resp.Status)
-	}
-	return resp
 }
 
 // lambdaInputs are the inputs of a deployment of image to group of

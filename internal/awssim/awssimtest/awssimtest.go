@@ -75,9 +75,46 @@ func (s *Sandbox) PushImage(t testing.TB, repo string) string {
 // has its own digest. It returns the image's URI by digest.
 func (s *Sandbox) PushImageTag(t testing.TB, repo, tag string) string {
 	t.Helper()
-	ctx := context.Background()
-	api := ecr.NewFromConfig(s.Config())
-	tok, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	labels := ""
+	if tag != "v1" {
+		labels = fmt.Sprintf(`"Labels":{"tag":%q}`, tag)
+	}
+	config := []byte(`{"architecture":"amd64","os":"linux","config":{` + labels + `},"rootfs":{"type":"layers","diff_ids":[]}}`)
+	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
+		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, s.PushBlob(t, repo, config), len(config)))
+	return s.PutManifest(t, repo, tag, "application/vnd.oci.image.manifest.v1+json", manifest)
+}
+
+// PushBlob uploads data as a blob of repo through the registry API and
+// returns its digest.
+func (s *Sandbox) PushBlob(t testing.TB, repo string, data []byte) string {
+	t.Helper()
+	digest := fmt.Sprintf("sha256:%x", sha256.Sum256(data))
+	loc := s.registry(t, http.MethodPost, s.URL+"/v2/"+repo+"/blobs/uploads/", "", nil).Header.Get("Location")
+	if !strings.HasPrefix(loc, "http") {
+		loc = s.URL + loc
+	}
+	sep := "?"
+	if strings.Contains(loc, "?") {
+		sep = "&"
+	}
+	s.registry(t, http.MethodPut, loc+sep+"digest="+digest, "application/octet-stream", data)
+	return digest
+}
+
+// PutManifest puts body (a manifest or an index of mediaType) as repo:tag
+// and returns its URI by digest.
+func (s *Sandbox) PutManifest(t testing.TB, repo, tag, mediaType string, body []byte) string {
+	t.Helper()
+	s.registry(t, http.MethodPut, s.URL+"/v2/"+repo+"/manifests/"+tag, mediaType, body)
+	return fmt.Sprintf("%s/%s@sha256:%x", s.Host, repo, sha256.Sum256(body))
+}
+
+// registry makes a registry API request with the sandbox's ECR login and
+// fails the test unless it succeeds.
+func (s *Sandbox) registry(t testing.TB, method, url, contentType string, body []byte) *http.Response {
+	t.Helper()
+	tok, err := ecr.NewFromConfig(s.Config()).GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,44 +123,21 @@ func (s *Sandbox) PushImageTag(t testing.TB, repo, tag string) string {
 		t.Fatal(err)
 	}
 	_, password, _ := strings.Cut(string(raw), ":")
-	send := func(method, url, contentType string, body []byte) *http.Response {
-		t.Helper()
-		req, err := http.NewRequest(method, url, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.SetBasicAuth("AWS", password)
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %s", method, url, resp.Status)
-		}
-		return resp
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
 	}
-	digest := func(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b)) }
-
-	labels := ""
-	if tag != "v1" {
-		labels = fmt.Sprintf(`"Labels":{"tag":%q}`, tag)
+	req.SetBasicAuth("AWS", password)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
-	config := []byte(`{"architecture":"amd64","os":"linux","config":{` + labels + `},"rootfs":{"type":"layers","diff_ids":[]}}`)
-	loc := send(http.MethodPost, s.URL+"/v2/"+repo+"/blobs/uploads/", "", nil).Header.Get("Location")
-	if !strings.HasPrefix(loc, "http") {
-		loc = s.URL + loc
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	sep := "?"
-	if strings.Contains(loc, "?") {
-		sep = "&"
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %s", method, url, resp.Status)
 	}
-	send(http.MethodPut, loc+sep+"digest="+digest(config), "application/octet-stream", config)
-	manifest := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
-		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[]}`, digest(config), len(config)))
-	send(http.MethodPut, s.URL+"/v2/"+repo+"/manifests/"+tag, "application/vnd.oci.image.manifest.v1+json", manifest)
-	return s.Host + "/" + repo + "@" + digest(manifest)
+	return resp
 }
