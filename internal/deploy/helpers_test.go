@@ -2,9 +2,6 @@ package deploy_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +11,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/deploytest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
 )
 
@@ -85,43 +83,8 @@ func (f *fixture) calls(op string) int {
 	return n
 }
 
-// recorder is an Observer that keeps what it hears as lines.
-type recorder struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *recorder) add(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) Created(id string)                   { r.add("created %s", id) }
-func (r *recorder) Phase(id, phase string, _ time.Time) { r.add("phase %s %s", id, phase) }
-func (r *recorder) Event(id string, t deploy.Target, e deploy.Event) {
-	r.add("event %s %s %s %s", t.Label, t.ID, e.Name, e.Status)
-}
-func (r *recorder) Weights(id string, t deploy.Target) { r.add("weights %s", t.ID) }
-func (r *recorder) Rollback(id, rb string)             { r.add("rollback %s %s", id, rb) }
-func (r *recorder) Note(id, msg string)                { r.add("note %s %s", id, msg) }
-
-func (r *recorder) has(prefix string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, l := range r.lines {
-		if strings.HasPrefix(l, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *recorder) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.lines, "\n")
-}
+// recorder is the shared recording Observer.
+type recorder = deploytest.Recorder
 
 // watchLimit bounds a test's watch on the sandbox's simulated clock: about
 // a minute of wall time at its usual 600x.

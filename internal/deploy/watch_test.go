@@ -37,7 +37,7 @@ func TestWatchSucceeds(t *testing.T) {
 		"event Green i-",
 		"event Blue i-",
 	} {
-		if !f.obs.has(want) {
+		if !f.obs.Has(want) {
 			t.Errorf("the observer did not hear %q:\n%s", want, f.obs)
 		}
 	}
@@ -118,7 +118,7 @@ func TestWatchHookFailureRollsBack(t *testing.T) {
 	if !strings.Contains(err.Error(), "scripts/validate.sh") || !strings.Contains(err.Error(), out.RollbackID) {
 		t.Errorf("error %q names neither the script nor the rollback", err)
 	}
-	if !f.obs.has("rollback " + id + " " + out.RollbackID) {
+	if !f.obs.Has("rollback " + id + " " + out.RollbackID) {
 		t.Errorf("the observer did not hear of the rollback:\n%s", f.obs)
 	}
 }
@@ -193,7 +193,7 @@ func TestWatchThrottlingBurst(t *testing.T) {
 	if err != nil || out.Status != types.DeploymentStatusSucceeded {
 		t.Fatalf("got %s, %v; want Succeeded through the throttling\n%s", out.Status, err, f.obs)
 	}
-	if !f.obs.has("note " + id + " CodeDeploy is throttling") {
+	if !f.obs.Has("note " + id + " CodeDeploy is throttling") {
 		t.Errorf("the observer did not hear of the throttling:\n%s", f.obs)
 	}
 }

@@ -225,7 +225,7 @@ func TestECSHookFailureRollsBack(t *testing.T) {
 	if out.RollbackID == "" || out.RollbackStatus != "Succeeded" || out.ErrorCode != "HOOK_EXECUTION_FAILURE" {
 		t.Errorf("outcome %+v, want a Succeeded rollback of a HOOK_EXECUTION_FAILURE", out)
 	}
-	if f.obs.has("weights") && slices.ContainsFunc(f.obs.greens(), func(w float64) bool { return w > 0 }) {
+	if f.obs.Has("weights") && slices.ContainsFunc(f.obs.greens(), func(w float64) bool { return w > 0 }) {
 		t.Errorf("production traffic moved to green before the test-traffic hook passed: %v", f.obs.greens())
 	}
 	if got := f.primary(t, "api"); got != before {
