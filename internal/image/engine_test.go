@@ -352,6 +352,10 @@ func TestBuildersHonourDockerignore(t *testing.T) {
 				Dockerfile: "../../testdata/build/context.Dockerfile", // outside the context
 				Labels:     map[string]string{"builder": tt.name},
 				Names:      []string{ref},
+				// No cache: a cached step is an image another package's test
+				// may remove meanwhile (the engine is shared), and the classic
+				// builder then fails with "unable to find image".
+				NoCache: true,
 			}, &log)
 			if err != nil {
 				t.Fatalf("Build: %v\n%s", err, log.String())
