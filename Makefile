@@ -3,9 +3,9 @@ GO      ?= go
 FUZZTIME ?= 10s
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
-.PHONY: build ci fmt vet staticcheck lint test bench fuzz demo sandbox
+.PHONY: build ci fmt tidy vet staticcheck lint test bench fuzz demo sandbox
 
-ci: fmt vet staticcheck lint test fuzz
+ci: fmt tidy vet staticcheck lint test fuzz
 
 # The action as a plain binary, with the version --version prints.
 build:
@@ -13,6 +13,10 @@ build:
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum exactly as go mod tidy leaves them.
+tidy:
+	@out=$$($(GO) mod tidy -diff) || { echo "go mod tidy would change:"; echo "$$out"; exit 1; }
 
 vet:
 	$(GO) vet ./...

@@ -1,7 +1,7 @@
 // Command gotest runs go test with its arguments, prints what go test
 // prints without -v (package results, and the output of failing tests), then
-// a summary of the tests that skipped, each with its reason, and exits with
-// go test's status. The Makefile's test target runs it:
+// the slowest tests and the tests that skipped, each with its reason, and
+// exits with go test's status. The Makefile's test target runs it:
 //
 //	go run .ci/gotest.go -race -shuffle=on ./...
 package main
@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 )
 
@@ -23,6 +24,16 @@ type event struct {
 	Package string
 	Test    string
 	Output  string
+	Elapsed float64 // seconds, on a test's pass or fail
+}
+
+// slowest is how many of the longest-running tests are listed.
+const slowest = 20
+
+// timing is how long one top-level test took.
+type timing struct {
+	test    string
+	seconds float64
 }
 
 func main() {
@@ -37,8 +48,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gotest:", err)
 		os.Exit(1)
 	}
-	skips := summarize(stdout, os.Stdout)
+	skips, times := summarize(stdout, os.Stdout)
 	err = cmd.Wait()
+	if len(times) > 0 {
+		sort.Slice(times, func(i, j int) bool { return times[i].seconds > times[j].seconds })
+		times = times[:min(slowest, len(times))]
+		fmt.Printf("\nthe %d slowest tests:\n", len(times))
+		for _, t := range times {
+			fmt.Printf("  %7.1fs  %s\n", t.seconds, t.test)
+		}
+	}
 	if len(skips) > 0 {
 		fmt.Printf("\n%d tests skipped:\n", len(skips))
 		for _, s := range skips {
@@ -56,9 +75,11 @@ func main() {
 }
 
 // summarize prints the events from r as go test would without -v and
-// returns the skipped tests, "package Test: reason".
-func summarize(r io.Reader, w io.Writer) []string {
+// returns the skipped tests, "package Test: reason", and how long each
+// top-level test that ended took.
+func summarize(r io.Reader, w io.Writer) ([]string, []timing) {
 	var skips []string
+	var times []timing
 	logs := map[string][]string{} // a running test's output, by package and name
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -69,6 +90,9 @@ func summarize(r io.Reader, w io.Writer) []string {
 			continue
 		}
 		key := e.Package + " " + e.Test
+		if (e.Action == "pass" || e.Action == "fail") && e.Test != "" && !strings.Contains(e.Test, "/") {
+			times = append(times, timing{e.Package[strings.LastIndex(e.Package, "/")+1:] + " " + e.Test, e.Elapsed})
+		}
 		switch {
 		case e.Test == "" && e.Action == "output" || e.Action == "build-output":
 			if !strings.HasPrefix(e.Output, "PASS\n") && !strings.HasPrefix(e.Output, "FAIL\n") {
@@ -93,7 +117,7 @@ func summarize(r io.Reader, w io.Writer) []string {
 			}
 		}
 	}
-	return skips
+	return skips, times
 }
 
 // reason is what a skipped test logged, on one line.
