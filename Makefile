@@ -25,10 +25,13 @@ staticcheck:
 	staticcheck ./...
 
 # The workflows, the act test workflows (checked against action.yml), the CI
-# scripts and the generated Server and in-place bundles' hook scripts (which
-# source the shared ones in internal/deploy/hostscripts/scripts).
+# scripts, the generated Server and in-place bundles' hook scripts (which
+# source the shared ones in internal/deploy/hostscripts/scripts) and the
+# CloudFormation examples (any finding fails; the .cfnlintrc says what is
+# ignored where, and why).
 lint:
 	actionlint .github/workflows/*.yml testdata/workflows/*.yml
+	cfn-lint --config-file examples/cloudformation/.cfnlintrc --non-zero-exit-code informational
 	shellcheck .ci/run .ci/images.sh
 	shellcheck --external-sources --source-path=SCRIPTDIR --source-path=internal/deploy/hostscripts/scripts --severity=style \
 		internal/deploy/hostscripts/scripts/*.sh internal/deploy/server/defaultbundle/scripts/*.sh internal/deploy/inplace/bundle/scripts/*.sh
