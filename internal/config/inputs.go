@@ -62,7 +62,7 @@ var Inputs = []Input{
 	{"container-port", ""},
 	{"health-check-path", "/"},
 	{"health-check-timeout", "5m"},
-	{"proxy-image", "caddy:2"},
+	{"proxy-image", "public.ecr.aws/docker/library/caddy:2.11.4-alpine@sha256:5f5c8640aae01df9654968d946d8f1a56c497f1dd5c5cda4cf95ab7c14d58648"},
 	{"task-definition", ""},
 	{"appspec", ""},
 	{"lambda-function", ""},

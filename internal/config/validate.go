@@ -188,7 +188,7 @@ func (c *Config) validateDeploy(r *reader) {
 		r.fail("health-check-timeout", "%q is more than %s: the generated ValidateService hook may run for at most 1h", r.str("health-check-timeout"), maxHealthCheckTimeout)
 	}
 	if !proxyImagePattern.MatchString(d.ProxyImage) {
-		r.fail("proxy-image", "%q is not an image reference (e.g. caddy:2 or registry.example.com/caddy:2.11)", d.ProxyImage)
+		r.fail("proxy-image", "%q is not an image reference (e.g. caddy:2.11.4-alpine or 123456789012.dkr.ecr.us-east-1.amazonaws.com/caddy:2.11.4-alpine@sha256:<64 hex>)", d.ProxyImage)
 	}
 	if len(d.Description) > 4096 {
 		r.fail("description", "is %d characters; keep it under 4096 (it is trimmed to CodeDeploy's limit)", len(d.Description))

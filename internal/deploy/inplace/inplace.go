@@ -21,8 +21,10 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/hostscripts"
 )
 
-// DefaultProxyImage is the proxy the hosts pull unless told otherwise.
-const DefaultProxyImage = "caddy:2"
+// DefaultProxyImage is the proxy the hosts pull unless told otherwise: the
+// official Caddy image from its ECR Public mirror (no Docker Hub pull limit),
+// pinned by digest.
+const DefaultProxyImage = "public.ecr.aws/docker/library/caddy:2.11.4-alpine@sha256:5f5c8640aae01df9654968d946d8f1a56c497f1dd5c5cda4cf95ab7c14d58648"
 
 // defaultHealthCheckTimeout bounds the wait for the new colour's health path.
 const defaultHealthCheckTimeout = 5 * time.Minute

@@ -98,7 +98,7 @@ func TestBundleScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(out), imageURI+"|/health'z|90|caddy:2|"+secretARN+":password::"; got != want {
+	if got, want := string(out), imageURI+"|/health'z|90|"+inplace.DefaultProxyImage+"|"+secretARN+":password::"; got != want {
 		t.Errorf("sourced deploy.env: got %q, want %q", got, want)
 	}
 }
@@ -149,7 +149,7 @@ func TestRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := io.ReadAll(got.Body)
-	if files := unzip(t, data); files["appspec.yml"] == "" || !strings.Contains(files["deploy.env"], "PROXY_IMAGE='caddy:2'") {
+	if files := unzip(t, data); files["appspec.yml"] == "" || !strings.Contains(files["deploy.env"], "PROXY_IMAGE='"+inplace.DefaultProxyImage+"'") {
 		t.Errorf("uploaded bundle: appspec.yml %q, deploy.env %q", files["appspec.yml"], files["deploy.env"])
 	}
 	names := map[string]bool{}
