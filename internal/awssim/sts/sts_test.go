@@ -1,4 +1,4 @@
-package awssim_test
+package sts_test
 
 import (
 	"context"

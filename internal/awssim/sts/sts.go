@@ -1,22 +1,26 @@
-package awssim
+// Package sts is the sandbox's STS: GetCallerIdentity, AssumeRole and
+// AssumeRoleWithWebIdentity over the query protocol (form-encoded
+// Action=..., XML answers).
+package sts
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
 
 // stsNamespace is the XML namespace of STS responses.
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
-// callerARN is the identity every signed request in the sandbox comes from.
-const callerARN = "arn:aws:iam::" + Account + ":user/sandbox"
 
 // stsCredentials is the Credentials element of the AssumeRole* results.
 type stsCredentials struct {
@@ -32,11 +36,41 @@ type assumedRoleUser struct {
 	AssumedRoleId string
 }
 
-// serveSTS answers an STS query-protocol request.
-func (s *Server) serveSTS(w http.ResponseWriter, operation, region string, body []byte) {
-	form, err := url.ParseQuery(string(body))
+// Register adds STS to the sandbox: the query protocol's requests
+// (form-encoded, with an Action) are its own.
+func Register(core *awssim.Server) {
+	core.Register(&awssim.Service{
+		Name:       "sts",
+		Match:      match,
+		Serve:      serve,
+		WriteError: writeQueryError,
+		Authorize: func(operation string, _ *http.Request, req *awssim.Request) *awssim.Error {
+			if operation != "AssumeRole" {
+				return nil
+			}
+			checks := []awssim.IAMCheck{{Action: "sts:AssumeRole", Resource: formValue(string(req.Body), "RoleArn")}}
+			return core.Check(req.IAM, checks, "AccessDenied", 403)
+		},
+	})
+}
+
+// match takes a query-protocol request, peeking at Action without
+// consuming the body for the handler.
+func match(r *http.Request) (string, bool) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return "", false
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	action := formValue(string(body), "Action")
+	return action, action != ""
+}
+
+// serve answers an STS query-protocol request.
+func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim.Request) {
+	form, err := url.ParseQuery(string(req.Body))
 	if err != nil {
-		writeQueryError(w, errorf("MalformedQueryString", "%v", err))
+		writeQueryError(w, awssim.Errorf("MalformedQueryString", "%v", err))
 		return
 	}
 	var result any
@@ -46,16 +80,16 @@ func (s *Server) serveSTS(w http.ResponseWriter, operation, region string, body 
 			Arn     string
 			UserId  string
 			Account string
-		}{callerARN, "AIDASANDBOXUSER00000", Account}
+		}{awssim.CallerARN, "AIDASANDBOXUSER00000", awssim.Account}
 	case "AssumeRole":
 		result, err = assumeRole(form, false)
 	case "AssumeRoleWithWebIdentity":
 		result, err = assumeRole(form, true)
 	default:
-		err = &Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", operation)}
+		err = &awssim.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", operation)}
 	}
 	if err != nil {
-		writeQueryError(w, err.(*Error))
+		writeQueryError(w, err.(*awssim.Error))
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
@@ -65,7 +99,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, operation, region string, body 
 	enc.Encode(struct {
 		XMLName   xml.Name `xml:"ResponseMetadata"`
 		RequestId string
-	}{RequestId: requestID()})
+	}{RequestId: awssim.RequestID()})
 	fmt.Fprintf(w, "</%sResponse>", operation)
 }
 
@@ -78,20 +112,20 @@ func assumeRole(form url.Values, web bool) (any, error) {
 	}
 	for _, p := range required {
 		if form.Get(p) == "" {
-			return nil, errorf("ValidationError", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(p))
+			return nil, awssim.Errorf("ValidationError", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(p))
 		}
 	}
 	roleARN, session := form.Get("RoleArn"), form.Get("RoleSessionName")
 	_, roleName, ok := strings.Cut(roleARN, ":role/")
 	if !ok || !strings.HasPrefix(roleARN, "arn:aws:iam::") {
-		return nil, errorf("ValidationError", "%s is invalid", roleARN)
+		return nil, awssim.Errorf("ValidationError", "%s is invalid", roleARN)
 	}
 	roleName = roleName[strings.LastIndex(roleName, "/")+1:]
 	duration := 3600
 	if d := form.Get("DurationSeconds"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 900 || n > 43200 {
-			return nil, errorf("ValidationError", "1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", d)
+			return nil, awssim.Errorf("ValidationError", "1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", d)
 		}
 		duration = n
 	}
@@ -103,7 +137,7 @@ func assumeRole(form url.Values, web bool) (any, error) {
 	}
 	roleID := "AROASANDBOX" + strings.ToUpper(randomAlnum(10))
 	user := assumedRoleUser{
-		Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", Account, roleName, session),
+		Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", awssim.Account, roleName, session),
 		AssumedRoleId: roleID + ":" + session,
 	}
 	if !web {
@@ -160,7 +194,7 @@ func tokenClaims(token string) webClaims {
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 // writeQueryError writes e as a query-protocol ErrorResponse.
-func writeQueryError(w http.ResponseWriter, e *Error) {
+func writeQueryError(w http.ResponseWriter, e *awssim.Error) {
 	typ := "Sender"
 	if e.Status >= 500 {
 		typ = "Receiver"
@@ -174,7 +208,7 @@ func writeQueryError(w http.ResponseWriter, e *Error) {
 		Code      string   `xml:"Error>Code"`
 		Message   string   `xml:"Error>Message"`
 		RequestId string
-	}{Xmlns: stsNamespace, Type: typ, Code: e.Code, Message: e.Message, RequestId: requestID()})
+	}{Xmlns: stsNamespace, Type: typ, Code: e.Code, Message: e.Message, RequestId: awssim.RequestID()})
 }
 
 // formValue returns the value of key in a form-encoded body.
