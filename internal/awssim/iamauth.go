@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -75,4 +76,35 @@ func (s *Server) authorize(svc *Service, service, operation string, r *http.Requ
 		return svc.Authorize(operation, r, req)
 	}
 	return s.Check(req.IAM, []IAMCheck{{service + ":" + operation, "*"}}, "AccessDeniedException", 400)
+}
+
+// Input is a JSON request body as a map, for the IAM checks it needs.
+type Input map[string]any
+
+// ParseInput reads a JSON body; a bad body is the operation's to refuse.
+func ParseInput(body []byte) Input {
+	var in Input
+	json.Unmarshal(body, &in)
+	return in
+}
+
+// Str returns the string at key, or "".
+func (in Input) Str(key string) string { v, _ := in[key].(string); return v }
+
+// List returns the strings of the list at key.
+func (in Input) List(key string) []string {
+	var out []string
+	vs, _ := in[key].([]any)
+	for _, v := range vs {
+		if v, ok := v.(string); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// CheckJSON authorizes a JSON 1.1 request: the checks its service lists for
+// it, refused with AccessDeniedException.
+func (s *Server) CheckJSON(req *Request, checks func(in Input) []IAMCheck) *Error {
+	return s.Check(req.IAM, checks(ParseInput(req.Body)), "AccessDeniedException", 400)
 }

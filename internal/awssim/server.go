@@ -41,7 +41,7 @@ type Server struct {
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
-	policy   *Policy // nil: every call is allowed
+	policy   *Policy   // nil: every call is allowed
 	agent    HostAgent // nil: lifecycle events are simulated
 
 	services map[string]*Service // by name

@@ -21,7 +21,6 @@ import (
 // stsNamespace is the XML namespace of STS responses.
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
-
 // stsCredentials is the Credentials element of the AssumeRole* results.
 type stsCredentials struct {
 	AccessKeyId     string
@@ -130,12 +129,12 @@ func assumeRole(form url.Values, web bool) (any, error) {
 		duration = n
 	}
 	creds := stsCredentials{
-		AccessKeyId:     "ASIA" + strings.ToUpper(randomAlnum(16)),
-		SecretAccessKey: randomAlnum(40),
-		SessionToken:    base64.StdEncoding.EncodeToString([]byte(randomAlnum(120))),
+		AccessKeyId:     "ASIA" + strings.ToUpper(awssim.RandomAlnum(16)),
+		SecretAccessKey: awssim.RandomAlnum(40),
+		SessionToken:    base64.StdEncoding.EncodeToString([]byte(awssim.RandomAlnum(120))),
 		Expiration:      time.Now().UTC().Add(time.Duration(duration) * time.Second).Format(time.RFC3339),
 	}
-	roleID := "AROASANDBOX" + strings.ToUpper(randomAlnum(10))
+	roleID := "AROASANDBOX" + strings.ToUpper(awssim.RandomAlnum(10))
 	user := assumedRoleUser{
 		Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", awssim.Account, roleName, session),
 		AssumedRoleId: roleID + ":" + session,
