@@ -74,8 +74,6 @@ type Aliases interface {
 	// version current to target, or the deployment's error code and
 	// message when the function does not match the AppSpec.
 	Alias(function, alias, current, target string, now time.Time) (Alias, string, string)
-	// Busy reports whether the function's code is being updated.
-	Busy(function string, now time.Time) bool
 }
 
 // Alias is a Lambda alias CodeDeploy shifts.

@@ -111,7 +111,7 @@ func (s *Service) repositoryJSON(repo *repository) map[string]any {
 		"repositoryArn":              repo.arn,
 		"registryId":                 awssim.Account,
 		"repositoryName":             repo.name,
-		"repositoryUri":              s.host + "/" + repo.name,
+		"repositoryUri":              s.HostLocked() + "/" + repo.name,
 		"createdAt":                  awssim.EpochSeconds(repo.created),
 		"imageTagMutability":         repo.mutability,
 		"imageScanningConfiguration": map[string]bool{"scanOnPush": repo.scanOnPush},
@@ -287,7 +287,7 @@ func (s *Service) getAuthorizationToken(*awssim.Request) (any, error) {
 	return map[string]any{"authorizationData": []map[string]any{{
 		"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
 		"expiresAt":          awssim.EpochSeconds(expires),
-		"proxyEndpoint":      "http://" + s.host,
+		"proxyEndpoint":      "http://" + s.HostLocked(),
 	}}}, nil
 }
 

@@ -80,8 +80,8 @@ func parseRegistryPath(r *http.Request) registryRequest {
 func (s *Service) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	req := parseRegistryPath(r)
 	rec := &awssim.StatusRecorder{ResponseWriter: w, Status: 200}
-	ic := &iamCall{}
-	defer func() { s.record("registry", req.operation, rec.Status, ic.actions) }()
+	ic := &awssim.IAMCall{}
+	defer func() { s.Record("registry", req.operation, rec.Status, ic.Actions()) }()
 	rec.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 
 	if status, code, msg := s.registryAuth(r); status != 0 {
@@ -89,11 +89,11 @@ func (s *Service) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		writeRegistryError(rec, status, code, msg)
 		return
 	}
-	if s.applyFaults(rec, "registry", req.operation) {
+	if s.ApplyFaults(rec, "registry", req.operation) {
 		return
 	}
 	if req.repo == "" {
-		s.registry.ServeHTTP(rec, r)
+		s.blobs.ServeHTTP(rec, r)
 		return
 	}
 	if msg := s.authorizeRegistry(ic, req); msg != "" {
@@ -122,7 +122,7 @@ func (s *Service) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(rec).Encode(map[string]any{"name": repo.name, "tags": tags})
 	default:
-		s.registry.ServeHTTP(rec, r)
+		s.blobs.ServeHTTP(rec, r)
 	}
 }
 
@@ -148,11 +148,11 @@ func (s *Service) registryAuth(r *http.Request) (int, string, string) {
 // breakUpload reports whether the scenario breaks this blob upload request,
 // counting it. The caller holds s.mu.
 func (s *Service) breakUpload() bool {
-	switch n := s.scenario.BreakBlobUploads; {
+	switch n := s.Scenario().BreakBlobUploads; {
 	case n < 0:
 		return true
 	case n > 0:
-		s.scenario.BreakBlobUploads--
+		s.Scenario().BreakBlobUploads--
 		return true
 	}
 	return false

@@ -209,7 +209,7 @@ func (s *Service) ecsOps() map[string]awssim.JSONOp {
 	}
 	for name, op := range ops {
 		ops[name] = func(r *awssim.Request) (any, error) {
-			s.cdAdvance()
+			s.Settle()
 			return op(r)
 		}
 	}

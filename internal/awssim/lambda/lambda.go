@@ -137,22 +137,14 @@ func (s *Service) lambdaImage(uri string) (resolved, digest, failure string) {
 	if !ok {
 		return "", "", missing
 	}
-	repo, found := s.ecr.repos[name]
+	digest, mediaType, found := s.Peers.Images.Image(name, ref, byDigest)
 	if !found {
 		return "", "", missing
 	}
-	id := imageID{ImageTag: ref}
-	if byDigest {
-		id = imageID{ImageDigest: ref}
-	}
-	img, _ := repo.find(id)
-	if img == nil {
-		return "", "", missing
-	}
-	if strings.Contains(img.mediaType, "index") || strings.Contains(img.mediaType, "manifest.list") {
+	if strings.Contains(mediaType, "index") || strings.Contains(mediaType, "manifest.list") {
 		return "", "", fmt.Sprintf("The image manifest, config or layer media type for the source image %s is not supported.", uri)
 	}
-	return repoRef + "@" + img.digest, img.digest, ""
+	return repoRef + "@" + digest, digest, ""
 }
 
 // setImage points v at an image, whose readiness is decided after

@@ -169,9 +169,9 @@ func (s *Service) lambdaDeleteAlias(region string, body []byte) (int, any, error
 	return http.StatusNoContent, nil, nil
 }
 
-// route points an alias at version with weight (0..100) of its traffic on
+// Route points an alias at version with weight (0..100) of its traffic on
 // target; weight 100 moves it to target outright.
-func (a *lambdaAlias) route(version, target string, weight float64) {
+func (a *lambdaAlias) Route(version, target string, weight float64) {
 	switch {
 	case weight >= 100:
 		a.version, a.weights = target, nil

@@ -92,7 +92,7 @@ func (s *Service) serveLambda(w http.ResponseWriter, r *http.Request, operation,
 	var out any
 	var err error
 	if ok {
-		s.cdAdvance()
+		s.Settle()
 		status, out, err = op(region, merged)
 	} else {
 		err = &awssim.Error{Status: 404, Code: "UnknownOperationException", Message: fmt.Sprintf("%s %s is not supported by the sandbox", r.Method, r.URL.Path)}
