@@ -37,9 +37,10 @@ type Images interface {
 type TaskSets interface {
 	// Service returns an ECS service.
 	Service(cluster, service string) (ECSService, bool)
-	// CheckSpec returns why ECS cannot start a task set of taskDef with the
-	// AppSpec's container and port for svc ("" when it can).
-	CheckSpec(svc ECSService, taskDef, container string, port int) string
+	// CheckSpec returns the ARN of the AppSpec's task definition, or why
+	// ECS cannot start a task set of it with the AppSpec's container and
+	// port for svc.
+	CheckSpec(svc ECSService, taskDef, container string, port int) (arn, problem string)
 }
 
 // ECSService is one ECS service as CodeDeploy moves its task sets.
