@@ -3,6 +3,7 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -48,6 +49,8 @@ type ECSService interface {
 	Cluster() string
 	Name() string
 	ARN() string
+	// Controller is the service's deployment controller type.
+	Controller() string
 	// Primary returns the PRIMARY task set, or nil.
 	Primary() TaskSet
 	// CreateTaskSet starts a task set of taskDef at scale 100 with every
@@ -148,3 +151,6 @@ func (s *Server) AgentRoot() string {
 	}
 	return s.agent.Root()
 }
+
+// ErrNoAppSpec is the agent's error for a revision without an AppSpec.
+var ErrNoAppSpec = errors.New(`the CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path "appspec.yml"`)

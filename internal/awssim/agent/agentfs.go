@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"gopkg.in/yaml.v3"
 )
 
@@ -45,7 +46,7 @@ func readAppSpec(archive string) (*serverAppSpec, error) {
 		data, err = os.ReadFile(filepath.Join(archive, "appspec.yaml"))
 	}
 	if err != nil {
-		return nil, errNoAppSpec
+		return nil, awssim.ErrNoAppSpec
 	}
 	var spec serverAppSpec
 	if err := yaml.Unmarshal(data, &spec); err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
 
 // hookTimeout is the AppSpec's default and longest script timeout.
@@ -55,7 +57,7 @@ func (l *scriptLog) tail() string {
 // one after another, each with env and its timeout, and returns the
 // diagnostics of the first that fails. No root, or no hooks for the event:
 // nothing to do.
-func runHooks(ctx context.Context, root, event string, env []string) *cdDiagnostics {
+func runHooks(ctx context.Context, root, event string, env []string) *awssim.HookFailure {
 	if root == "" {
 		return nil
 	}
@@ -91,9 +93,9 @@ func runHooks(ctx context.Context, root, event string, env []string) *cdDiagnost
 
 // runScript runs one hook script in its own process group, streaming its
 // output into log; on timeout or cancel the group gets SIGTERM.
-func runScript(ctx context.Context, archive string, h hookScript, env []string, log *scriptLog) *cdDiagnostics {
-	diag := func(code, msg string) *cdDiagnostics {
-		return &cdDiagnostics{ErrorCode: code, ScriptName: h.Location, Message: msg, LogTail: log.tail()}
+func runScript(ctx context.Context, archive string, h hookScript, env []string, log *scriptLog) *awssim.HookFailure {
+	diag := func(code, msg string) *awssim.HookFailure {
+		return &awssim.HookFailure{ErrorCode: code, ScriptName: h.Location, Message: msg, LogTail: log.tail()}
 	}
 	path := filepath.Join(archive, h.Location)
 	info, err := os.Stat(path)
@@ -163,4 +165,12 @@ func runScript(ctx context.Context, archive string, h hookScript, env []string, 
 		return diag("UnknownError", err.Error())
 	}
 	return nil
+}
+
+// unknownError turns an agent error into an UnknownError failure.
+func unknownError(err error) *awssim.HookFailure {
+	if err == nil {
+		return nil
+	}
+	return &awssim.HookFailure{ErrorCode: "UnknownError", Message: err.Error()}
 }

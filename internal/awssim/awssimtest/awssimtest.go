@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 // Sandbox is a running sandbox and how to reach it.
@@ -30,7 +31,7 @@ type Sandbox struct {
 // Start runs a sandbox on a loopback port until the test ends.
 func Start(t testing.TB, opts awssim.Options) *Sandbox {
 	t.Helper()
-	srv := awssim.New(opts)
+	srv := sandbox.New(opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")

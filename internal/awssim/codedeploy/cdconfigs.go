@@ -1,5 +1,7 @@
 package codedeploy
 
+import "github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+
 // cdCreateDeploymentConfig makes a custom deployment configuration: minimum
 // healthy hosts for Server, a traffic routing configuration (AllAtOnce,
 // TimeBasedCanary or TimeBasedLinear) for ECS and Lambda.

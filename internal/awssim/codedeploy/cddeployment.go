@@ -55,8 +55,8 @@ const cdStopDelay = 5 * time.Second
 
 // cdECSRun is what an ECS deployment does to its service.
 type cdECSRun struct {
-	svc             *ecsService
-	blue, green     *ecsTaskSet
+	svc             awssim.ECSService
+	blue, green     awssim.TaskSet
 	blueTG, greenTG string
 	greenWeight     float64
 }
@@ -126,7 +126,7 @@ type cdDiagnostics struct {
 }
 
 // diagnostics describes the failure a scenario fault causes.
-func (d *cdDeployment) diagnostics(f LifecycleFault) cdDiagnostics {
+func (d *cdDeployment) diagnostics(f awssim.LifecycleFault) cdDiagnostics {
 	diag := cdDiagnostics{ErrorCode: f.ErrorCode, ScriptName: f.Script, Message: f.Message, LogTail: f.LogTail}
 	if diag.ErrorCode == "" {
 		diag.ErrorCode = "ScriptFailed"
@@ -232,11 +232,12 @@ func (s *Service) cdTargetInfo(d *cdDeployment, t *cdTarget) any {
 		LastUpdatedAt: awssim.Time(t.lastUpdated(d)), LifecycleEvents: t.events, InstanceLabel: t.label,
 	}
 	if run := d.ecs; run != nil {
-		add := func(ts *ecsTaskSet, label, tgName string, weight float64) {
+		add := func(ts awssim.TaskSet, label, tgName string, weight float64) {
 			if ts != nil {
+				info := ts.Info()
 				tg.TaskSetsInfo = append(tg.TaskSetsInfo, cdTaskSetInfo{
-					Identifer: ts.ID, DesiredCount: ts.ComputedDesiredCount, PendingCount: ts.PendingCount, RunningCount: ts.RunningCount,
-					Status: ts.Status, TrafficWeight: awssim.Float(weight), TargetGroup: cdName{Name: tgName}, TaskSetLabel: label,
+					Identifer: info.ID, DesiredCount: info.DesiredCount, PendingCount: info.PendingCount, RunningCount: info.RunningCount,
+					Status: info.Status, TrafficWeight: awssim.Float(weight), TargetGroup: cdName{Name: tgName}, TaskSetLabel: label,
 				})
 			}
 		}

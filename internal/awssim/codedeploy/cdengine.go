@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
 
 // Simulated durations of the lifecycle engine.
@@ -172,22 +174,22 @@ func (s *Service) cdRollback(d *cdDeployment, t time.Time) {
 
 // cdLifecycleFault returns the scenario's fault for an event of d, using up
 // one of its count.
-func (s *Service) cdLifecycleFault(d *cdDeployment, event string) (LifecycleFault, bool) {
+func (s *Service) cdLifecycleFault(d *cdDeployment, event string) (awssim.LifecycleFault, bool) {
 	if d.creator == cdRollbackCreator {
-		return LifecycleFault{}, false
+		return awssim.LifecycleFault{}, false
 	}
-	for i, f := range s.scenario.Lifecycle {
+	for i, f := range s.Scenario().Lifecycle {
 		if f.Event != event || !d.inScope(f.Application, f.DeploymentGroup) {
 			continue
 		}
 		if f.Count > 0 {
-			if s.scenario.Lifecycle[i].Count--; s.scenario.Lifecycle[i].Count == 0 {
-				s.scenario.Lifecycle = slices.Delete(s.scenario.Lifecycle, i, i+1)
+			if s.Scenario().Lifecycle[i].Count--; s.Scenario().Lifecycle[i].Count == 0 {
+				s.Scenario().Lifecycle = slices.Delete(s.Scenario().Lifecycle, i, i+1)
 			}
 		}
 		return f, true
 	}
-	return LifecycleFault{}, false
+	return awssim.LifecycleFault{}, false
 }
 
 // cdHangs reports whether d stops making progress at an event.
@@ -195,7 +197,7 @@ func (s *Service) cdHangs(d *cdDeployment, event string, first bool) bool {
 	if d.creator == cdRollbackCreator {
 		return false
 	}
-	for _, h := range s.scenario.Hangs {
+	for _, h := range s.Scenario().Hangs {
 		if d.inScope(h.Application, h.DeploymentGroup) && (h.Event == event || h.Event == "" && first) {
 			return true
 		}
@@ -211,7 +213,7 @@ func (d *cdDeployment) inScope(app, group string) bool {
 
 // cdPlanner builds a deployment's steps.
 type cdPlanner struct {
-	s *Server
+	s *Service
 	d *cdDeployment
 }
 
@@ -229,7 +231,7 @@ func (p *cdPlanner) start() {
 // events runs lifecycle events one after another on targets, in parallel.
 func (p *cdPlanner) events(targets []*cdTarget, names ...string) {
 	for _, name := range names {
-		if p.s.agent != nil && p.d.app.ComputePlatform == "Server" && agentEvent(name) {
+		if p.s.Agent() != nil && p.d.app.ComputePlatform == "Server" && agentEvent(name) {
 			p.execEvent(targets, name)
 			continue
 		}
@@ -342,7 +344,7 @@ func (p *cdPlanner) serverBlueGreen(greens int) {
 	d, g := p.d, p.d.group
 	copyASG := d.blueGreen != nil && d.blueGreen.GreenFleetProvisioningOption != nil &&
 		d.blueGreen.GreenFleetProvisioningOption.Action == "COPY_AUTO_SCALING_GROUP"
-	if copyASG || greens == 0 || p.s.agent != nil {
+	if copyASG || greens == 0 || p.s.Agent() != nil {
 		greens = len(g.fleet)
 	}
 	d.blueIDs, d.greenIDs = g.fleet, cdNewInstances(greens)
@@ -383,41 +385,34 @@ func (p *cdPlanner) inPlace(ids []string) {
 // original task set is removed after the termination wait.
 func (p *cdPlanner) ecs() {
 	d, g := p.d, p.d.group
-	svc, _ := p.s.findECSService(g.EcsServices[0].ClusterName, g.EcsServices[0].ServiceName)
+	svc, _ := p.s.Peers.TaskSets.Service(g.EcsServices[0].ClusterName, g.EcsServices[0].ServiceName)
 	run := &cdECSRun{svc: svc}
 	run.blueTG, run.greenTG = g.LoadBalancerInfo.targetGroups(g.swapTGs)
-	for _, ts := range svc.TaskSets {
-		if ts.Status == "PRIMARY" {
-			run.blue = ts
-		}
-	}
+	run.blue = svc.Primary()
 	d.ecs = run
-	tgs := d.addTargets([]string{svc.cluster + ":" + svc.ServiceName}, "", cdECSEvents)
-	tgs[0].arn = svc.ServiceArn
+	tgs := d.addTargets([]string{svc.Cluster() + ":" + svc.Name()}, "", cdECSEvents)
+	tgs[0].arn = svc.ARN()
 
 	p.events(tgs, "BeforeInstall")
 	p.begin(tgs, "Install")
 	p.add(cdGap, func(t time.Time) {
-		td, err := p.s.cdCheckECSSpec(d.spec, svc)
+		taskDef, err := p.s.Peers.TaskSets.CheckSpec(svc, d.spec.taskDef, d.spec.container, d.spec.port)
 		if err != "" {
 			p.fail(t, tgs, "Install", cdDiagnostics{ErrorCode: "UnknownError", Message: err})
 			return
 		}
-		run.green = svc.addTaskSet(td.arn, "ACTIVE", t)
-		if d.spec.network != nil {
-			run.green.NetworkConfiguration = d.spec.network
-		}
+		run.green = svc.CreateTaskSet(taskDef, d.spec.network, t)
 	})
 	p.end(tgs, "Install", cdEventDuration("Install"))
 	p.events(tgs, "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic")
 	p.ready(tgs)
 	p.events(tgs, "BeforeAllowTraffic")
 	p.shift(tgs, run, d.config.weights())
-	p.add(0, func(t time.Time) { svc.setPrimary(run.green, t) })
+	p.add(0, func(t time.Time) { svc.SetPrimary(run.green, t) })
 	p.events(tgs, "AfterAllowTraffic")
 	p.finish(func(time.Time) {
 		if run.blue != nil {
-			svc.removeTaskSet(run.blue)
+			svc.RemoveTaskSet(run.blue)
 		}
 		g.swapTGs = !g.swapTGs
 	})
@@ -440,38 +435,17 @@ func (p *cdPlanner) ecsRollback(from *cdECSRun) {
 	d := p.d
 	run := *from
 	d.ecs = &run
-	tgs := d.addTargets([]string{run.svc.cluster + ":" + run.svc.ServiceName}, "", cdAllowEvents)
-	tgs[0].arn = run.svc.ServiceArn
+	tgs := d.addTargets([]string{run.svc.Cluster() + ":" + run.svc.Name()}, "", cdAllowEvents)
+	tgs[0].arn = run.svc.ARN()
 	p.events(tgs, "BeforeAllowTraffic")
 	p.shift(tgs, &run, []weightStep{{0, 0}})
 	p.events(tgs, "AfterAllowTraffic")
 	p.finish(func(t time.Time) {
 		if run.blue != nil {
-			run.svc.setPrimary(run.blue, t)
+			run.svc.SetPrimary(run.blue, t)
 		}
 		if run.green != nil {
-			run.svc.removeTaskSet(run.green)
+			run.svc.RemoveTaskSet(run.green)
 		}
 	})
-}
-
-// cdCheckECSSpec returns the AppSpec's task definition, or says why ECS
-// cannot start a task set of it for svc.
-func (s *Service) cdCheckECSSpec(spec cdSpec, svc *ecsService) (*ecsTaskDef, string) {
-	td, ok := s.findTaskDef(spec.taskDef)
-	if !ok {
-		return nil, fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: Unable to describe task definition %s.", spec.taskDef)
-	}
-	if !slices.ContainsFunc(svc.LoadBalancers, func(lb ecsLoadBalancer) bool {
-		return lb.ContainerName == spec.container && lb.ContainerPort == spec.port
-	}) {
-		return nil, fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: container %s port %d does not match the service's load balancer.", spec.container, spec.port)
-	}
-	switch found, port := td.container(spec.container, spec.port); {
-	case !found:
-		return nil, fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: The container %s does not exist in the task definition.", spec.container)
-	case !port:
-		return nil, fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: The container %s did not have a container port %d defined.", spec.container, spec.port)
-	}
-	return td, ""
 }

@@ -84,7 +84,7 @@ func cdLambdaAppSpec(c *cdRawString) (cdSpec, error) {
 // cdLambdaRun is what a Lambda deployment does to its function's alias.
 type cdLambdaRun struct {
 	spec   cdLambdaSpec
-	alias  *lambdaAlias // once the deployment has checked the function
+	alias  awssim.Alias // once the deployment has checked the function
 	weight float64      // the target version's share of traffic, in percent
 	hooks  map[string]*cdHook
 }
@@ -137,35 +137,14 @@ func (p *cdPlanner) lambda() {
 func (run *cdLambdaRun) shift(weight float64) {
 	run.weight = weight
 	if run.alias != nil {
-		run.alias.route(run.spec.current, run.spec.target, weight)
+		run.alias.Route(run.spec.current, run.spec.target, weight)
 	}
 }
 
 // cdCheckLambda returns the alias a Lambda AppSpec names, or the error code
 // and message of the deployment when the function does not match it.
-func (s *Service) cdCheckLambda(spec cdLambdaSpec) (*lambdaAlias, string, string) {
-	fn, ok := s.lambda.functions[spec.name]
-	if !ok {
-		return nil, "INVALID_LAMBDA_FUNCTION", fmt.Sprintf("The Lambda function %s does not exist.", spec.name)
-	}
-	alias, ok := fn.aliases[spec.alias]
-	if !ok {
-		return nil, "INVALID_LAMBDA_CONFIGURATION", fmt.Sprintf("The alias %s of Lambda function %s does not exist.", spec.alias, spec.name)
-	}
-	now := s.Clock.Now()
-	for _, version := range []string{spec.current, spec.target} {
-		v, err := fn.version(version)
-		if err != nil || version == "$LATEST" || v.version != version {
-			return nil, "INVALID_LAMBDA_CONFIGURATION", fmt.Sprintf("Version %s of Lambda function %s does not exist.", version, spec.name)
-		}
-		if c := v.config(now); c.State != "Active" {
-			return nil, "INVALID_LAMBDA_FUNCTION", fmt.Sprintf("Version %s of Lambda function %s is %s, not Active: %s", version, spec.name, c.State, c.StateReason)
-		}
-	}
-	if alias.version != spec.current || len(alias.weights) > 0 {
-		return nil, "INVALID_LAMBDA_CONFIGURATION", fmt.Sprintf("The alias %s of Lambda function %s points to version %s, not to the AppSpec's CurrentVersion %s only.", spec.alias, spec.name, alias.version, spec.current)
-	}
-	return alias, "", ""
+func (s *Service) cdCheckLambda(spec cdLambdaSpec) (awssim.Alias, string, string) {
+	return s.Peers.Aliases.Alias(spec.name, spec.alias, spec.current, spec.target, s.Clock.Now())
 }
 
 // lambdaEvent runs a hook event: the sandbox invokes the hook function, if

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -81,7 +80,7 @@ func (s *Service) cdParseRevision(platform string, rev *cdRevision) (cdSpec, err
 		if loc == nil || loc.Bucket == "" || loc.Key == "" {
 			return invalid("The S3 revision must name a bucket and a key.")
 		}
-		data, ok := s.s3Object(loc.Bucket, loc.Key)
+		data, ok := s.Peers.Objects.Object(loc.Bucket, loc.Key)
 		if platform == "ECS" {
 			if loc.BundleType != "YAML" && loc.BundleType != "JSON" {
 				return invalid("An ECS revision in S3 must have bundle type YAML or JSON, not %q.", loc.BundleType)
@@ -203,8 +202,6 @@ func cdServerHooks(bundle []byte, bundleType string) (map[string][]string, error
 	return hooks, nil
 }
 
-var errNoAppSpec = errors.New(`the CodeDeploy agent did not find an AppSpec file within the unpacked revision directory at revision-relative path "appspec.yml"`)
-
 // cdAppSpecFile extracts appspec.yml (or appspec.yaml) from a bundle's root.
 func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 	isAppSpec := func(name string) bool {
@@ -226,7 +223,7 @@ func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 				return io.ReadAll(rc)
 			}
 		}
-		return nil, errNoAppSpec
+		return nil, awssim.ErrNoAppSpec
 	}
 	var r io.Reader = bytes.NewReader(bundle)
 	if bundleType == "tgz" || bundleType == "" && bytes.HasPrefix(bundle, []byte{0x1f, 0x8b}) {
@@ -240,7 +237,7 @@ func cdAppSpecFile(bundle []byte, bundleType string) ([]byte, error) {
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return nil, errNoAppSpec
+			return nil, awssim.ErrNoAppSpec
 		}
 		if err != nil {
 			return nil, fmt.Errorf("bundle is not a valid %s archive: %v", bundleType, err)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -294,8 +293,8 @@ func (s *Service) cdCreateDeploymentGroup(r *awssim.Request) (any, error) {
 			return nil, awssim.Errorf("InvalidECSServiceException", "Exactly one ECS service must be specified for an ECS deployment group.")
 		}
 		es := in.EcsServices[0]
-		svc, ok := s.findECSService(es.ClusterName, es.ServiceName)
-		if !ok || svc.DeploymentController.Type != "CODE_DEPLOY" {
+		svc, ok := s.Peers.TaskSets.Service(es.ClusterName, es.ServiceName)
+		if !ok || svc.Controller() != "CODE_DEPLOY" {
 			return nil, awssim.Errorf("InvalidECSServiceException", "ECS service %s in cluster %s does not exist or does not use the CODE_DEPLOY deployment controller.", es.ServiceName, es.ClusterName)
 		}
 		if blue, _ := in.LoadBalancerInfo.targetGroups(false); blue == "" {

@@ -111,6 +111,9 @@ func (svc *ecsService) Cluster() string { return svc.cluster }
 func (svc *ecsService) Name() string    { return svc.ServiceName }
 func (svc *ecsService) ARN() string     { return svc.ServiceArn }
 
+// Controller is the service's deployment controller type.
+func (svc *ecsService) Controller() string { return svc.DeploymentController.Type }
+
 // Primary returns the PRIMARY task set, or nil.
 func (svc *ecsService) Primary() awssim.TaskSet {
 	for _, ts := range svc.TaskSets {

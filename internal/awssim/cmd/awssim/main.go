@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 func main() {
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := awssim.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
+	srv := sandbox.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
 	if err := srv.SetAgent(*agent, *agentRoot); err != nil {
 		return err
 	}
