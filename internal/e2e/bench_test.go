@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
+	awssimsandbox "github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 // BenchmarkActionContainer runs the action's image as the runner does (a
@@ -30,7 +30,7 @@ func BenchmarkActionContainer(b *testing.B) {
 
 	// The sandbox, behind a handler that notes when a request first arrives.
 	var first atomic.Pointer[time.Time]
-	srv := sandbox.New(awssim.Options{})
+	srv := awssimsandbox.New(awssim.Options{})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		first.CompareAndSwap(nil, &now)

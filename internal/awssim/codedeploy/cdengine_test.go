@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 )
 
 var instanceID = regexp.MustCompile(`^i-[0-9a-f]{17}$`)
@@ -31,7 +32,7 @@ func TestServerBlueGreenReadyContinueTerminationWait(t *testing.T) {
 		t.Errorf("right after create: status %s startTime %v, want Created and no start", d.Status, d.StartTime)
 	}
 	_, err := f.cd.ListDeploymentTargets(f.ctx, &codedeploy.ListDeploymentTargetsInput{DeploymentId: aws.String(id)})
-	if code, _ := cdErrCode(t, err); code != "DeploymentNotStartedException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "DeploymentNotStartedException" {
 		t.Errorf("ListDeploymentTargets before start: got %s, want DeploymentNotStartedException", code)
 	}
 
@@ -54,12 +55,12 @@ func TestServerBlueGreenReadyContinueTerminationWait(t *testing.T) {
 	}
 
 	_, err = f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id), DeploymentWaitType: cdtypes.DeploymentWaitTypeTerminationWait})
-	if code, _ := cdErrCode(t, err); code != "DeploymentIsNotInReadyStateException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "DeploymentIsNotInReadyStateException" {
 		t.Errorf("ContinueDeployment(TERMINATION_WAIT) at Ready: got %s, want DeploymentIsNotInReadyStateException", code)
 	}
 	f.ok(f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id), DeploymentWaitType: cdtypes.DeploymentWaitTypeReadyWait}))
 	_, err = f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id)})
-	if code, _ := cdErrCode(t, err); code != "DeploymentIsNotInReadyStateException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "DeploymentIsNotInReadyStateException" {
 		t.Errorf("second ContinueDeployment: got %s, want DeploymentIsNotInReadyStateException", code)
 	}
 
@@ -80,7 +81,7 @@ func TestServerBlueGreenReadyContinueTerminationWait(t *testing.T) {
 		t.Errorf("succeeded deployment: completeTime %v errorInformation %+v", d.CompleteTime, d.ErrorInformation)
 	}
 	_, err = f.cd.ContinueDeployment(f.ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: aws.String(id)})
-	if code, _ := cdErrCode(t, err); code != "DeploymentAlreadyCompletedException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "DeploymentAlreadyCompletedException" {
 		t.Errorf("ContinueDeployment after success: got %s, want DeploymentAlreadyCompletedException", code)
 	}
 
@@ -354,7 +355,7 @@ func TestStopWithRollback(t *testing.T) {
 		t.Errorf("rollback's blue target events = %s, want traffic allowed back", got)
 	}
 	_, err = f.cd.StopDeployment(f.ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id)})
-	if code, _ := cdErrCode(t, err); code != "DeploymentAlreadyCompletedException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "DeploymentAlreadyCompletedException" {
 		t.Errorf("second StopDeployment: got %s, want DeploymentAlreadyCompletedException", code)
 	}
 }
@@ -455,7 +456,7 @@ func TestBatchGetDeploymentTargets(t *testing.T) {
 		{slices.Repeat(ids[:1], 26), "DeploymentTargetListSizeExceededException"},
 	} {
 		_, err := f.cd.BatchGetDeploymentTargets(f.ctx, &codedeploy.BatchGetDeploymentTargetsInput{DeploymentId: aws.String(id), TargetIds: tc.ids})
-		if code, _ := cdErrCode(t, err); code != tc.want {
+		if code, _ := awssimtest.ErrorCode(t, err); code != tc.want {
 			t.Errorf("BatchGetDeploymentTargets(%d ids): got %s, want %s", len(tc.ids), code, tc.want)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -18,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
@@ -58,16 +56,6 @@ func (f *cdFixture) ok(_ any, err error) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-}
-
-// cdErrCode returns the AWS error code and message of err.
-func cdErrCode(t *testing.T, err error) (code, message string) {
-	t.Helper()
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		t.Fatalf("got error %v, want an AWS API error", err)
-	}
-	return ae.ErrorCode(), ae.ErrorMessage()
 }
 
 // serverGroup creates a Server application and a blue/green group with
@@ -360,7 +348,7 @@ func TestCodeDeployApplicationsAndGroups(t *testing.T) {
 			return err
 		}, "InvalidECSServiceException"},
 	} {
-		if code, _ := cdErrCode(t, tc.call()); code != tc.want {
+		if code, _ := awssimtest.ErrorCode(t, tc.call()); code != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, code, tc.want)
 		}
 	}
@@ -391,7 +379,7 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		}}, "InvalidRevisionException"},
 	} {
 		_, err := f.cd.CreateDeployment(f.ctx, &tc.in)
-		if code, _ := cdErrCode(t, err); code != tc.want {
+		if code, _ := awssimtest.ErrorCode(t, err); code != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, code, tc.want)
 		}
 	}
@@ -401,7 +389,7 @@ func TestCreateDeploymentErrors(t *testing.T) {
 		{"d-ABCDEFGHI", "DeploymentDoesNotExistException"},
 	} {
 		_, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(tc.id)})
-		if code, _ := cdErrCode(t, err); code != tc.want {
+		if code, _ := awssimtest.ErrorCode(t, err); code != tc.want {
 			t.Errorf("GetDeployment(%s): got %s, want %s", tc.id, code, tc.want)
 		}
 	}
@@ -433,7 +421,7 @@ func TestDeploymentLimitNamesActiveDeployment(t *testing.T) {
 		t.Errorf("deployment id %q is not d- and 9 of A-Z0-9", id)
 	}
 	_, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web"), Revision: s3Revision("a.zip")})
-	code, msg := cdErrCode(t, err)
+	code, msg := awssimtest.ErrorCode(t, err)
 	if want := fmt.Sprintf("The deployment group 'web' already has an active Deployment '%s'", id); code != "DeploymentLimitExceededException" || msg != want {
 		t.Errorf("second CreateDeployment: got %s %q, want DeploymentLimitExceededException %q", code, msg, want)
 	}

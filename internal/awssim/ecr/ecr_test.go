@@ -1,12 +1,7 @@
 package ecr_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,107 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 )
-
-// registryPassword returns a registry password from GetAuthorizationToken.
-func registryPassword(t *testing.T, client *ecr.Client) string {
-	t.Helper()
-	out, err := client.GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, password, _ := strings.Cut(string(raw), ":")
-	if user != "AWS" || password == "" {
-		t.Fatalf("authorization token decodes to %q, want AWS:<password>", raw)
-	}
-	return password
-}
-
-// push writes img to the sandbox's registry as ref (repo:tag) the way a
-// registry client does: each blob in a POST, PATCH, PUT upload, then the
-// manifest. (go-containerregistry's remote package would need
-// github.com/docker/cli in go.sum.)
-func push(sb *awssimtest.Sandbox, password, ref string, img v1.Image) error {
-	repo, tag, _ := strings.Cut(ref, ":")
-	do := func(method, url, contentType string, body []byte, want int) (*http.Response, error) {
-		if !strings.HasPrefix(url, "http") {
-			url = sb.URL + url
-		}
-		req, err := http.NewRequest(method, url, bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.SetBasicAuth("AWS", password)
-		req.Header.Set("Content-Type", contentType)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		msg, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			return nil, fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(msg))
-		}
-		return resp, nil
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return err
-	}
-	config, err := partial.ConfigLayer(img)
-	if err != nil {
-		return err
-	}
-	for _, l := range append(layers, config) {
-		digest, _ := l.Digest()
-		rc, err := l.Compressed()
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(rc)
-		if err != nil {
-			return err
-		}
-		resp, err := do(http.MethodPost, "/v2/"+repo+"/blobs/uploads/", "", nil, http.StatusAccepted)
-		if err != nil {
-			return err
-		}
-		if resp, err = do(http.MethodPatch, resp.Header.Get("Location"), "application/octet-stream", data, http.StatusAccepted); err != nil {
-			return err
-		}
-		if _, err := do(http.MethodPut, resp.Header.Get("Location")+"?digest="+digest.String(), "", nil, http.StatusCreated); err != nil {
-			return err
-		}
-	}
-	manifest, err := img.RawManifest()
-	if err != nil {
-		return err
-	}
-	mediaType, err := img.MediaType()
-	if err != nil {
-		return err
-	}
-	_, err = do(http.MethodPut, "/v2/"+repo+"/manifests/"+tag, string(mediaType), manifest, http.StatusCreated)
-	return err
-}
-
-func newImage(t *testing.T) v1.Image {
-	t.Helper()
-	img, err := random.Image(1024, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
 
 func TestECRRepositories(t *testing.T) {
 	t.Parallel()
@@ -179,7 +77,7 @@ func TestECRRepositories(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, msg := errorCode(t, tt.call())
+			code, msg := awssimtest.ErrorCode(t, tt.call())
 			if code != tt.wantCode || (tt.wantMsg != "" && msg != tt.wantMsg) {
 				t.Errorf("error = %q %q, want %q %q", code, msg, tt.wantCode, tt.wantMsg)
 			}
@@ -211,13 +109,13 @@ func TestECRImages(t *testing.T) {
 	if _, err := client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")}); err != nil {
 		t.Fatal(err)
 	}
-	password := registryPassword(t, client)
-	first, second := newImage(t), newImage(t)
+	password := awssimtest.RegistryPassword(t, client)
+	first, second := awssimtest.RandomImage(t), awssimtest.RandomImage(t)
 	for _, p := range []struct {
 		tag string
 		img v1.Image
 	}{{"v1", first}, {"latest", first}, {"v2", second}, {"latest", second}} {
-		if err := push(sb, password, "app:"+p.tag, p.img); err != nil {
+		if err := awssimtest.Push(sb, password, "app:"+p.tag, p.img); err != nil {
 			t.Fatalf("pushing app:%s: %v", p.tag, err)
 		}
 	}

@@ -29,7 +29,7 @@ func newRegistry(t *testing.T, repos map[string]ecrtypes.ImageTagMutability) (*a
 			t.Fatal(err)
 		}
 	}
-	return sb, client, registryPassword(t, client)
+	return sb, client, awssimtest.RegistryPassword(t, client)
 }
 
 func TestRegistryAuth(t *testing.T) {
@@ -74,14 +74,14 @@ func TestRegistryAuth(t *testing.T) {
 func TestRegistryImmutableTags(t *testing.T) {
 	t.Parallel()
 	sb, _, password := newRegistry(t, map[string]ecrtypes.ImageTagMutability{"frozen": ecrtypes.ImageTagMutabilityImmutable})
-	img := newImage(t)
-	if err := push(sb, password, "frozen:v1", img); err != nil {
+	img := awssimtest.RandomImage(t)
+	if err := awssimtest.Push(sb, password, "frozen:v1", img); err != nil {
 		t.Fatal(err)
 	}
-	if err := push(sb, password, "frozen:v1", img); err != nil {
+	if err := awssimtest.Push(sb, password, "frozen:v1", img); err != nil {
 		t.Errorf("pushing the same image again: %v, want success", err)
 	}
-	err := push(sb, password, "frozen:v1", newImage(t))
+	err := awssimtest.Push(sb, password, "frozen:v1", awssimtest.RandomImage(t))
 	want := "The image tag 'v1' already exists in the 'frozen' repository and cannot be overwritten because the repository is immutable."
 	if err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(err.Error(), "TAG_INVALID") || !strings.Contains(err.Error(), want) {
 		t.Errorf("moving an immutable tag: %v, want 400 TAG_INVALID %q", err, want)
@@ -105,10 +105,10 @@ func TestRegistryBrokenUploads(t *testing.T) {
 			if err := sb.Apply(awssim.Scenario{BreakBlobUploads: tt.broken}); err != nil {
 				t.Fatal(err)
 			}
-			img := newImage(t)
+			img := awssimtest.RandomImage(t)
 			tries := 0
 			for i := 1; i <= 3 && tries == 0; i++ {
-				err := push(sb, password, "app:v1", img)
+				err := awssimtest.Push(sb, password, "app:v1", img)
 				if err == nil {
 					tries = i
 				} else if !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "BLOB_UPLOAD_INVALID") {
@@ -125,7 +125,7 @@ func TestRegistryBrokenUploads(t *testing.T) {
 func TestRegistryCallLog(t *testing.T) {
 	t.Parallel()
 	sb, _, password := newRegistry(t, map[string]ecrtypes.ImageTagMutability{"app": ""})
-	if err := push(sb, password, "app:v1", newImage(t)); err != nil {
+	if err := awssimtest.Push(sb, password, "app:v1", awssimtest.RandomImage(t)); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}

@@ -63,7 +63,7 @@ func TestECS(t *testing.T) {
 		}
 	}
 	_, err = client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("web:9")})
-	if code, _ := cdErrCode(t, err); code != "ClientException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "ClientException" {
 		t.Errorf("DescribeTaskDefinition(web:9): got %s, want ClientException", code)
 	}
 
@@ -80,12 +80,12 @@ func TestECS(t *testing.T) {
 	noNetwork := *svcIn
 	noNetwork.NetworkConfiguration = nil
 	_, err = client.CreateService(ctx, &noNetwork)
-	if code, msg := cdErrCode(t, err); code != "InvalidParameterException" || msg != "Network Configuration must be provided when networkMode 'awsvpc' is specified." {
+	if code, msg := awssimtest.ErrorCode(t, err); code != "InvalidParameterException" || msg != "Network Configuration must be provided when networkMode 'awsvpc' is specified." {
 		t.Errorf("CreateService of an awsvpc task definition without networkConfiguration: got %s %q, want InvalidParameterException", code, msg)
 	}
 	ok(client.CreateService(ctx, svcIn))
 	_, err = client.CreateService(ctx, svcIn)
-	if code, _ := cdErrCode(t, err); code != "InvalidParameterException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "InvalidParameterException" {
 		t.Errorf("CreateService twice: got %s, want InvalidParameterException", code)
 	}
 
@@ -117,7 +117,7 @@ func TestECS(t *testing.T) {
 	}
 
 	_, err = client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("nope"), Services: []string{"web"}})
-	if code, _ := cdErrCode(t, err); code != "ClusterNotFoundException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "ClusterNotFoundException" {
 		t.Errorf("DescribeServices in a missing cluster: got %s, want ClusterNotFoundException", code)
 	}
 }

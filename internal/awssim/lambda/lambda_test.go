@@ -49,7 +49,7 @@ func newLambdaFixture(t *testing.T, sc ...awssim.Scenario) *lambdaFixture {
 		t.Fatal(err)
 	}
 	return &lambdaFixture{
-		t: t, ctx: context.Background(), sb: sb, password: registryPassword(t, registry),
+		t: t, ctx: context.Background(), sb: sb, password: awssimtest.RegistryPassword(t, registry),
 		lambda: lambda.NewFromConfig(cfg), cd: codedeploy.NewFromConfig(cfg),
 	}
 }
@@ -58,8 +58,8 @@ func newLambdaFixture(t *testing.T, sc ...awssim.Scenario) *lambdaFixture {
 // and the digest.
 func (f *lambdaFixture) image(tag string) (uri, digest string) {
 	f.t.Helper()
-	img := newImage(f.t)
-	if err := push(f.sb, f.password, "fn:"+tag, img); err != nil {
+	img := awssimtest.RandomImage(f.t)
+	if err := awssimtest.Push(f.sb, f.password, "fn:"+tag, img); err != nil {
 		f.t.Fatal(err)
 	}
 	d, _ := img.Digest()
@@ -80,7 +80,7 @@ func (f *lambdaFixture) index(tag string) string {
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		if err := push(f.sb, f.password, fmt.Sprintf("fn:%s-%d", tag, i), img); err != nil {
+		if err := awssimtest.Push(f.sb, f.password, fmt.Sprintf("fn:%s-%d", tag, i), img); err != nil {
 			f.t.Fatal(err)
 		}
 	}
@@ -327,7 +327,7 @@ func TestLambdaDeployments(t *testing.T) {
 			sc: awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "live", Event: "AfterAllowTraffic"}}},
 			act: func(f *lambdaFixture, id string, _ float64) {
 				// Skip most of the hook's hour without an answer.
-				if _, ok := f.sb.LambdaHookExecutionID(id, "AfterAllowTraffic"); ok && !f.skipped {
+				if _, ok := f.sb.CodeDeploy.LambdaHookExecutionID(id, "AfterAllowTraffic"); ok && !f.skipped {
 					f.skipped = true
 					f.sb.Clock.Advance(59 * time.Minute)
 				}
@@ -338,7 +338,7 @@ func TestLambdaDeployments(t *testing.T) {
 			name: "hook reported by the client", config: "CodeDeployDefault.LambdaAllAtOnce", hooks: []string{"BeforeAllowTraffic"},
 			sc: awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "live", Event: "BeforeAllowTraffic"}}},
 			act: func(f *lambdaFixture, id string, _ float64) {
-				if hook, ok := f.sb.LambdaHookExecutionID(id, "BeforeAllowTraffic"); ok {
+				if hook, ok := f.sb.CodeDeploy.LambdaHookExecutionID(id, "BeforeAllowTraffic"); ok {
 					f.cd.PutLifecycleEventHookExecutionStatus(f.ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
 						DeploymentId: aws.String(id), LifecycleEventHookExecutionId: aws.String(hook), Status: cdtypes.LifecycleEventStatusSucceeded,
 					})
@@ -557,7 +557,7 @@ func TestLambdaScenario(t *testing.T) {
 	if err := sb.Apply(sc); err != nil {
 		t.Fatal(err)
 	}
-	f := &lambdaFixture{t: t, ctx: context.Background(), sb: sb, password: registryPassword(t, ecr.NewFromConfig(sb.Config())),
+	f := &lambdaFixture{t: t, ctx: context.Background(), sb: sb, password: awssimtest.RegistryPassword(t, ecr.NewFromConfig(sb.Config())),
 		lambda: lambda.NewFromConfig(sb.Config()), cd: codedeploy.NewFromConfig(sb.Config())}
 	uri, _ := f.image("v1")
 	err = sb.Apply(awssim.Scenario{Seed: []awssim.SeedCall{
@@ -606,7 +606,7 @@ func TestLambdaHookStatusErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.sb.Clock.Advance(10 * time.Second)
-	hook, ok := f.sb.LambdaHookExecutionID(aws.ToString(out.DeploymentId), "BeforeAllowTraffic")
+	hook, ok := f.sb.CodeDeploy.LambdaHookExecutionID(aws.ToString(out.DeploymentId), "BeforeAllowTraffic")
 	if !ok {
 		t.Fatal("no BeforeAllowTraffic hook execution after 10 s")
 	}

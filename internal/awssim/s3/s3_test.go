@@ -46,7 +46,7 @@ func TestS3Buckets(t *testing.T) {
 	}
 	for _, tt := range tests { // in order: "again" needs the first
 		_, err := newS3(t, sb, tt.region).CreateBucket(ctx, &tt.in)
-		if code, _ := errorCode(t, err); code != tt.wantCode {
+		if code, _ := awssimtest.ErrorCode(t, err); code != tt.wantCode {
 			t.Errorf("%s: CreateBucket error = %q (%v), want %q", tt.name, code, err, tt.wantCode)
 		}
 	}
@@ -131,7 +131,7 @@ func TestS3Errors(t *testing.T) {
 		t.Errorf("GetObject(missing key) error = %v, want NoSuchKey", err)
 	}
 	_, err = client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("none"), Key: aws.String("k")})
-	if code, msg := errorCode(t, err); code != "NoSuchBucket" || msg != "The specified bucket does not exist" {
+	if code, msg := awssimtest.ErrorCode(t, err); code != "NoSuchBucket" || msg != "The specified bucket does not exist" {
 		t.Errorf("GetObject(missing bucket) error = %q %q, want NoSuchBucket", code, msg)
 	}
 	_, err = client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bkt"), Key: aws.String("nope")})

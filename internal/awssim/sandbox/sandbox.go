@@ -15,13 +15,20 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sts"
 )
 
+// Sandbox is the core with every service, and the services a test may
+// reach into.
+type Sandbox struct {
+	*awssim.Server
+	CodeDeploy *codedeploy.Service
+}
+
 // New returns a sandbox with every service and no resources.
-func New(opts awssim.Options) *awssim.Server {
+func New(opts awssim.Options) *Sandbox {
 	core := awssim.NewServer(opts)
 	secretsmanager.Register(core)
 	images := ecr.Register(core)
 	tasks := ecs.Register(core)
-	codedeploy.Register(core)
+	cd := codedeploy.Register(core)
 	// Services matched by their requests, in order: S3 takes the rest.
 	aliases := lambda.Register(core)
 	sts.Register(core)
@@ -33,5 +40,5 @@ func New(opts awssim.Options) *awssim.Server {
 		Aliases:  aliases,
 		NewAgent: agent.New,
 	}
-	return core
+	return &Sandbox{Server: core, CodeDeploy: cd}
 }

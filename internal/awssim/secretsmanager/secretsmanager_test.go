@@ -2,7 +2,6 @@ package secretsmanager_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,24 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 )
-
-// errorCode returns the AWS error code and message of err, or "" for nil.
-func errorCode(t *testing.T, err error) (code, message string) {
-	t.Helper()
-	if err == nil {
-		return "", ""
-	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		t.Fatalf("error %v is not an AWS API error", err)
-	}
-	return ae.ErrorCode(), ae.ErrorMessage()
-}
 
 func newSM(t *testing.T, opts ...awssim.Scenario) (*awssimtest.Sandbox, *secretsmanager.Client) {
 	t.Helper()
@@ -87,7 +72,7 @@ func TestSecretsManagerValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			out, err := sm.GetSecretValue(ctx, &tt.in)
-			if code, msg := errorCode(t, err); code != tt.wantCode || (tt.wantMsg != "" && msg != tt.wantMsg) {
+			if code, msg := awssimtest.ErrorCode(t, err); code != tt.wantCode || (tt.wantMsg != "" && msg != tt.wantMsg) {
 				t.Fatalf("GetSecretValue error = %q %q, want %q %q", code, msg, tt.wantCode, tt.wantMsg)
 			}
 			if err != nil {
@@ -115,7 +100,7 @@ func TestSecretsManagerMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := sm.CreateSecret(ctx, in)
-	if code, msg := errorCode(t, err); code != "ResourceExistsException" || msg != "The operation failed because the secret svc/key already exists." {
+	if code, msg := awssimtest.ErrorCode(t, err); code != "ResourceExistsException" || msg != "The operation failed because the secret svc/key already exists." {
 		t.Errorf("CreateSecret again: error %q %q, want ResourceExistsException", code, msg)
 	}
 	desc, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("svc/key")})
@@ -126,7 +111,7 @@ func TestSecretsManagerMetadata(t *testing.T) {
 		t.Errorf("DescribeSecret = %+v, want the secret with 1 version and 1 tag", desc)
 	}
 	_, err = sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("nope")})
-	if code, _ := errorCode(t, err); code != "ResourceNotFoundException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "ResourceNotFoundException" {
 		t.Errorf("DescribeSecret(nope) error = %q, want ResourceNotFoundException", code)
 	}
 }
@@ -196,7 +181,7 @@ func TestSecretsManagerListAndBatch(t *testing.T) {
 	t.Run("BatchGetSecretValue too many", func(t *testing.T) {
 		t.Parallel()
 		_, err := sm.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{Filters: prod, MaxResults: aws.Int32(21)})
-		if code, _ := errorCode(t, err); code != "ValidationException" {
+		if code, _ := awssimtest.ErrorCode(t, err); code != "ValidationException" {
 			t.Errorf("MaxResults 21: error %q, want ValidationException", code)
 		}
 	})
@@ -213,7 +198,7 @@ func TestDeniedSecrets(t *testing.T) {
 		DeniedSecrets: []string{"locked"},
 	})
 	_, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("locked")})
-	code, msg := errorCode(t, err)
+	code, msg := awssimtest.ErrorCode(t, err)
 	if want := "User: arn:aws:iam::123456789012:user/sandbox is not authorized to perform: secretsmanager:GetSecretValue on resource: locked because no identity-based policy allows the secretsmanager:GetSecretValue action"; code != "AccessDeniedException" || msg != want {
 		t.Errorf("GetSecretValue(locked) error = %q %q, want AccessDeniedException %q", code, msg, want)
 	}
@@ -280,7 +265,7 @@ func TestFaults(t *testing.T) {
 			}
 			start := time.Now()
 			err := tt.call(cfg)
-			if code, _ := errorCode(t, err); code != tt.wantCode {
+			if code, _ := awssimtest.ErrorCode(t, err); code != tt.wantCode {
 				t.Errorf("error = %q (%v), want %q", code, err, tt.wantCode)
 			}
 			if elapsed := time.Since(start); elapsed < tt.wantLatency {

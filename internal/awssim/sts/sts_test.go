@@ -67,7 +67,7 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			out, err := client.AssumeRoleWithWebIdentity(ctx, &tt.in)
-			if code, _ := errorCode(t, err); code != tt.wantCode {
+			if code, _ := awssimtest.ErrorCode(t, err); code != tt.wantCode {
 				t.Fatalf("error = %q (%v), want %q", code, err, tt.wantCode)
 			}
 			if err != nil {

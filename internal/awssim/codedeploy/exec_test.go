@@ -1,4 +1,4 @@
-package agent_test
+package codedeploy_test
 
 import (
 	"archive/zip"
