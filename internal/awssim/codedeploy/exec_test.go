@@ -358,7 +358,7 @@ func TestExecStopEndsTheRunningScript(t *testing.T) {
 
 func TestExecScenarioFile(t *testing.T) {
 	t.Parallel()
-	sc, err := awssim.LoadScenario(filepath.Join("..", "..", "testdata", "sandbox", "exec.yaml"))
+	sc, err := awssim.LoadScenario(filepath.Join("..", "..", "..", "testdata", "sandbox", "exec.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -548,7 +548,7 @@ func TestLambdaDeploymentErrors(t *testing.T) {
 // through a lambda CreateFunction seed once its image is in the registry.
 func TestLambdaScenario(t *testing.T) {
 	t.Parallel()
-	sc, err := awssim.LoadScenario("../../testdata/sandbox/lambda.yaml")
+	sc, err := awssim.LoadScenario("../../../testdata/sandbox/lambda.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
