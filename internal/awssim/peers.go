@@ -101,7 +101,8 @@ type HostAgent interface {
 	RunHooks(ctx context.Context, root, event string, env []string) *HookFailure
 	// Credentials are the instance role's temporary credentials.
 	Credentials() (keyID, secret, token string)
-	// Close removes the deployment root, unless it is kept.
+	// Close removes what the agent made under its root (all of it when
+	// the agent created the root).
 	Close() error
 }
 
@@ -134,7 +135,24 @@ func (s *Server) SetAgent(mode, root string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.agent = a
+	if a != nil {
+		s.agents = append(s.agents, a)
+	}
 	return nil
+}
+
+// Close removes what every exec agent of the sandbox made under its
+// deployment root. Call it once the sandbox serves no more.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	agents := s.agents
+	s.agents = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, a := range agents {
+		errs = append(errs, a.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Agent returns the exec agent, or nil when hooks are simulated; call it

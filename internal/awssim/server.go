@@ -41,8 +41,9 @@ type Server struct {
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
-	policy   *Policy   // nil: every call is allowed
-	agent    HostAgent // nil: lifecycle events are simulated
+	policy   *Policy     // nil: every call is allowed
+	agent    HostAgent   // nil: lifecycle events are simulated
+	agents   []HostAgent // every exec agent, for Close
 
 	services map[string]*Service // by name
 	matchers []*Service          // services with Match, asked in order

@@ -6,6 +6,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,9 @@ import (
 type execAgent struct {
 	root  string
 	creds agentCreds
+	// existed lists what the root held before the agent came (nil: the
+	// agent created the root); Close removes everything else.
+	existed map[string]bool
 }
 
 // agentCreds are the instance profile's temporary credentials.
@@ -29,7 +33,8 @@ type agentCreds struct{ keyID, secret, token string }
 // New returns the exec agent with its deployment root (empty: a new
 // temporary folder).
 func New(root string) (awssim.HostAgent, error) {
-	if root == "" {
+	created := root == ""
+	if created {
 		dir, err := os.MkdirTemp("", "awssim-agent-")
 		if err != nil {
 			return nil, fmt.Errorf("creating the agent's deployment root: %w", err)
@@ -40,10 +45,17 @@ func New(root string) (awssim.HostAgent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agent root %q: %w", root, err)
 	}
+	var existed map[string]bool
+	if entries, err := os.ReadDir(abs); err == nil && !created {
+		existed = map[string]bool{}
+		for _, e := range entries {
+			existed[e.Name()] = true
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(abs, "deployment-instructions"), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the agent's deployment root: %w", err)
 	}
-	return &execAgent{root: abs, creds: agentCreds{
+	return &execAgent{root: abs, existed: existed, creds: agentCreds{
 		keyID:  "ASIA" + strings.ToUpper(awssim.RandomAlnum(16)),
 		secret: awssim.RandomAlnum(40),
 		token:  awssim.RandomAlnum(200),
@@ -77,5 +89,21 @@ func (a *execAgent) Credentials() (keyID, secret, token string) {
 	return a.creds.keyID, a.creds.secret, a.creds.token
 }
 
-// Close removes the deployment root.
-func (a *execAgent) Close() error { return os.RemoveAll(a.root) }
+// Close removes what the agent made: the deployment root, or, when the
+// root was there before, what the agent added to it.
+func (a *execAgent) Close() error {
+	if a.existed == nil {
+		return os.RemoveAll(a.root)
+	}
+	entries, err := os.ReadDir(a.root)
+	if err != nil {
+		return fmt.Errorf("removing the agent's deployments: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if !a.existed[e.Name()] {
+			errs = append(errs, os.RemoveAll(filepath.Join(a.root, e.Name())))
+		}
+	}
+	return errors.Join(errs...)
+}
