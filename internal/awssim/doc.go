@@ -1,9 +1,55 @@
-// Package awssim is the AWS sandbox: one http.Handler that speaks the wire
-// protocols of the AWS services bluegreen-deploy uses, so that the real
-// aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine cannot tell it
-// from AWS for our calls. Its command is awssim/cmd/awssim
+// Package awssim is the core of the AWS sandbox: one http.Handler that
+// speaks the wire protocols of the AWS services bluegreen-deploy uses, so
+// that the real aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine
+// cannot tell it from AWS for our calls. Its command is awssim/cmd/awssim
 // (-addr host:port, -scenario file.yaml, -time-scale N, -agent exec,
-// -agent-root dir, -iam-policy file.json).
+// -agent-root dir, -keep-agent-root, -iam-policy file.json); on exit it
+// removes what the exec agent made under its root unless -keep-agent-root.
+//
+// # Packages
+//
+// The core (this package) owns the server and its routing, the protocol
+// helpers (Error, Request, JSONOp, the JSON 1.1 error shape), the call log,
+// authentication and IAM evaluation (Policy, Allow, Check), the Clock, the
+// scenario and its faults, the control endpoints under /_awssim/, and the
+// small interfaces through which one service calls another (Peers). It
+// imports no service. Each service is a package under awssim/ that imports
+// the core only and registers its operations with it:
+//
+//	awssim/sts             STS (query protocol)
+//	awssim/secretsmanager  Secrets Manager
+//	awssim/ecr             ECR and its registry under /v2/ (provides Images)
+//	awssim/s3              S3 (provides Objects)
+//	awssim/ecs             ECS (provides TaskSets)
+//	awssim/lambda          Lambda (provides Aliases; uses Images)
+//	awssim/codedeploy      CodeDeploy and its lifecycle engine (uses Objects,
+//	                       TaskSets, Aliases, HostAgent)
+//	awssim/agent           the exec agent (provides HostAgent)
+//	awssim/sandbox         assembles the core and every service: New
+//	awssim/awssimtest      starts a sandbox for tests
+//	awssim/cmd/awssim      the command
+//
+// Imports run one way: every service -> awssim; sandbox -> awssim and every
+// service; awssimtest and cmd/awssim -> sandbox and awssim. No service
+// imports another, and there are no cycles; `go list -f '{{.ImportPath}}:
+// {{join .Imports " "}}' ./internal/awssim/...` shows it.
+//
+// # Adding a service
+//
+// A new service is a package under awssim/ with a type that embeds
+// *awssim.Server (for the Clock, Lock/Unlock, Allow/Check, Settle, Peers)
+// and a Register(core *awssim.Server) that calls core.Register with an
+// awssim.Service: Name and, for AWS JSON 1.1, Target (the X-Amz-Target
+// prefix) and Ops (operation name -> JSONOp, run with the lock held; seed
+// calls reach them too); for another protocol, Match, Serve and WriteError
+// (matchers are asked in registration order, S3 last, as it takes every
+// request); Authorize to check IAM (default: service:operation on "*"),
+// Seed for seed calls that are not Ops. core.OnSettle adds work that must
+// catch up with the clock before any service answers (CodeDeploy's
+// engine); services call core.Settle. When a service needs another, add a
+// small interface to Peers (peers.go) listing only the calls it makes, have
+// the other service implement it, and wire it in sandbox.New. Then add the
+// Register call to sandbox.New.
 //
 // Services, all on one port:
 //   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
@@ -65,7 +111,7 @@
 // Failed when a scenario lifecycle entry matches (HOOK_EXECUTION_FAILURE),
 // or nothing when a hang matches, so the hook fails after its hour; a client
 // may report first with PutLifecycleEventHookExecutionStatus and the id that
-// Server.LambdaHookExecutionID returns. The
+// codedeploy.Service.LambdaHookExecutionID returns. The
 // engine advances lazily on each call, so it is deterministic when a test
 // stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
 // default DefaultTimeScale (600 simulated seconds per wall second) every

@@ -158,7 +158,7 @@ func TestIAMRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, msg := errorCode(t, tt.call())
+			code, msg := awssimtest.ErrorCode(t, tt.call())
 			if code != tt.wantCode || msg != tt.wantMsg {
 				t.Errorf("got %s %q\nwant %s %q", code, msg, tt.wantCode, tt.wantMsg)
 			}
@@ -198,7 +198,7 @@ func TestIAMS3MissingKey(t *testing.T) {
 				t.Errorf("HeadObject: status %d (%v), want %d", status, err, tt.wantStatus)
 			}
 			_, err = client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bundles"), Key: aws.String(tt.key)})
-			if code, msg := errorCode(t, err); tt.wantStatus == 403 && (code != "AccessDenied" || msg != denied("s3:ListBucket", "arn:aws:s3:::bundles")) {
+			if code, msg := awssimtest.ErrorCode(t, err); tt.wantStatus == 403 && (code != "AccessDenied" || msg != denied("s3:ListBucket", "arn:aws:s3:::bundles")) {
 				t.Errorf("GetObject: got %s %q, want AccessDenied naming s3:ListBucket", code, msg)
 			}
 		})
@@ -223,7 +223,7 @@ func TestIAMPassRole(t *testing.T) {
 		}
 	}
 	_, err := client.RegisterTaskDefinition(context.Background(), td("arn:aws:iam::123456789012:role/api-task"))
-	if code, msg := errorCode(t, err); code != "AccessDeniedException" || msg != denied("iam:PassRole", "arn:aws:iam::123456789012:role/api-task") {
+	if code, msg := awssimtest.ErrorCode(t, err); code != "AccessDeniedException" || msg != denied("iam:PassRole", "arn:aws:iam::123456789012:role/api-task") {
 		t.Errorf("task role not passable: got %s %q, want AccessDeniedException for iam:PassRole", code, msg)
 	}
 	if _, err := client.RegisterTaskDefinition(context.Background(), td("arn:aws:iam::123456789012:role/api-execution")); err != nil {
@@ -263,7 +263,7 @@ func TestIAMBatchGetSecretValue(t *testing.T) {
 		t.Errorf("iamActions = %v", got)
 	}
 	_, err = client.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{Filters: []smtypes.Filter{{Key: smtypes.FilterNameStringTypeName, Values: []string{"app/"}}}})
-	if code, msg := errorCode(t, err); code != "AccessDeniedException" || msg != denied("secretsmanager:ListSecrets", "*") {
+	if code, msg := awssimtest.ErrorCode(t, err); code != "AccessDeniedException" || msg != denied("secretsmanager:ListSecrets", "*") {
 		t.Errorf("BatchGetSecretValue with Filters: got %s %q, want AccessDeniedException for secretsmanager:ListSecrets", code, msg)
 	}
 }
@@ -274,7 +274,7 @@ func TestIAMRegistry(t *testing.T) {
 		allow("ecr:GetAuthorizationToken", "*"),
 		allow("ecr:BatchGetImage", "arn:aws:ecr:us-east-1:123456789012:repository/app"),
 	)
-	password := registryPassword(t, ecr.NewFromConfig(sb.Config()))
+	password := awssimtest.RegistryPassword(t, ecr.NewFromConfig(sb.Config()))
 	get := func(method, path string) (int, string) {
 		req, _ := http.NewRequest(method, sb.URL+path, nil)
 		req.SetBasicAuth("AWS", password)
@@ -321,7 +321,7 @@ func TestIAMScenarioReplacesPolicy(t *testing.T) {
 		t.Fatalf("seed calls are checked against the policy: %v", err)
 	}
 	_, err := client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
-	if code, _ := errorCode(t, err); code != "AccessDeniedException" {
+	if code, _ := awssimtest.ErrorCode(t, err); code != "AccessDeniedException" {
 		t.Errorf("GetAuthorizationToken after the policy was replaced: got %q, want AccessDeniedException", code)
 	}
 	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})

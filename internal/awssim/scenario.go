@@ -168,6 +168,10 @@ func (s *Server) Apply(sc Scenario) error {
 	return nil
 }
 
+// Scenario returns the faults of the scenarios applied so far (all but
+// their seeds), for the services to use up; call it with the lock held.
+func (s *Server) Scenario() *Scenario { return &s.scenario }
+
 // ClearFaults removes every fault, lifecycle fault, hang, denied secret and
 // broken blob upload: all of the scenarios but their seeds.
 func (s *Server) ClearFaults() {
@@ -182,33 +186,18 @@ func (s *Server) seed(c SeedCall) error {
 	if region == "" {
 		region = "us-east-1"
 	}
-	if c.Service == "s3" {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.seedS3(c.Operation, region, c.Input)
-	}
-	if c.Service == "lambda" {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.lambdaSeed(c.Operation, region, c.Input)
-	}
 	body, err := json.Marshal(c.Input)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, ok := s.jsonOps[c.Service][c.Operation]
-	if !ok {
-		return fmt.Errorf("unknown operation")
-	}
-	_, err = op(&request{Region: region, Body: body})
-	return err
+	return s.seedCall(c, &Request{Region: region, Body: body})
 }
 
-// applyFaults answers the call per the first matching fault and reports
+// ApplyFaults answers the call per the first matching fault and reports
 // whether it did. Latency faults delay and let the call through.
-func (s *Server) applyFaults(w http.ResponseWriter, service, operation string) bool {
+func (s *Server) ApplyFaults(w http.ResponseWriter, service, operation string) bool {
 	s.mu.Lock()
 	var hit *Fault
 	for _, f := range s.faults {
@@ -250,7 +239,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, service, operation string) b
 		if msg == "" {
 			msg = faultMessage(code, service, operation)
 		}
-		writeError(w, service, &Error{Status: status, Code: code, Message: msg})
+		s.WriteError(w, service, &Error{Status: status, Code: code, Message: msg})
 		return true
 	}
 	return false
@@ -269,8 +258,8 @@ func faultMessage(code, service, operation string) string {
 // resetConnection closes the client's connection without an HTTP answer.
 func resetConnection(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
-	if rec, isRec := w.(*statusRecorder); isRec {
-		rec.status = 0 // no answer to log
+	if rec, isRec := w.(*StatusRecorder); isRec {
+		rec.Status = 0 // no answer to log
 		hj, ok = rec.ResponseWriter.(http.Hijacker)
 	}
 	if !ok {
@@ -286,8 +275,8 @@ func resetConnection(w http.ResponseWriter) {
 	conn.Close()
 }
 
-// requestID returns a request id in the shape AWS uses.
-func requestID() string {
+// RequestID returns a request id in the shape AWS uses.
+func RequestID() string {
 	const hex = "0123456789abcdef"
 	b := make([]byte, 36)
 	for i := range b {

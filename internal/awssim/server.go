@@ -28,50 +28,37 @@ type Options struct {
 // within 15 s of wall time.
 const DefaultTimeScale = 600
 
-// Server is the sandbox: one http.Handler for every emulated service.
+// Server is the sandbox's core: one http.Handler that routes every API call
+// to the service registered for it (see Register).
 type Server struct {
 	Clock *Clock
+	// Peers are the calls one service makes on another; the package that
+	// assembles the sandbox fills them in.
+	Peers Peers
 
 	mu       sync.Mutex // guards everything below and the service state
 	host     string
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
-	policy   *Policy // nil: every call is allowed
+	policy   *Policy     // nil: every call is allowed
+	agent    HostAgent   // nil: lifecycle events are simulated
+	agents   []HostAgent // every exec agent, for Close
 
-	jsonOps map[string]map[string]jsonOp // service -> operation -> handler
-
-	sm       *smState
-	ecr      *ecrState
-	s3       *s3State
-	ecs      *ecsState
-	cd       *cdState
-	lambda   *lambdaState
-	agent    *execAgent // nil: lifecycle events are simulated
-	registry http.Handler
+	services map[string]*Service // by name
+	matchers []*Service          // services with Match, asked in order
+	targets  map[string]string   // X-Amz-Target prefix -> service name
+	routes   []*Service          // services with their own path
+	settlers []func()
 }
 
-// New returns a sandbox with no resources.
-func New(opts Options) *Server {
+// NewServer returns a sandbox core with no services.
+func NewServer(opts Options) *Server {
 	scale := opts.TimeScale
 	if scale == 0 {
 		scale = DefaultTimeScale
 	}
-	s := &Server{Clock: NewClock(scale), host: opts.Host}
-	s.sm = newSMState()
-	s.ecr = newECRState()
-	s.s3 = newS3State()
-	s.ecs = newECSState()
-	s.cd = newCDState()
-	s.lambda = newLambdaState()
-	s.registry = s.newRegistry()
-	s.jsonOps = map[string]map[string]jsonOp{
-		"secretsmanager": s.secretsManagerOps(),
-		"ecr":            s.ecrOps(),
-		"ecs":            s.ecsOps(),
-		"codedeploy":     s.codeDeployOps(),
-	}
-	return s
+	return &Server{Clock: NewClock(scale), host: opts.Host, services: map[string]*Service{}, targets: map[string]string{}}
 }
 
 // SetHost sets the host:port clients use to reach the server.
@@ -87,6 +74,16 @@ func (s *Server) Host() string {
 	defer s.mu.Unlock()
 	return s.host
 }
+
+// HostLocked is Host for a caller that holds the lock.
+func (s *Server) HostLocked() string { return s.host }
+
+// Lock takes the sandbox's one lock, which guards the state of every
+// service; operations, authorizers, seeds and settlers run with it held.
+func (s *Server) Lock() { s.mu.Lock() }
+
+// Unlock releases the lock Lock took.
+func (s *Server) Unlock() { s.mu.Unlock() }
 
 // Call is one API request as recorded by the sandbox.
 type Call struct {
@@ -105,23 +102,15 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-// jsonTargets maps the X-Amz-Target prefix of each JSON 1.1 service to its name.
-var jsonTargets = map[string]string{
-	"secretsmanager":                       "secretsmanager",
-	"AmazonEC2ContainerRegistry_V20150921": "ecr",
-	"AmazonEC2ContainerServiceV20141113":   "ecs",
-	"CodeDeploy_20141006":                  "codedeploy",
-}
-
-// request is what a JSON operation handler receives.
-type request struct {
+// Request is what an operation receives.
+type Request struct {
 	Region string
 	Body   []byte
-	iam    *iamCall // nil for seed calls: not authorized
+	IAM    *IAMCall // nil for seed calls: not authorized
 }
 
-// decode unmarshals the request body into v, reporting bad JSON as AWS does.
-func (r *request) decode(v any) error {
+// Decode unmarshals the request body into v, reporting bad JSON as AWS does.
+func (r *Request) Decode(v any) error {
 	if len(r.Body) == 0 {
 		return nil
 	}
@@ -131,9 +120,9 @@ func (r *request) decode(v any) error {
 	return nil
 }
 
-// jsonOp handles one JSON 1.1 operation. It runs with s.mu held and returns
-// the response body (marshalled as JSON) or an *Error.
-type jsonOp func(r *request) (any, error)
+// JSONOp handles one JSON 1.1 operation. It runs with the lock held and
+// returns the response body (marshalled as JSON) or an *Error.
+type JSONOp func(r *Request) (any, error)
 
 // Error is an AWS error response.
 type Error struct {
@@ -144,107 +133,106 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// errorf returns a 400 error with the given AWS error code.
-func errorf(code, format string, args ...any) *Error {
+// Errorf returns a 400 error with the given AWS error code.
+func Errorf(code, format string, args ...any) *Error {
 	return &Error{Status: 400, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// epochSeconds renders t as JSON 1.1 services do: seconds since the epoch,
+// EpochSeconds renders t as JSON 1.1 services do: seconds since the epoch,
 // with a fraction.
-func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+func EpochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/_awssim/"):
+	if strings.HasPrefix(r.URL.Path, "/_awssim/") {
 		s.serveControl(w, r)
 		return
-	case r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/"):
-		s.serveRegistry(w, r)
-		return
+	}
+	for _, svc := range s.routes {
+		if r.URL.Path == svc.Path || strings.HasPrefix(r.URL.Path, svc.Path+"/") {
+			svc.Handler.ServeHTTP(w, r)
+			return
+		}
 	}
 
-	service, operation := classify(r)
-	rec := &statusRecorder{ResponseWriter: w, status: 200}
-	ic := &iamCall{}
-	defer func() { s.record(service, operation, rec.status, ic.actions) }()
+	svc, operation := s.classify(r)
+	service := "unknown"
+	if svc != nil {
+		service = svc.Name
+	}
+	rec := &StatusRecorder{ResponseWriter: w, Status: 200}
+	ic := &IAMCall{}
+	defer func() { s.Record(service, operation, rec.Status, ic.actions) }()
 
 	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
-		writeError(rec, service, &Error{Status: 403, Code: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"})
+		s.WriteError(rec, service, &Error{Status: 403, Code: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"})
 		return
 	}
 	region := "us-east-1"
 	if m != nil {
 		region = m[1]
 	}
-	if s.applyFaults(rec, service, operation) {
+	if s.ApplyFaults(rec, service, operation) {
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeError(rec, service, &Error{Status: 400, Code: "BadRequest", Message: err.Error()})
+		s.WriteError(rec, service, &Error{Status: 400, Code: "BadRequest", Message: err.Error()})
 		return
 	}
-	if e := s.authorize(ic, service, operation, region, r, body); e != nil {
-		writeError(rec, service, e)
+	req := &Request{Region: region, Body: body, IAM: ic}
+	if e := s.authorize(svc, service, operation, r, req); e != nil {
+		s.WriteError(rec, service, e)
 		return
 	}
-	switch service {
-	case "sts":
-		s.serveSTS(rec, operation, region, body)
-	case "s3":
-		s.serveS3(rec, r, region, body)
-	case "lambda":
-		s.serveLambda(rec, r, operation, region, body)
-	default:
-		s.serveJSON(rec, service, operation, &request{Region: region, Body: body, iam: ic})
+	if svc != nil && svc.Serve != nil {
+		svc.Serve(rec, r, operation, req)
+		return
 	}
+	s.serveJSON(rec, service, operation, req)
 }
 
-// classify names the service and operation of an API request.
-func classify(r *http.Request) (service, operation string) {
-	if isLambda(r) {
-		return "lambda", lambdaOperation(r)
-	}
+// classify finds the service and operation of an API request: a JSON 1.1
+// service by its X-Amz-Target, else the first service whose Match takes it.
+func (s *Server) classify(r *http.Request) (*Service, string) {
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
-		if svc, ok := jsonTargets[prefix]; ok {
+		if name, ok := s.targets[prefix]; ok {
+			return s.services[name], op
+		}
+		return nil, target
+	}
+	for _, svc := range s.matchers {
+		if op, ok := svc.Match(r); ok {
 			return svc, op
 		}
-		return "unknown", target
 	}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		// The query protocol: only STS is served that way here. Peek at
-		// Action without consuming the body for the handler.
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		if action := formValue(string(body), "Action"); action != "" {
-			return "sts", action
-		}
-	}
-	return "s3", s3Operation(r)
+	return nil, ""
 }
 
-func (s *Server) serveJSON(w http.ResponseWriter, service, operation string, req *request) {
+func (s *Server) serveJSON(w http.ResponseWriter, service, operation string, req *Request) {
 	data, err := s.callJSON(service, operation, req)
 	if err != nil {
-		writeError(w, service, err)
+		s.WriteError(w, service, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", requestID())
+	w.Header().Set("X-Amzn-RequestId", RequestID())
 	w.Write(data)
 }
 
-// callJSON runs a JSON operation and marshals its answer, both under s.mu:
-// answers point into the state, which the next call may change.
-func (s *Server) callJSON(service, operation string, req *request) ([]byte, error) {
+// callJSON runs a JSON operation and marshals its answer, both under the
+// lock: answers point into the state, which the next call may change.
+func (s *Server) callJSON(service, operation string, req *Request) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, ok := s.jsonOps[service][operation]
-	if !ok {
+	var op JSONOp
+	if svc := s.services[service]; svc != nil {
+		op = svc.Ops[operation]
+	}
+	if op == nil {
 		return nil, &Error{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("operation %s is not supported by the sandbox", operation)}
 	}
 	out, err := op(req)
@@ -257,42 +245,39 @@ func (s *Server) callJSON(service, operation string, req *request) ([]byte, erro
 	return json.Marshal(out)
 }
 
-// writeError writes err in the wire format of the service.
-func writeError(w http.ResponseWriter, service string, err error) {
+// WriteError writes err in the wire format of the service: its own
+// WriteError, else AWS JSON 1.1.
+func (s *Server) WriteError(w http.ResponseWriter, service string, err error) {
 	e, ok := err.(*Error)
 	if !ok {
 		e = &Error{Status: 500, Code: "InternalFailure", Message: err.Error()}
 	}
-	switch service {
-	case "registry":
-		writeRegistryError(w, e.Status, e.Code, e.Message)
-	case "sts":
-		writeQueryError(w, e)
-	case "s3":
-		writeS3Error(w, e)
-	case "lambda":
-		writeLambdaError(w, e)
-	default:
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("X-Amzn-RequestId", requestID())
-		w.Header().Set("X-Amzn-ErrorType", e.Code)
-		w.WriteHeader(e.Status)
-		json.NewEncoder(w).Encode(map[string]string{"__type": e.Code, "message": e.Message})
+	if svc := s.services[service]; svc != nil && svc.WriteError != nil {
+		svc.WriteError(w, e)
+		return
 	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", RequestID())
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": e.Code, "message": e.Message})
 }
 
-func (s *Server) record(service, operation string, status int, iamActions []string) {
+// Record adds a call to the call log.
+func (s *Server) Record(service, operation string, status int, iamActions []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, Call{Service: service, Operation: operation, Status: status, Time: time.Now().UTC(), IAMActions: iamActions})
 }
 
-type statusRecorder struct {
+// StatusRecorder remembers the status of the answer it passes on, for the
+// call log.
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+func (r *StatusRecorder) WriteHeader(code int) {
+	r.Status = code
 	r.ResponseWriter.WriteHeader(code)
 }

@@ -27,6 +27,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/e2e"
 )
@@ -125,7 +126,7 @@ func startSandbox(root string) (map[string]string, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := awssim.New(awssim.Options{Host: ln.Addr().String()})
+	srv := sandbox.New(awssim.Options{Host: ln.Addr().String()})
 	if err := srv.Apply(sc); err != nil {
 		ln.Close()
 		return nil, nil, fmt.Errorf("seeding the sandbox with %s: %w", scenarioFile, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	awssimsandbox "github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 // BenchmarkActionContainer runs the action's image as the runner does (a
@@ -29,7 +30,7 @@ func BenchmarkActionContainer(b *testing.B) {
 
 	// The sandbox, behind a handler that notes when a request first arrives.
 	var first atomic.Pointer[time.Time]
-	srv := awssim.New(awssim.Options{})
+	srv := awssimsandbox.New(awssim.Options{})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		first.CompareAndSwap(nil, &now)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,26 +17,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/smithy-go"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/codedeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 // Sandbox is a running sandbox and how to reach it.
 type Sandbox struct {
 	*awssim.Server
-	URL  string // http://127.0.0.1:port
-	Host string // 127.0.0.1:port
+	// CodeDeploy is the sandbox's CodeDeploy, for LambdaHookExecutionID.
+	CodeDeploy *codedeploy.Service
+	URL        string // http://127.0.0.1:port
+	Host       string // 127.0.0.1:port
 }
 
 // Start runs a sandbox on a loopback port until the test ends.
 func Start(t testing.TB, opts awssim.Options) *Sandbox {
 	t.Helper()
-	srv := awssim.New(opts)
+	srv := sandbox.New(opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")
 	srv.SetHost(host)
-	return &Sandbox{Server: srv, URL: hs.URL, Host: host}
+	return &Sandbox{Server: srv.Server, CodeDeploy: srv.CodeDeploy, URL: hs.URL, Host: host}
 }
 
 // Config returns an SDK configuration that sends every service to the
@@ -140,4 +146,35 @@ func (s *Sandbox) registry(t testing.TB, method, url, contentType string, body [
 		t.Fatalf("%s %s: %s", method, url, resp.Status)
 	}
 	return resp
+}
+
+// ErrorCode returns the AWS error code and message of err, or "" for nil.
+func ErrorCode(t testing.TB, err error) (code, message string) {
+	t.Helper()
+	if err == nil {
+		return "", ""
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an AWS API error", err)
+	}
+	return ae.ErrorCode(), ae.ErrorMessage()
+}
+
+// RegistryPassword returns a registry password from GetAuthorizationToken.
+func RegistryPassword(t testing.TB, client *ecr.Client) string {
+	t.Helper()
+	out, err := client.GetAuthorizationToken(context.Background(), &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, password, _ := strings.Cut(string(raw), ":")
+	if user != "AWS" || password == "" {
+		t.Fatalf("authorization token decodes to %q, want AWS:<password>", raw)
+	}
+	return password
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/sandbox"
 )
 
 func main() {
@@ -33,6 +34,7 @@ func run(ctx context.Context, args []string) error {
 	scale := fs.Float64("time-scale", awssim.DefaultTimeScale, "simulated seconds per wall-clock second")
 	agent := fs.String("agent", awssim.AgentSimulated, "how Server lifecycle hooks happen: simulated, or exec (run on this host)")
 	agentRoot := fs.String("agent-root", "", "exec agent's deployment root (default: a new temporary folder)")
+	keepRoot := fs.Bool("keep-agent-root", false, "keep what the exec agent made under its deployment root on exit (default: remove it)")
 	policy := fs.String("iam-policy", "", "IAM policy document (JSON) that every call is authorized against")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,9 +43,16 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := awssim.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
+	srv := sandbox.New(awssim.Options{TimeScale: *scale, Host: ln.Addr().String()})
 	if err := srv.SetAgent(*agent, *agentRoot); err != nil {
 		return err
+	}
+	if !*keepRoot {
+		defer func() {
+			if err := srv.Close(); err != nil {
+				log.Printf("awssim: removing the exec agent's deployments: %v", err)
+			}
+		}()
 	}
 	if *policy != "" {
 		p, err := awssim.LoadPolicy(*policy)

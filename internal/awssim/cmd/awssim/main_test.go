@@ -61,3 +61,57 @@ func TestIAMPolicyFlag(t *testing.T) {
 		t.Errorf("GetAuthorizationToken outside the policy: got %v, want AccessDeniedException", err)
 	}
 }
+
+// TestAgentRootOnExit runs the sandbox with -agent exec until its context
+// ends: the agent's deployment root goes with it, unless -keep-agent-root;
+// a root that was there before keeps what it held.
+func TestAgentRootOnExit(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		existing bool
+		keep     bool
+		want     []string // the root's entries after the exit; nil: no root
+	}{
+		{name: "new root removed"},
+		{name: "new root kept", keep: true, want: []string{"deployment-instructions"}},
+		{name: "existing root keeps its own files", existing: true, want: []string{"mine.txt"}},
+		{name: "existing root kept", existing: true, keep: true, want: []string{"deployment-instructions", "mine.txt"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := filepath.Join(t.TempDir(), "root")
+			if tt.existing {
+				if err := os.MkdirAll(root, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, "mine.txt"), []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := []string{"-addr", "127.0.0.1:0", "-agent", "exec", "-agent-root", root}
+			if tt.keep {
+				args = append(args, "-keep-agent-root")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // serve nothing: start, then exit at once
+			if err := run(ctx, args); err != nil {
+				t.Fatal(err)
+			}
+			entries, err := os.ReadDir(root)
+			if tt.want == nil {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("agent root after exit: got %v (err %v), want it removed", entries, err)
+				}
+				return
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("agent root after exit holds %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
