@@ -25,6 +25,8 @@ type Scenario struct {
 	Lifecycle []LifecycleFault `yaml:"lifecycle,omitempty" json:"lifecycle,omitempty"`
 	// Hangs makes deployments of a group stop making progress.
 	Hangs []Hang `yaml:"hangs,omitempty" json:"hangs,omitempty"`
+	// ECSDeployments make ECS service deployments fail.
+	ECSDeployments []ECSDeploymentFault `yaml:"ecsDeployments,omitempty" json:"ecsDeployments,omitempty"`
 	// BreakBlobUploads makes that many registry blob uploads fail (-1: all);
 	// when set, it replaces the count left by an earlier scenario.
 	BreakBlobUploads int `yaml:"breakBlobUploads,omitempty" json:"breakBlobUploads,omitempty"`
@@ -106,6 +108,25 @@ type Hang struct {
 	Event           string `yaml:"event,omitempty" json:"event,omitempty"`
 }
 
+// ECSDeploymentFault makes service deployments of an ECS service (the ECS
+// deployment controller) fail one way: its AWS_LAMBDA hook Function answers
+// HookStatus (FAILED; IN_PROGRESS every time, so the hook times out), the
+// circuit breaker trips (the new revision's tasks fail to start), or Alarms
+// go into ALARM during the bake time.
+type ECSDeploymentFault struct {
+	Cluster        string   `yaml:"cluster,omitempty" json:"cluster,omitempty"` // empty: any
+	Service        string   `yaml:"service" json:"service"`
+	Function       string   `yaml:"function,omitempty" json:"function,omitempty"` // name or ARN of the hook's function
+	HookStatus     string   `yaml:"hookStatus,omitempty" json:"hookStatus,omitempty"` // default FAILED
+	Stage          string   `yaml:"stage,omitempty" json:"stage,omitempty"`           // the hook's stage (empty: any)
+	CircuitBreaker bool     `yaml:"circuitBreaker,omitempty" json:"circuitBreaker,omitempty"`
+	Alarms         []string `yaml:"alarms,omitempty" json:"alarms,omitempty"`
+	// Count is how many deployments fail this way (0: every one).
+	Count int `yaml:"count,omitempty" json:"count,omitempty"`
+	// Used counts the deployments it has affected.
+	Used int `yaml:"-" json:"-"`
+}
+
 // LoadScenario reads a scenario file.
 func LoadScenario(path string) (Scenario, error) {
 	data, err := os.ReadFile(path)
@@ -158,6 +179,7 @@ func (s *Server) Apply(sc Scenario) error {
 	}
 	s.scenario.Lifecycle = append(s.scenario.Lifecycle, sc.Lifecycle...)
 	s.scenario.Hangs = append(s.scenario.Hangs, sc.Hangs...)
+	s.scenario.ECSDeployments = append(s.scenario.ECSDeployments, sc.ECSDeployments...)
 	s.scenario.DeniedSecrets = append(s.scenario.DeniedSecrets, sc.DeniedSecrets...)
 	if sc.BreakBlobUploads != 0 {
 		s.scenario.BreakBlobUploads = sc.BreakBlobUploads

@@ -93,6 +93,9 @@ type Call struct {
 	Time      time.Time `json:"time"`
 	// IAMActions lists the IAM actions the call was checked against.
 	IAMActions []string `json:"iamActions,omitempty"`
+	// Payload is what the sandbox sent when it played a call itself (a
+	// Lambda hook ECS invokes).
+	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // Calls returns every request recorded so far, oldest first.
@@ -268,6 +271,13 @@ func (s *Server) Record(service, operation string, status int, iamActions []stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, Call{Service: service, Operation: operation, Status: status, Time: time.Now().UTC(), IAMActions: iamActions})
+}
+
+// RecordLocked adds a call the sandbox made itself to the call log; call it
+// with the lock held.
+func (s *Server) RecordLocked(c Call) {
+	c.Time = time.Now().UTC()
+	s.calls = append(s.calls, c)
 }
 
 // StatusRecorder remembers the status of the answer it passes on, for the

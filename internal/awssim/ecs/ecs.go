@@ -18,6 +18,8 @@ type ecsState struct {
 	clusters map[string]*ecsCluster
 	families map[string][]*ecsTaskDef // revisions in order, revision n at n-1
 	services map[string]*ecsService   // "<cluster>/<service>"
+	// deployments are the service deployments, oldest first.
+	deployments []*serviceDeployment
 }
 
 func newECSState() *ecsState {
@@ -84,6 +86,8 @@ type ecsLoadBalancer struct {
 	LoadBalancerName string `json:"loadBalancerName,omitempty"`
 	ContainerName    string `json:"containerName,omitempty"`
 	ContainerPort    int    `json:"containerPort,omitempty"`
+	// AdvancedConfiguration is for the BLUE_GREEN, LINEAR and CANARY strategies.
+	AdvancedConfiguration *advancedConfig `json:"advancedConfiguration,omitempty"`
 }
 
 // ecsServiceFields are the CreateService fields a service echoes.
@@ -98,7 +102,8 @@ type ecsServiceFields struct {
 	DeploymentController struct {
 		Type string `json:"type"`
 	} `json:"deploymentController"`
-	SchedulingStrategy string `json:"schedulingStrategy,omitempty"`
+	SchedulingStrategy      string            `json:"schedulingStrategy,omitempty"`
+	DeploymentConfiguration *deploymentConfig `json:"deploymentConfiguration,omitempty"`
 }
 
 type ecsService struct {
@@ -111,22 +116,26 @@ type ecsService struct {
 	CreatedAt    awssim.Time   `json:"createdAt"`
 	TaskSets     []*ecsTaskSet `json:"taskSets,omitempty"`
 	Deployments  []ecsRollout  `json:"deployments"`
+	// CurrentServiceDeployment is the ARN of the latest service deployment.
+	CurrentServiceDeployment string `json:"currentServiceDeployment,omitempty"`
 
-	cluster string
-	region  string
+	cluster  string
+	region   string
+	revision string // the ARN of the service revision serving
 }
 
 // ecsRollout is a deployment of a service with the ECS deployment controller.
 type ecsRollout struct {
-	ID             string      `json:"id"`
-	Status         string      `json:"status"`
-	TaskDefinition string      `json:"taskDefinition"`
-	DesiredCount   int         `json:"desiredCount"`
-	RunningCount   int         `json:"runningCount"`
-	PendingCount   int         `json:"pendingCount"`
-	RolloutState   string      `json:"rolloutState"`
-	CreatedAt      awssim.Time `json:"createdAt"`
-	UpdatedAt      awssim.Time `json:"updatedAt"`
+	ID                 string      `json:"id"`
+	Status             string      `json:"status"`
+	TaskDefinition     string      `json:"taskDefinition"`
+	DesiredCount       int         `json:"desiredCount"`
+	RunningCount       int         `json:"runningCount"`
+	PendingCount       int         `json:"pendingCount"`
+	RolloutState       string      `json:"rolloutState"`
+	RolloutStateReason string      `json:"rolloutStateReason,omitempty"`
+	CreatedAt          awssim.Time `json:"createdAt"`
+	UpdatedAt          awssim.Time `json:"updatedAt"`
 }
 
 // ecsTaskSet is a task set of a service with the CODE_DEPLOY controller.
@@ -200,12 +209,17 @@ func (svc *ecsService) setPrimary(ts *ecsTaskSet, t time.Time) {
 
 func (s *Service) ecsOps() map[string]awssim.JSONOp {
 	ops := map[string]awssim.JSONOp{
-		"CreateCluster":          s.ecsCreateCluster,
-		"RegisterTaskDefinition": s.ecsRegisterTaskDefinition,
-		"DescribeTaskDefinition": s.ecsDescribeTaskDefinition,
-		"CreateService":          s.ecsCreateService,
-		"DescribeServices":       s.ecsDescribeServices,
-		"DescribeTaskSets":       s.ecsDescribeTaskSets,
+		"CreateCluster":              s.ecsCreateCluster,
+		"RegisterTaskDefinition":     s.ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":     s.ecsDescribeTaskDefinition,
+		"CreateService":              s.ecsCreateService,
+		"DescribeServices":           s.ecsDescribeServices,
+		"DescribeTaskSets":           s.ecsDescribeTaskSets,
+		"UpdateService":              s.ecsUpdateService,
+		"DescribeServiceDeployments": s.describeServiceDeployments,
+		"ListServiceDeployments":     s.listServiceDeployments,
+		"StopServiceDeployment":      s.stopServiceDeployment,
+		"ContinueServiceDeployment":  s.continueServiceDeployment,
 	}
 	for name, op := range ops {
 		ops[name] = func(r *awssim.Request) (any, error) {
@@ -309,71 +323,6 @@ func (s *Service) ecsDescribeTaskDefinition(r *awssim.Request) (any, error) {
 		return nil, awssim.Errorf("ClientException", "Unable to describe task definition.")
 	}
 	return map[string]any{"taskDefinition": td}, nil
-}
-
-func (s *Service) ecsCreateService(r *awssim.Request) (any, error) {
-	var in struct {
-		ecsServiceFields
-		Cluster string `json:"cluster"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return nil, err
-	}
-	if in.ServiceName == "" {
-		return nil, awssim.Errorf("InvalidParameterException", "Service name must be specified.")
-	}
-	c, err := s.findECSCluster(in.Cluster)
-	if err != nil {
-		return nil, err
-	}
-	key := c.ClusterName + "/" + in.ServiceName
-	if _, ok := s.ecs.services[key]; ok {
-		return nil, awssim.Errorf("InvalidParameterException", "Creation of service was not idempotent.")
-	}
-	td, ok := s.findTaskDef(in.TaskDefinition)
-	if !ok {
-		return nil, awssim.Errorf("ClientException", "TaskDefinition not found.")
-	}
-	if err := ecsCheckNetwork(td, in.LaunchType, in.NetworkConfiguration); err != nil {
-		return nil, err
-	}
-	switch in.DeploymentController.Type {
-	case "":
-		in.DeploymentController.Type = "ECS"
-	case "ECS", "CODE_DEPLOY":
-	default:
-		return nil, awssim.Errorf("InvalidParameterException", "Deployment controller type %s is not supported by the sandbox.", in.DeploymentController.Type)
-	}
-	if in.SchedulingStrategy == "" {
-		in.SchedulingStrategy = "REPLICA"
-	}
-	if in.LoadBalancers == nil {
-		in.LoadBalancers = []ecsLoadBalancer{}
-	}
-	in.TaskDefinition = td.arn
-	now := s.Clock.Now()
-	svc := &ecsService{
-		ecsServiceFields: in.ecsServiceFields,
-		ServiceArn:       fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", r.Region, awssim.Account, c.ClusterName, in.ServiceName),
-		ClusterArn:       c.ClusterArn,
-		Status:           "ACTIVE",
-		RunningCount:     in.DesiredCount,
-		CreatedAt:        awssim.Time(now),
-		Deployments:      []ecsRollout{},
-		cluster:          c.ClusterName,
-		region:           r.Region,
-	}
-	if in.DeploymentController.Type == "CODE_DEPLOY" {
-		svc.addTaskSet(td.arn, "PRIMARY", now)
-	} else {
-		svc.Deployments = append(svc.Deployments, ecsRollout{
-			ID: "ecs-svc/" + strconv.FormatUint(rand.Uint64N(9e18)+1e18, 10), Status: "PRIMARY", TaskDefinition: td.arn,
-			DesiredCount: in.DesiredCount, RunningCount: in.DesiredCount, RolloutState: "COMPLETED",
-			CreatedAt: awssim.Time(now), UpdatedAt: awssim.Time(now),
-		})
-	}
-	s.ecs.services[key] = svc
-	return map[string]any{"service": svc}, nil
 }
 
 // ecsCheckNetwork refuses a service whose network configuration does not fit

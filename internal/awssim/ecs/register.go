@@ -23,6 +23,7 @@ type Service struct {
 // Register adds ECS to the sandbox.
 func Register(core *awssim.Server) *Service {
 	s := &Service{Server: core, ecs: newECSState()}
+	core.OnSettle(s.advanceDeployments)
 	core.Register(&awssim.Service{
 		Name:   "ecs",
 		Target: "AmazonEC2ContainerServiceV20141113",
@@ -53,8 +54,20 @@ func checks(operation, region string, in awssim.Input) []awssim.IAMCheck {
 			}
 		}
 		return checks
-	case "CreateService":
-		return one(arn(ecsName(orDefault(in.Str("cluster"))) + "/" + in.Str("serviceName")))
+	case "CreateService", "UpdateService", "ListServiceDeployments":
+		name := in.Str("serviceName")
+		if operation != "CreateService" {
+			name = ecsName(in.Str("service"))
+		}
+		return append(one(arn(ecsName(orDefault(in.Str("cluster")))+"/"+name)), passRoles(in)...)
+	case "DescribeServiceDeployments":
+		var checks []awssim.IAMCheck
+		for _, d := range in.List("serviceDeploymentArns") {
+			checks = append(checks, awssim.IAMCheck{Action: action, Resource: d})
+		}
+		return checks
+	case "StopServiceDeployment", "ContinueServiceDeployment":
+		return one(in.Str("serviceDeploymentArn"))
 	case "DescribeServices", "DescribeTaskSets":
 		services := in.List("services")
 		if operation == "DescribeTaskSets" {
@@ -67,6 +80,32 @@ func checks(operation, region string, in awssim.Input) []awssim.IAMCheck {
 		return checks
 	}
 	return one("*")
+}
+
+// passRoles are the iam:PassRole checks for the roles a service hands to
+// ECS: its load balancers' advancedConfiguration.roleArn and its lifecycle
+// hooks' roleArn.
+func passRoles(in awssim.Input) []awssim.IAMCheck {
+	var roles []string
+	lbs, _ := in["loadBalancers"].([]any)
+	for _, lb := range lbs {
+		m, _ := lb.(map[string]any)
+		adv, _ := m["advancedConfiguration"].(map[string]any)
+		roles = append(roles, awssim.Input(adv).Str("roleArn"))
+	}
+	cfg, _ := in["deploymentConfiguration"].(map[string]any)
+	hooks, _ := cfg["lifecycleHooks"].([]any)
+	for _, h := range hooks {
+		m, _ := h.(map[string]any)
+		roles = append(roles, awssim.Input(m).Str("roleArn"))
+	}
+	var checks []awssim.IAMCheck
+	for _, role := range roles {
+		if role != "" && !slices.ContainsFunc(checks, func(c awssim.IAMCheck) bool { return c.Resource == role }) {
+			checks = append(checks, awssim.IAMCheck{Action: "iam:PassRole", Resource: role})
+		}
+	}
+	return checks
 }
 
 func orDefault(cluster string) string {
