@@ -116,7 +116,7 @@ type Hang struct {
 type ECSDeploymentFault struct {
 	Cluster        string   `yaml:"cluster,omitempty" json:"cluster,omitempty"` // empty: any
 	Service        string   `yaml:"service" json:"service"`
-	Function       string   `yaml:"function,omitempty" json:"function,omitempty"` // name or ARN of the hook's function
+	Function       string   `yaml:"function,omitempty" json:"function,omitempty"`     // name or ARN of the hook's function
 	HookStatus     string   `yaml:"hookStatus,omitempty" json:"hookStatus,omitempty"` // default FAILED
 	Stage          string   `yaml:"stage,omitempty" json:"stage,omitempty"`           // the hook's stage (empty: any)
 	CircuitBreaker bool     `yaml:"circuitBreaker,omitempty" json:"circuitBreaker,omitempty"`

@@ -30,7 +30,7 @@ func nativeSandbox(t *testing.T, name string, cfg *ecstypes.DeploymentConfigurat
 	}
 	must(t)(client.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("prod"), ServiceName: aws.String(name),
 		TaskDefinition: aws.String("api:1"), DesiredCount: aws.Int32(4),
-		DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+		DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
 		DeploymentConfiguration: cfg, LoadBalancers: []ecstypes.LoadBalancer{loadBalancer()}}))
 	return sb, client
 }
