@@ -286,7 +286,7 @@ func (s *Service) rollBack(d *serviceDeployment, t time.Time, reason string) {
 		}
 	}
 	d.hooks, d.hooksDone = nil, true
-	d.status, d.statusReason, d.at, d.updatedAt = "ROLLBACK_REQUESTED", reason, t, t
+	d.status, d.statusReason, d.at, d.updatedAt = "ROLLBACK_REQUESTED", reason, t.Add(stopTime), t
 	d.rollback = &rollbackInfo{Reason: reason, StartedAt: awssim.Time(t)}
 	if len(d.source) > 0 {
 		d.rollback.ServiceRevisionArn = d.source[0].Arn
