@@ -47,13 +47,13 @@ type hookTimeout struct {
 }
 
 type linearConfig struct {
-	StepPercent           float64 `json:"stepPercent,omitempty"`
-	StepBakeTimeInMinutes *int    `json:"stepBakeTimeInMinutes,omitempty"`
+	StepPercent           awssim.Float `json:"stepPercent,omitempty"`
+	StepBakeTimeInMinutes *int         `json:"stepBakeTimeInMinutes,omitempty"`
 }
 
 type canaryConfig struct {
-	CanaryPercent           float64 `json:"canaryPercent,omitempty"`
-	CanaryBakeTimeInMinutes *int    `json:"canaryBakeTimeInMinutes,omitempty"`
+	CanaryPercent           awssim.Float `json:"canaryPercent,omitempty"`
+	CanaryBakeTimeInMinutes *int         `json:"canaryBakeTimeInMinutes,omitempty"`
 }
 
 // advancedConfig is a load balancer's advancedConfiguration: what ECS needs

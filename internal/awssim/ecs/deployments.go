@@ -41,12 +41,12 @@ type serviceDeployment struct {
 
 // revision is a service revision of a deployment, as ServiceRevisionSummary.
 type revision struct {
-	Arn       string  `json:"arn"`
-	Requested int     `json:"requestedTaskCount"`
-	Running   int     `json:"runningTaskCount"`
-	Pending   int     `json:"pendingTaskCount"`
-	Test      float64 `json:"requestedTestTrafficWeight"`
-	Prod      float64 `json:"requestedProductionTrafficWeight"`
+	Arn       string       `json:"arn"`
+	Requested int          `json:"requestedTaskCount"`
+	Running   int          `json:"runningTaskCount"`
+	Pending   int          `json:"pendingTaskCount"`
+	Test      awssim.Float `json:"requestedTestTrafficWeight"`
+	Prod      awssim.Float `json:"requestedProductionTrafficWeight"`
 
 	taskDef string
 }

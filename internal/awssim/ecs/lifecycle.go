@@ -31,13 +31,13 @@ const (
 type phase struct {
 	stage      string
 	dur        time.Duration
-	prod, test *float64
+	prod, test *awssim.Float
 	hooks      bool
 	alarm      bool   // a scenario's alarms go into ALARM at its end
 	status     string // the deployment's status from the phase on ("": unchanged)
 }
 
-func weight(w float64) *float64 { return &w }
+func weight(w awssim.Float) *awssim.Float { return &w }
 
 // plan lays out the stages of a deployment per strategy.
 func plan(c *deploymentConfig) []phase {
@@ -229,7 +229,7 @@ func (s *Service) startHooks(d *serviceDeployment, stage string) bool {
 // invoke plays the hook's function at t: logged with ECS's payload, its
 // answer due lambdaAnswer later.
 func (s *Service) invoke(d *serviceDeployment, run *hookRun, stage string, t time.Time) {
-	prod, test := map[string]float64{d.target.Arn: d.target.Prod}, map[string]float64{d.target.Arn: d.target.Test}
+	prod, test := map[string]awssim.Float{d.target.Arn: d.target.Prod}, map[string]awssim.Float{d.target.Arn: d.target.Test}
 	for _, src := range d.source {
 		prod[src.Arn], test[src.Arn] = src.Prod, src.Test
 	}
