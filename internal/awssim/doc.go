@@ -85,7 +85,9 @@
 // wins, then an Allow, else the call is refused with AWS's AccessDenied
 // answer for its protocol and AWS's message. On top of the call's own
 // action: iam:PassRole for the roles of RegisterTaskDefinition and
-// CreateDeploymentGroup; GetSecretValue on each secret of a
+// CreateDeploymentGroup, and for the roles in an ECS service's
+// loadBalancers[].advancedConfiguration and lifecycle hooks (CreateService,
+// UpdateService); GetSecretValue on each secret of a
 // BatchGetSecretValue (refusals go into its Errors) and ListSecrets for its
 // Filters; S3's rule that a missing key answers 404 only with s3:ListBucket,
 // else 403. Registry calls are checked as the ECR actions they stand for
@@ -116,6 +118,28 @@
 // stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
 // default DefaultTimeScale (600 simulated seconds per wall second) every
 // built-in deployment config runs to its end within 15 s.
+//
+// ECS services with the ECS deployment controller deploy themselves:
+// UpdateService with a new task definition (or forceNewDeployment) starts a
+// service deployment (arn:aws:ecs:<region>:<account>:service-deployment/
+// <cluster>/<service>/<id>) that follows the service's
+// deploymentConfiguration.strategy: PENDING 5 s, then IN_PROGRESS through
+// PRE_SCALE_UP, SCALE_UP (60 s), POST_SCALE_UP and, for BLUE_GREEN, LINEAR
+// and CANARY (which need loadBalancers[].advancedConfiguration),
+// TEST_TRAFFIC_SHIFT (10 s), POST_TEST_TRAFFIC_SHIFT,
+// PRODUCTION_TRAFFIC_SHIFT (10 s to the first weight; LINEAR steps every
+// stepBakeTimeInMinutes, CANARY's 100 after canaryBakeTimeInMinutes),
+// POST_PRODUCTION_TRAFFIC_SHIFT, then BAKE_TIME (bakeTimeInMinutes) and
+// CLEAN_UP (30 s) to SUCCESSFUL. Lifecycle hooks run at the end of their
+// stage: PAUSE hooks wait AWAITING_ACTION for ContinueServiceDeployment or
+// their timeout's action; AWS_LAMBDA hooks are played by the sandbox (each
+// invocation is in the call log as lambda Invoke with ECS's payload) and
+// answer SUCCEEDED 5 s later unless a scenario's ecsDeployments entry says
+// FAILED or IN_PROGRESS (invoked again every 30 s until the timeout).
+// Rollbacks (a failed hook, a timeout, ContinueServiceDeployment ROLLBACK,
+// StopServiceDeployment ROLLBACK, a scenario's circuit breaker or alarms)
+// are ROLLBACK_REQUESTED for 5 s, ROLLBACK_IN_PROGRESS while traffic moves
+// back (10 s) and the new tasks stop (30 s), then ROLLBACK_SUCCESSFUL.
 //
 // With SetAgent(AgentExec, root) (awssim -agent exec, or agent: exec in a
 // scenario) this host is the one instance of every Server deployment group
@@ -157,6 +181,10 @@
 //	     script: scripts/validate.sh, message: "...", logTail: "...", count: 1}
 //	hangs:                     # deployments of a group stop at an event until stopped
 //	  - {deploymentGroup: web, event: Install}
+//	ecsDeployments:            # ECS service deployments of a service fail
+//	  - {service: api, function: validate, hookStatus: FAILED, count: 1} # its Lambda hook answers
+//	  - {service: api, circuitBreaker: true}      # the new tasks fail to start
+//	  - {service: api, alarms: [api-5xx]}         # alarms in ALARM during the bake time
 //	deniedSecrets: [app/locked] # reads answer AccessDeniedException
 //	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
 //	agent: exec                # Server hooks run on this host (default: simulated)

@@ -1,7 +1,12 @@
 // Package ecs is the sandbox's ECS (AWS JSON 1.1): CreateCluster,
 // RegisterTaskDefinition, DescribeTaskDefinition, CreateService,
-// DescribeServices and DescribeTaskSets. CodeDeploy moves the task sets of
-// a service through awssim.TaskSets.
+// UpdateService, DescribeServices and DescribeTaskSets, and the service
+// deployments of services with the ECS deployment controller
+// (DescribeServiceDeployments, ListServiceDeployments,
+// StopServiceDeployment, ContinueServiceDeployment). CodeDeploy moves the
+// task sets of a CODE_DEPLOY service through awssim.TaskSets; an ECS
+// service's deployments run on the sandbox clock (lifecycle.go), settled
+// lazily on each call like CodeDeploy's engine.
 package ecs
 
 import (
