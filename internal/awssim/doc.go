@@ -124,6 +124,7 @@
 // service deployment (arn:aws:ecs:<region>:<account>:service-deployment/
 // <cluster>/<service>/<id>) that follows the service's
 // deploymentConfiguration.strategy: PENDING 5 s, then IN_PROGRESS through
+// RECONCILE_SERVICE (10 s, only when it supersedes one in progress),
 // PRE_SCALE_UP, SCALE_UP (60 s), POST_SCALE_UP and, for BLUE_GREEN, LINEAR
 // and CANARY (which need loadBalancers[].advancedConfiguration),
 // TEST_TRAFFIC_SHIFT (10 s), POST_TEST_TRAFFIC_SHIFT,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,15 +182,22 @@ func (s *Service) startDeployment(svc *ecsService, taskDef string, t time.Time) 
 	if a := cfg.Alarms; a != nil && a.Enable {
 		d.alarms = monitor{Status: "MONITORING", AlarmNames: a.AlarmNames}
 	}
+	d.source = []*revision{{Arn: svc.revision, Requested: svc.DesiredCount, Running: svc.DesiredCount, Test: 100, Prod: 100, taskDef: svc.serving}}
+	d.plan = plan(cfg)
 	for _, o := range s.ecs.deployments {
 		if o.svc == svc && !o.finished() {
+			// Its revision stays a source: more than one revision is
+			// ACTIVE, so the deployment starts with RECONCILE_SERVICE.
+			d.source[0].Test, d.source[0].Prod = 100-o.target.Test, 100-o.target.Prod
+			src := *o.target
+			d.source = append(d.source, &src)
+			d.plan[1].status = ""
+			d.plan = slices.Insert(d.plan, 1, phase{stage: "RECONCILE_SERVICE", dur: shiftTime, hooks: true, status: "IN_PROGRESS"})
 			o.finish(t, "STOPPED", "Service deployment was superseded by a newer service deployment.")
 			o.stoppedAt = ptr(t)
 		}
 	}
-	d.source = []*revision{{Arn: svc.revision, Requested: svc.DesiredCount, Running: svc.DesiredCount, Test: 100, Prod: 100, taskDef: svc.TaskDefinition}}
 	d.fault = s.deploymentFault(svc)
-	d.plan = plan(cfg)
 	if d.fault != nil && len(d.fault.Alarms) > 0 && d.alarms.Status == "MONITORING" {
 		d.plan = withAlarm(d.plan)
 	}
@@ -249,7 +257,7 @@ func (svc *ecsService) setRollout(d *serviceDeployment, state string, t time.Tim
 	}
 	if state == "COMPLETED" {
 		svc.Deployments = svc.Deployments[:1]
-		svc.revision = d.target.Arn
+		svc.revision, svc.serving = d.target.Arn, d.target.taskDef
 	}
 }
 

@@ -157,3 +157,41 @@ func TestCanary(t *testing.T) {
 		{85*time.Second + 11*time.Minute, "IN_PROGRESS", "CLEAN_UP", 100},
 	})
 }
+
+func TestRolling(t *testing.T) {
+	t.Parallel()
+	sb, client := nativeSandbox(t, "api", &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyRolling, BakeTimeInMinutes: aws.Int32(2)})
+	arn := deploy(t, client, "api")
+	follow(t, sb, client, arn, []step{
+		{5 * time.Second, "IN_PROGRESS", "SCALE_UP", 0},
+		{65 * time.Second, "IN_PROGRESS", "BAKE_TIME", 0},
+		{185 * time.Second, "IN_PROGRESS", "CLEAN_UP", 0},
+		{215 * time.Second, "SUCCESSFUL", "", 0},
+	})
+}
+
+// TestSupersede: a second update while one deployment runs stops it and
+// starts with RECONCILE_SERVICE, from both revisions.
+func TestSupersede(t *testing.T) {
+	t.Parallel()
+	sb, client := nativeSandbox(t, "api", &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyCanary, BakeTimeInMinutes: aws.Int32(1)})
+	first := deploy(t, client, "api")
+	sb.Clock.Advance(2 * time.Minute) // canary: 5 % on api:2
+	out, err := client.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("api"), TaskDefinition: aws.String("api:1"), ForceNewDeployment: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := *out.Service.CurrentServiceDeployment
+	if d := describe(t, client, first); d.Status != "STOPPED" {
+		t.Errorf("superseded: %s", d.Status)
+	}
+	d := follow(t, sb, client, second, []step{{5 * time.Second, "IN_PROGRESS", "RECONCILE_SERVICE", 0}, {15 * time.Second, "IN_PROGRESS", "SCALE_UP", 0}})
+	if len(d.SourceServiceRevisions) != 2 || *d.SourceServiceRevisions[0].RequestedProductionTrafficWeight != 95 || *d.SourceServiceRevisions[1].RequestedProductionTrafficWeight != 5 {
+		t.Errorf("sources: %+v", d.SourceServiceRevisions)
+	}
+	sb.Clock.Advance(time.Hour)
+	svc := must2(client.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api"}})).Services[0]
+	if d := describe(t, client, second); d.Status != "SUCCESSFUL" || *svc.TaskDefinition != "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1" {
+		t.Errorf("second: %s on %s", d.Status, *svc.TaskDefinition)
+	}
+}

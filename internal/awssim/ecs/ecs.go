@@ -122,6 +122,7 @@ type ecsService struct {
 	cluster  string
 	region   string
 	revision string // the ARN of the service revision serving
+	serving  string // its task definition
 }
 
 // ecsRollout is a deployment of a service with the ECS deployment controller.

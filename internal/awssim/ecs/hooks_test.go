@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/document"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -85,7 +86,8 @@ func TestLambdaHook(t *testing.T) {
 	hook := ecstypes.DeploymentLifecycleHook{TargetType: ecstypes.DeploymentLifecycleHookTargetTypeAwsLambda,
 		HookTargetArn:   aws.String("arn:aws:lambda:us-east-1:123456789012:function:validate"),
 		RoleArn:         aws.String("arn:aws:iam::123456789012:role/ecs-hooks"),
-		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{"POST_TEST_TRAFFIC_SHIFT"}}
+		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{"POST_TEST_TRAFFIC_SHIFT"},
+		HookDetails:     document.NewLazyDocument(map[string]any{"bucket": "approvals"})}
 	sb, client := nativeSandbox(t, "api", blueGreen(hook))
 	arn := deploy(t, client, "api") // the played function succeeds
 	sb.Clock.Advance(time.Hour)
@@ -98,7 +100,7 @@ func TestLambdaHook(t *testing.T) {
 			json.Unmarshal(c.Payload, &payload)
 		}
 	}
-	if payload["lifecycleStage"] != "POST_TEST_TRAFFIC_SHIFT" || payload["serviceArn"] != "arn:aws:ecs:us-east-1:123456789012:service/prod/api" {
+	if details, _ := payload["hookDetails"].(map[string]any); details["bucket"] != "approvals" || payload["lifecycleStage"] != "POST_TEST_TRAFFIC_SHIFT" || payload["serviceArn"] != "arn:aws:ecs:us-east-1:123456789012:service/prod/api" {
 		t.Errorf("invocation payload: %v", payload)
 	}
 

@@ -148,8 +148,15 @@ func (s *Service) endPhase(d *serviceDeployment, ph phase) {
 	if ph.prod != nil {
 		d.target.Prod = *ph.prod
 	}
-	for _, src := range d.source {
-		src.Test, src.Prod = 100-d.target.Test, 100-d.target.Prod
+	if len(d.source) > 0 {
+		// The old revisions keep what the target does not have, on the
+		// first one once the target moves.
+		if ph.test != nil || ph.prod != nil {
+			for _, src := range d.source {
+				src.Test, src.Prod = 0, 0
+			}
+			d.source[0].Test, d.source[0].Prod = 100-d.target.Test, 100-d.target.Prod
+		}
 	}
 	d.updatedAt = d.at
 	switch {
@@ -302,8 +309,9 @@ func (s *Service) complete(d *serviceDeployment, t time.Time) {
 	case "ROLLBACK_IN_PROGRESS", "ROLLBACK_REQUESTED":
 		d.target.Requested, d.target.Running, d.target.Pending = 0, 0, 0
 		for _, src := range d.source {
-			src.Requested, src.Running = d.svc.DesiredCount, d.svc.DesiredCount
+			src.Requested, src.Running = 0, 0
 		}
+		d.source[0].Requested, d.source[0].Running = d.svc.DesiredCount, d.svc.DesiredCount
 		d.finish(t, "ROLLBACK_SUCCESSFUL", d.statusReason)
 		d.svc.rolledBack(d, t)
 	case "STOP_REQUESTED":

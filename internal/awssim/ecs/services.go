@@ -65,7 +65,7 @@ func (s *Service) ecsCreateService(r *awssim.Request) (any, error) {
 		cluster:          c.ClusterName,
 		region:           r.Region,
 	}
-	svc.revision = svc.revisionArn()
+	svc.revision, svc.serving = svc.revisionArn(), td.arn
 	if in.DeploymentController.Type == "CODE_DEPLOY" {
 		svc.addTaskSet(td.arn, "PRIMARY", now)
 	} else {
