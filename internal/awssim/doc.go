@@ -20,8 +20,8 @@
 //	awssim/secretsmanager  Secrets Manager
 //	awssim/ecr             ECR and its registry under /v2/ (provides Images)
 //	awssim/s3              S3 (provides Objects)
-//	awssim/ecs             ECS (provides TaskSets)
-//	awssim/lambda          Lambda (provides Aliases; uses Images)
+//	awssim/ecs             ECS (provides TaskSets; uses Functions)
+//	awssim/lambda          Lambda (provides Aliases, Functions; uses Images)
 //	awssim/codedeploy      CodeDeploy and its lifecycle engine (uses Objects,
 //	                       TaskSets, Aliases, HostAgent)
 //	awssim/agent           the exec agent (provides HostAgent)
@@ -135,7 +135,8 @@
 // stage: PAUSE hooks wait AWAITING_ACTION for ContinueServiceDeployment or
 // their timeout's action; AWS_LAMBDA hooks are played by the sandbox (each
 // invocation is in the call log as lambda Invoke with ECS's payload) and
-// answer SUCCEEDED 5 s later unless a scenario's ecsDeployments entry says
+// answer SUCCEEDED 5 s later (a function missing from the sandbox's Lambda
+// fails the hook: Function not found) unless a scenario's ecsDeployments entry says
 // FAILED or IN_PROGRESS (invoked again every 30 s until the timeout).
 // Rollbacks (a failed hook, a timeout, ContinueServiceDeployment ROLLBACK,
 // StopServiceDeployment ROLLBACK, a scenario's circuit breaker or alarms)

@@ -17,6 +17,8 @@ type Peers struct {
 	Images   Images   // ECR, for Lambda's ImageUri
 	TaskSets TaskSets // ECS, for CodeDeploy's ECS deployments
 	Aliases  Aliases  // Lambda, for CodeDeploy's Lambda deployments
+	// Functions is Lambda, for the Lambda hooks of ECS service deployments.
+	Functions Functions
 	// NewAgent returns the exec agent with its deployment root (empty: a
 	// new temporary folder).
 	NewAgent func(root string) (HostAgent, error)
@@ -78,6 +80,14 @@ type Aliases interface {
 	// version current to target, or the deployment's error code and
 	// message when the function does not match the AppSpec.
 	Alias(function, alias, current, target string, now time.Time) (Alias, string, string)
+}
+
+// Functions is what ECS asks of Lambda before it plays a lifecycle hook's
+// function.
+type Functions interface {
+	// Function reports whether the function (name, ARN or ARN with a
+	// qualifier) exists.
+	Function(nameOrArn string) bool
 }
 
 // Alias is a Lambda alias CodeDeploy shifts.

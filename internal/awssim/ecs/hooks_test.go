@@ -89,7 +89,17 @@ func TestLambdaHook(t *testing.T) {
 		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{"POST_TEST_TRAFFIC_SHIFT"},
 		HookDetails:     document.NewLazyDocument(map[string]any{"bucket": "approvals"})}
 	sb, client := nativeSandbox(t, "api", blueGreen(hook))
-	arn := deploy(t, client, "api") // the played function succeeds
+	arn := deploy(t, client, "api") // no such function: the invocation fails
+	sb.Clock.Advance(time.Hour)
+	if d := describe(t, client, arn); d.Status != "ROLLBACK_SUCCESSFUL" || !strings.Contains(*d.Rollback.Reason, "Function not found") {
+		t.Fatalf("without the function: %s %+v", d.Status, d.Rollback)
+	}
+	if err := sb.Apply(awssim.Scenario{Seed: []awssim.SeedCall{{Service: "lambda", Operation: "CreateFunction", Input: map[string]any{
+		"FunctionName": "validate", "Runtime": "python3.12", "Handler": "index.handler", "Role": "arn:aws:iam::123456789012:role/fn",
+		"Code": map[string]any{"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	arn = deploy(t, client, "api") // the played function succeeds
 	sb.Clock.Advance(time.Hour)
 	if d := describe(t, client, arn); d.Status != "SUCCESSFUL" {
 		t.Fatalf("with a succeeding hook: %s", d.Status)

@@ -81,6 +81,9 @@ func withAlarm(p []phase) []phase {
 	return slices.Insert(p, i+1, rest)
 }
 
+// notFound is the answer of a hook whose function does not exist.
+const notFound = "NOT_FOUND"
+
 // hookRun is one lifecycle hook running at a stage.
 type hookRun struct {
 	HookID        string      `json:"hookId"`
@@ -226,6 +229,9 @@ func (s *Service) startHooks(d *serviceDeployment, stage string) bool {
 					run.answer = "FAILED"
 				}
 			}
+			if s.Peers.Functions != nil && !s.Peers.Functions.Function(h.HookTargetArn) {
+				run.answer = notFound
+			}
 			s.invoke(d, run, stage, d.at)
 		}
 		d.hooks = append(d.hooks, run)
@@ -244,7 +250,11 @@ func (s *Service) invoke(d *serviceDeployment, run *hookRun, stage string, t tim
 		"serviceArn": d.svc.ServiceArn, "targetServiceRevisionArn": d.target.Arn, "lifecycleStage": stage,
 		"productionTrafficWeights": prod, "testTrafficWeights": test, "hookDetails": run.hook.HookDetails,
 	})
-	s.RecordLocked(awssim.Call{Service: "lambda", Operation: "Invoke", Status: 200, Payload: payload})
+	status := 200
+	if run.answer == notFound {
+		status = 404
+	}
+	s.RecordLocked(awssim.Call{Service: "lambda", Operation: "Invoke", Status: status, Payload: payload})
 	run.next = t.Add(lambdaAnswer)
 }
 
@@ -260,8 +270,13 @@ func (s *Service) runHooks(d *serviceDeployment, now time.Time) bool {
 			}
 			h.Status = h.answer
 			d.at = later(d.at, h.next)
-			if h.answer == "FAILED" {
+			switch h.answer {
+			case "FAILED":
 				s.rollBack(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s returned hookStatus FAILED.", h.TargetArn, stage))
+				return true
+			case notFound:
+				h.Status = "FAILED"
+				s.rollBack(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s failed: Function not found: %s", h.TargetArn, stage, h.TargetArn))
 				return true
 			}
 		}

@@ -46,7 +46,7 @@ func TestNativeScenario(t *testing.T) {
 			return d.Status == "IN_PROGRESS" && len(d.LifecycleHookDetails) == 1 && d.LifecycleHookDetails[0].Status == "AWAITING_ACTION"
 		},
 		"api-hook": func(d ecstypes.ServiceDeployment) bool {
-			return d.Status == "ROLLBACK_SUCCESSFUL" && strings.Contains(*d.Rollback.Reason, "api-validate")
+			return d.Status == "ROLLBACK_SUCCESSFUL" && strings.Contains(*d.Rollback.Reason, "api-validate at stage POST_TEST_TRAFFIC_SHIFT returned hookStatus FAILED")
 		},
 		"api-broken": func(d ecstypes.ServiceDeployment) bool {
 			return d.Status == "ROLLBACK_SUCCESSFUL" && d.DeploymentCircuitBreaker.Status == "TRIGGERED"

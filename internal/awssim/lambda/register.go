@@ -46,6 +46,17 @@ func Register(core *awssim.Server) *Service {
 	return s
 }
 
+// Function reports whether a function exists (awssim.Functions).
+func (s *Service) Function(nameOrArn string) bool {
+	name := nameOrArn
+	if i := strings.Index(name, ":function:"); i >= 0 {
+		name = name[i+len(":function:"):]
+	}
+	name, _, _ = strings.Cut(name, ":")
+	_, ok := s.lambda.functions[name]
+	return ok
+}
+
 // Alias returns the alias a Lambda AppSpec names (awssim.Aliases), or the
 // error code and message of the deployment when the function does not
 // match it.

@@ -34,11 +34,12 @@ func New(opts awssim.Options) *Sandbox {
 	sts.Register(core)
 	objects := s3.Register(core)
 	core.Peers = awssim.Peers{
-		Objects:  objects,
-		Images:   images,
-		TaskSets: tasks,
-		Aliases:  aliases,
-		NewAgent: agent.New,
+		Objects:   objects,
+		Images:    images,
+		TaskSets:  tasks,
+		Aliases:   aliases,
+		Functions: aliases,
+		NewAgent:  agent.New,
 	}
 	return &Sandbox{Server: core, CodeDeploy: cd}
 }
