@@ -2,6 +2,7 @@ package ecs_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +194,37 @@ func TestSupersede(t *testing.T) {
 	svc := must2(client.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api"}})).Services[0]
 	if d := describe(t, client, second); d.Status != "SUCCESSFUL" || *svc.TaskDefinition != "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1" {
 		t.Errorf("second: %s on %s", d.Status, *svc.TaskDefinition)
+	}
+}
+
+// TestMigrateFromCodeDeploy: UpdateService moves a CODE_DEPLOY service to
+// the ECS controller with a BLUE_GREEN strategy, and then deploys it.
+func TestMigrateFromCodeDeploy(t *testing.T) {
+	t.Parallel()
+	sb, client := nativeSandbox(t, "api", nil)
+	ctx := context.Background()
+	blue := loadBalancer()
+	blue.AdvancedConfiguration = nil
+	must(t)(client.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("prod"), ServiceName: aws.String("cd"), TaskDefinition: aws.String("api:1"),
+		DesiredCount: aws.Int32(2), DeploymentController: &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy},
+		LoadBalancers: []ecstypes.LoadBalancer{blue}}))
+	_, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("cd"), TaskDefinition: aws.String("api:2")})
+	if code, msg := awssimtest.ErrorCode(t, err); code != "InvalidParameterException" || !strings.Contains(msg, "CODE_DEPLOY") {
+		t.Errorf("a task definition update of a CODE_DEPLOY service: %v", err)
+	}
+	out, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("prod"), Service: aws.String("cd"),
+		DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{Strategy: ecstypes.DeploymentStrategyBlueGreen, BakeTimeInMinutes: aws.Int32(1)},
+		LoadBalancers:           []ecstypes.LoadBalancer{loadBalancer()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.Service; s.DeploymentController.Type != "ECS" || len(s.TaskSets) != 0 || len(s.Deployments) != 1 || s.CurrentServiceDeployment != nil {
+		t.Errorf("migrated service: %+v", s)
+	}
+	arn := deploy(t, client, "cd")
+	sb.Clock.Advance(time.Hour)
+	if d := describe(t, client, arn); d.Status != "SUCCESSFUL" {
+		t.Errorf("first ECS deployment: %s", d.Status)
 	}
 }

@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -92,6 +93,9 @@ func (s *Service) ecsUpdateService(r *awssim.Request) (any, error) {
 		DeploymentConfiguration *deploymentConfig `json:"deploymentConfiguration"`
 		LoadBalancers           []ecsLoadBalancer `json:"loadBalancers"`
 		ForceNewDeployment      bool              `json:"forceNewDeployment"`
+		DeploymentController    *struct {
+			Type string `json:"type"`
+		} `json:"deploymentController"`
 	}
 	if err := r.Decode(&in); err != nil {
 		return nil, err
@@ -107,7 +111,17 @@ func (s *Service) ecsUpdateService(r *awssim.Request) (any, error) {
 	if !ok {
 		return nil, awssim.Errorf("ServiceNotFoundException", "Service not found.")
 	}
-	if svc.DeploymentController.Type == "CODE_DEPLOY" && (in.TaskDefinition != "" || in.DeploymentConfiguration != nil || in.LoadBalancers != nil) {
+	controller := svc.DeploymentController.Type
+	if in.DeploymentController != nil {
+		controller = in.DeploymentController.Type
+		if controller != "ECS" && controller != "CODE_DEPLOY" {
+			return nil, invalid("Deployment controller type %s is not supported by the sandbox.", controller)
+		}
+		if controller != svc.DeploymentController.Type && s.deploying(svc) {
+			return nil, invalid("The deployment controller cannot be changed while a service deployment is in progress.")
+		}
+	}
+	if controller == "CODE_DEPLOY" && (in.TaskDefinition != "" || in.DeploymentConfiguration != nil || in.LoadBalancers != nil) {
 		return nil, invalid("Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.")
 	}
 	taskDef := svc.TaskDefinition
@@ -128,11 +142,14 @@ func (s *Service) ecsUpdateService(r *awssim.Request) (any, error) {
 	if in.LoadBalancers != nil {
 		lbs = in.LoadBalancers
 	}
-	if in.DeploymentConfiguration != nil || in.LoadBalancers != nil {
-		if err := validateDeployment(svc.DeploymentController.Type, cfg, lbs); err != nil {
+	if in.DeploymentConfiguration != nil || in.LoadBalancers != nil || controller != svc.DeploymentController.Type {
+		if err := validateDeployment(controller, cfg, lbs); err != nil {
 			return nil, err
 		}
 		svc.DeploymentConfiguration, svc.LoadBalancers = cfg.withDefaults(), lbs
+	}
+	if controller != svc.DeploymentController.Type {
+		svc.switchController(controller, s.Clock.Now())
 	}
 	if in.DesiredCount != nil {
 		svc.DesiredCount = *in.DesiredCount
@@ -141,4 +158,30 @@ func (s *Service) ecsUpdateService(r *awssim.Request) (any, error) {
 		s.startDeployment(svc, taskDef, s.Clock.Now())
 	}
 	return map[string]any{"service": svc}, nil
+}
+
+// deploying reports whether a service deployment of svc is in progress.
+func (s *Service) deploying(svc *ecsService) bool {
+	for _, d := range s.ecs.deployments {
+		if d.svc == svc && !d.finished() {
+			return true
+		}
+	}
+	return false
+}
+
+// switchController moves a service between CodeDeploy's task sets and ECS's
+// own deployments, keeping the task definition it serves.
+func (svc *ecsService) switchController(controller string, t time.Time) {
+	svc.DeploymentController.Type = controller
+	if controller == "CODE_DEPLOY" {
+		svc.Deployments = []ecsRollout{}
+		svc.addTaskSet(svc.TaskDefinition, "PRIMARY", t)
+		return
+	}
+	svc.TaskSets = nil
+	svc.revision, svc.serving = svc.revisionArn(), svc.TaskDefinition
+	svc.Deployments = []ecsRollout{{ID: "ecs-svc/" + randomID(), Status: "PRIMARY", TaskDefinition: svc.TaskDefinition,
+		DesiredCount: svc.DesiredCount, RunningCount: svc.DesiredCount, RolloutState: "COMPLETED",
+		CreatedAt: awssim.Time(t), UpdatedAt: awssim.Time(t)}}
 }
