@@ -56,16 +56,9 @@ func (s *Service) listServiceDeployments(r *awssim.Request) (any, error) {
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	if in.Service == "" {
-		return nil, invalid("service must be specified.")
-	}
-	c, err := s.findECSCluster(in.Cluster)
+	svc, err := s.serviceOf(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	svc, ok := s.findECSService(c.ClusterName, in.Service)
-	if !ok {
-		return nil, awssim.Errorf("ServiceNotFoundException", "Service not found.")
 	}
 	limit := 20
 	if in.MaxResults != nil {

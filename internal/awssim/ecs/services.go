@@ -100,16 +100,9 @@ func (s *Service) ecsUpdateService(r *awssim.Request) (any, error) {
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	if in.Service == "" {
-		return nil, invalid("Service must be specified.")
-	}
-	c, err := s.findECSCluster(in.Cluster)
+	svc, err := s.serviceOf(in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	svc, ok := s.findECSService(c.ClusterName, in.Service)
-	if !ok {
-		return nil, awssim.Errorf("ServiceNotFoundException", "Service not found.")
 	}
 	controller := svc.DeploymentController.Type
 	if in.DeploymentController != nil {
@@ -184,4 +177,20 @@ func (svc *ecsService) switchController(controller string, t time.Time) {
 	svc.Deployments = []ecsRollout{{ID: "ecs-svc/" + randomID(), Status: "PRIMARY", TaskDefinition: svc.TaskDefinition,
 		DesiredCount: svc.DesiredCount, RunningCount: svc.DesiredCount, RolloutState: "COMPLETED",
 		CreatedAt: awssim.Time(t), UpdatedAt: awssim.Time(t)}}
+}
+
+// serviceOf finds the service a request names, refusing a missing one as ECS does.
+func (s *Service) serviceOf(cluster, service string) (*ecsService, error) {
+	if service == "" {
+		return nil, invalid("Service must be specified.")
+	}
+	c, err := s.findECSCluster(cluster)
+	if err != nil {
+		return nil, err
+	}
+	svc, ok := s.findECSService(c.ClusterName, service)
+	if !ok {
+		return nil, awssim.Errorf("ServiceNotFoundException", "Service not found.")
+	}
+	return svc, nil
 }
