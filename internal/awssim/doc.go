@@ -140,8 +140,10 @@
 // FAILED or IN_PROGRESS (invoked again every 30 s until the timeout).
 // Rollbacks (a failed hook, a timeout, ContinueServiceDeployment ROLLBACK,
 // StopServiceDeployment ROLLBACK, a scenario's circuit breaker or alarms)
-// are ROLLBACK_REQUESTED for 5 s, ROLLBACK_IN_PROGRESS while traffic moves
-// back (10 s) and the new tasks stop (30 s), then ROLLBACK_SUCCESSFUL.
+// are ROLLBACK_REQUESTED for 5 s, ROLLBACK_IN_PROGRESS while production
+// and test traffic move back (10 s each, running those stages' Lambda
+// hooks again: one failing then ends ROLLBACK_FAILED) and the new tasks
+// stop (30 s), then ROLLBACK_SUCCESSFUL.
 //
 // With SetAgent(AgentExec, root) (awssim -agent exec, or agent: exec in a
 // scenario) this host is the one instance of every Server deployment group

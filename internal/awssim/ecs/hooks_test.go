@@ -234,3 +234,26 @@ func TestNativeValidation(t *testing.T) {
 		t.Errorf("refused updates started deployments: %v %+v", err, out)
 	}
 }
+
+// TestRollbackHooks: ECS runs a traffic shift's Lambda hook again as it
+// shifts back; when it fails then, the rollback fails.
+func TestRollbackHooks(t *testing.T) {
+	t.Parallel()
+	hook := ecstypes.DeploymentLifecycleHook{TargetType: ecstypes.DeploymentLifecycleHookTargetTypeAwsLambda,
+		HookTargetArn:   aws.String("arn:aws:lambda:us-east-1:123456789012:function:missing"),
+		RoleArn:         aws.String("arn:aws:iam::123456789012:role/ecs-hooks"),
+		LifecycleStages: []ecstypes.DeploymentLifecycleHookStage{"PRODUCTION_TRAFFIC_SHIFT"}}
+	sb, client := nativeSandbox(t, "api", blueGreen(hook))
+	arn := deploy(t, client, "api")
+	sb.Clock.Advance(time.Hour)
+	d := describe(t, client, arn)
+	invocations := 0
+	for _, c := range sb.Calls() {
+		if c.Service == "lambda" && c.Operation == "Invoke" && c.Status == 404 {
+			invocations++
+		}
+	}
+	if d.Status != "ROLLBACK_FAILED" || !strings.Contains(*d.StatusReason, "Function not found") || invocations != 2 {
+		t.Errorf("%s (%s) after %d invocations", d.Status, aws.ToString(d.StatusReason), invocations)
+	}
+}

@@ -133,7 +133,7 @@ func (s *Service) advance(d *serviceDeployment, now time.Time) {
 		if d.status != before || !d.at.Equal(end) { // a fault rolled it back or holds it
 			continue
 		}
-		if ph.hooks && !d.hooksDone && d.status == "IN_PROGRESS" {
+		if ph.hooks && !d.hooksDone && (d.status == "IN_PROGRESS" || d.status == "ROLLBACK_IN_PROGRESS") {
 			d.hooksDone = true
 			if s.startHooks(d, ph.stage) {
 				continue
@@ -214,7 +214,7 @@ func (s *Service) nextPhase(d *serviceDeployment) {
 // startHooks starts the hooks of stage at d.at, reporting whether any runs.
 func (s *Service) startHooks(d *serviceDeployment, stage string) bool {
 	for _, h := range d.cfg.LifecycleHooks {
-		if !slices.Contains(h.LifecycleStages, stage) {
+		if !slices.Contains(h.LifecycleStages, stage) || d.status != "IN_PROGRESS" && h.TargetType != "AWS_LAMBDA" {
 			continue
 		}
 		run := &hookRun{TargetType: h.TargetType, TargetArn: h.HookTargetArn, TimeoutAction: h.TimeoutConfiguration.Action,
@@ -272,11 +272,11 @@ func (s *Service) runHooks(d *serviceDeployment, now time.Time) bool {
 			d.at = later(d.at, h.next)
 			switch h.answer {
 			case "FAILED":
-				s.rollBack(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s returned hookStatus FAILED.", h.TargetArn, stage))
+				s.fail(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s returned hookStatus FAILED.", h.TargetArn, stage))
 				return true
 			case notFound:
 				h.Status = "FAILED"
-				s.rollBack(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s failed: Function not found: %s", h.TargetArn, stage, h.TargetArn))
+				s.fail(d, h.next, fmt.Sprintf("Lifecycle hook %s at stage %s failed: Function not found: %s", h.TargetArn, stage, h.TargetArn))
 				return true
 			}
 		}
@@ -284,7 +284,7 @@ func (s *Service) runHooks(d *serviceDeployment, now time.Time) bool {
 			h.Status = "TIMED_OUT"
 			d.at = later(d.at, time.Time(h.ExpiresAt))
 			if h.TimeoutAction == "ROLLBACK" {
-				s.rollBack(d, time.Time(h.ExpiresAt), fmt.Sprintf("Lifecycle hook %s at stage %s timed out.", h.HookID, stage))
+				s.fail(d, time.Time(h.ExpiresAt), fmt.Sprintf("Lifecycle hook %s at stage %s timed out.", h.HookID, stage))
 				return true
 			}
 		}
@@ -297,6 +297,16 @@ func (s *Service) runHooks(d *serviceDeployment, now time.Time) bool {
 	d.hooks = nil
 	s.nextPhase(d)
 	return true
+}
+
+// fail rolls d back at t, or, when it is rolling back already, ends it
+// ROLLBACK_FAILED.
+func (s *Service) fail(d *serviceDeployment, t time.Time, reason string) {
+	if d.status == "IN_PROGRESS" {
+		s.rollBack(d, t, reason)
+		return
+	}
+	d.finish(t, "ROLLBACK_FAILED", reason)
 }
 
 // rollBack starts a rollback at t: traffic back to the source revision,
@@ -313,8 +323,15 @@ func (s *Service) rollBack(d *serviceDeployment, t time.Time, reason string) {
 	if len(d.source) > 0 {
 		d.rollback.ServiceRevisionArn = d.source[0].Arn
 	}
-	d.plan = []phase{{stage: d.stage, dur: stopTime}, {stage: "PRODUCTION_TRAFFIC_SHIFT", dur: shiftTime, prod: weight(0), test: weight(0), status: "ROLLBACK_IN_PROGRESS"},
+	// ECS runs the Lambda hooks of the traffic shifts again as it shifts
+	// traffic back.
+	d.plan = []phase{{stage: d.stage, dur: stopTime},
+		{stage: "PRODUCTION_TRAFFIC_SHIFT", dur: shiftTime, prod: weight(0), hooks: true, status: "ROLLBACK_IN_PROGRESS"},
+		{stage: "TEST_TRAFFIC_SHIFT", dur: shiftTime, test: weight(0), hooks: true},
 		{stage: "CLEAN_UP", dur: cleanUpTime}}
+	if !d.cfg.shiftsTraffic() {
+		d.plan = []phase{d.plan[0], {stage: "CLEAN_UP", dur: cleanUpTime, status: "ROLLBACK_IN_PROGRESS"}}
+	}
 	d.svc.setRollout(d, "FAILED", t)
 }
 
