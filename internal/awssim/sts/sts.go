@@ -41,7 +41,9 @@ func Register(core *awssim.Server) {
 	core.Register(&awssim.Service{
 		Name:       "sts",
 		Match:      match,
-		Serve:      serve,
+		Serve: func(w http.ResponseWriter, r *http.Request, operation string, req *awssim.Request) {
+			serve(core, w, operation, req)
+		},
 		WriteError: writeQueryError,
 		Authorize: func(operation string, _ *http.Request, req *awssim.Request) *awssim.Error {
 			if operation != "AssumeRole" {
@@ -66,7 +68,7 @@ func match(r *http.Request) (string, bool) {
 }
 
 // serve answers an STS query-protocol request.
-func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim.Request) {
+func serve(core *awssim.Server, w http.ResponseWriter, operation string, req *awssim.Request) {
 	form, err := url.ParseQuery(string(req.Body))
 	if err != nil {
 		writeQueryError(w, awssim.Errorf("MalformedQueryString", "%v", err))
@@ -81,9 +83,9 @@ func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim
 			Account string
 		}{awssim.CallerARN, "AIDASANDBOXUSER00000", awssim.Account}
 	case "AssumeRole":
-		result, err = assumeRole(form, false)
+		result, err = assumeRole(core, form, false)
 	case "AssumeRoleWithWebIdentity":
-		result, err = assumeRole(form, true)
+		result, err = assumeRole(core, form, true)
 	default:
 		err = &awssim.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", operation)}
 	}
@@ -103,8 +105,13 @@ func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim
 }
 
 // assumeRole answers AssumeRole, or AssumeRoleWithWebIdentity when web is
-// set, with fresh credentials valid for DurationSeconds of wall time.
-func assumeRole(form url.Values, web bool) (any, error) {
+// set, with fresh credentials valid for DurationSeconds of wall time. When
+// the role is one of the sandbox's (a CloudFormation stack made it), a web
+// identity must satisfy its trust policy, and the credentials act with the
+// role's policies; other roles are assumed as before, with the sandbox
+// user's policy. The token's signature cannot be verified here: its claims
+// are read as they are.
+func assumeRole(core *awssim.Server, form url.Values, web bool) (any, error) {
 	required := []string{"RoleArn", "RoleSessionName"}
 	if web {
 		required = append(required, "WebIdentityToken")
@@ -139,13 +146,21 @@ func assumeRole(form url.Values, web bool) (any, error) {
 		Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", awssim.Account, roleName, session),
 		AssumedRoleId: roleID + ":" + session,
 	}
+	core.Lock()
+	defer core.Unlock()
+	claims := tokenClaims(form.Get("WebIdentityToken"))
+	if role, ok := core.RoleLocked(roleARN); ok {
+		if web && !role.TrustAllows("sts:AssumeRoleWithWebIdentity", claims.Iss, claims.Aud, claims.Sub) {
+			return nil, &awssim.Error{Status: 403, Code: "AccessDenied", Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
+		}
+		core.AddSession(creds.AccessKeyId, roleARN, user.Arn)
+	}
 	if !web {
 		return struct {
 			Credentials     stsCredentials
 			AssumedRoleUser assumedRoleUser
 		}{creds, user}, nil
 	}
-	claims := tokenClaims(form.Get("WebIdentityToken"))
 	return struct {
 		Credentials                 stsCredentials
 		SubjectFromWebIdentityToken string
