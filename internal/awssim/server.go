@@ -41,9 +41,9 @@ type Server struct {
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
-	policy   *Policy     // nil: every call is allowed
-	agent    HostAgent   // nil: lifecycle events are simulated
-	agents   []HostAgent // every exec agent, for Close
+	policy   *Policy            // nil: every call is allowed
+	agent    HostAgent          // nil: lifecycle events are simulated
+	agents   []HostAgent        // every exec agent, for Close
 	roles    map[string]*Role   // IAM roles by ARN
 	sessions map[string]session // role sessions by access key id
 

@@ -39,8 +39,8 @@ type assumedRoleUser struct {
 // (form-encoded, with an Action) are its own.
 func Register(core *awssim.Server) {
 	core.Register(&awssim.Service{
-		Name:       "sts",
-		Match:      match,
+		Name:  "sts",
+		Match: match,
 		Serve: func(w http.ResponseWriter, r *http.Request, operation string, req *awssim.Request) {
 			serve(core, w, operation, req)
 		},
