@@ -99,5 +99,5 @@ func (s *Server) Provision(service, operation, region string, input map[string]a
 	if op, ok := svc.Ops[operation]; ok && svc.Seed == nil {
 		return op(req)
 	}
-	return nil, s.seedCall(SeedCall{Service: service, Operation: operation}, req)
+	return nil, s.seedCall(SeedCall{Service: service, Operation: operation, Input: input}, req)
 }
