@@ -1,9 +1,7 @@
 package cloudformation_test
 
 import (
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,70 +13,6 @@ import (
 
 // templates is where the example templates are.
 const templates = "../../../examples/cloudformation"
-
-// cli runs the AWS CLI against the sandbox and returns its standard output.
-func cli(t *testing.T, sb *awssimtest.Sandbox, args ...string) (string, error) {
-	t.Helper()
-	if _, err := exec.LookPath("aws"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the AWS CLI is required in CI")
-		}
-		t.Skip("aws not found")
-	}
-	cmd := exec.Command("aws", args...)
-	cmd.Env = append(os.Environ(), "AWS_PAGER=", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+filepath.Join(t.TempDir(), "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(t.TempDir(), "credentials"))
-	for k, v := range sb.Env() {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return string(out) + stderr.String(), err
-	}
-	return string(out), nil
-}
-
-// deploy runs `aws cloudformation deploy` of a template with parameters
-// and returns the stack's status and outputs.
-// The capability is the one the template's header asks for.
-func deploy(t *testing.T, sb *awssimtest.Sandbox, stack, file string, params ...string) (string, map[string]string) {
-	t.Helper()
-	capability := "CAPABILITY_IAM"
-	if head, _ := os.ReadFile(file); strings.Contains(string(head), "CAPABILITY_NAMED_IAM") {
-		capability = "CAPABILITY_NAMED_IAM"
-	}
-	args := []string{"cloudformation", "deploy", "--stack-name", stack, "--template-file", file, "--capabilities", capability}
-	if len(params) > 0 {
-		args = append(append(args, "--parameter-overrides"), params...)
-	}
-	out, err := cli(t, sb, args...)
-	t.Logf("deploy %s: %v\n%s", stack, err, out)
-	return describe(t, sb, stack)
-}
-
-func describe(t *testing.T, sb *awssimtest.Sandbox, stack string) (string, map[string]string) {
-	t.Helper()
-	out, err := cli(t, sb, "cloudformation", "describe-stacks", "--stack-name", stack, "--output", "json")
-	if err != nil {
-		t.Fatalf("describe-stacks %s: %v\n%s", stack, err, out)
-	}
-	var d struct {
-		Stacks []struct {
-			StackStatus string
-			Outputs     []struct{ OutputKey, OutputValue string }
-		}
-	}
-	if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.Stacks) != 1 {
-		t.Fatalf("describe-stacks %s: %v\n%s", stack, err, out)
-	}
-	outputs := map[string]string{}
-	for _, o := range d.Stacks[0].Outputs {
-		outputs[o.OutputKey] = o.OutputValue
-	}
-	return d.Stacks[0].StackStatus, outputs
-}
 
 func keys(m map[string]string) []string {
 	var out []string
@@ -110,7 +44,7 @@ func TestDeployTemplates(t *testing.T) {
 		t.Run(tt.template, func(t *testing.T) {
 			t.Parallel()
 			sb := awssimtest.Start(t, awssim.Options{})
-			status, outputs := deploy(t, sb, "app", filepath.Join(templates, tt.template), tt.params...)
+			status, outputs := sb.DeployStack(t, "app", filepath.Join(templates, tt.template), tt.params...)
 			if status != "CREATE_COMPLETE" || !slices.Equal(keys(outputs), tt.outputs) {
 				t.Fatalf("stack %s with outputs %v, want CREATE_COMPLETE with %v", status, outputs, tt.outputs)
 			}
@@ -132,15 +66,15 @@ func TestDeployLambdaImage(t *testing.T) {
 	t.Parallel()
 	sb := awssimtest.Start(t, awssim.Options{})
 	file := filepath.Join(templates, "lambda.yaml")
-	if status, _ := deploy(t, sb, "fn", file); status != "CREATE_COMPLETE" {
+	if status, _ := sb.DeployStack(t, "fn", file); status != "CREATE_COMPLETE" {
 		t.Fatalf("stack %s, want CREATE_COMPLETE", status)
 	}
 	image := sb.PushImageTag(t, "app", "v1")
-	status, outputs := deploy(t, sb, "fn", file, "ImageUri="+image)
+	status, outputs := sb.DeployStack(t, "fn", file, "ImageUri="+image)
 	if status != "UPDATE_COMPLETE" || outputs["LambdaFunction"] != "app" {
 		t.Fatalf("stack %s with outputs %v, want UPDATE_COMPLETE with LambdaFunction app", status, outputs)
 	}
-	out, err := cli(t, sb, "lambda", "get-alias", "--function-name", "app", "--name", "live", "--query", "FunctionVersion", "--output", "text")
+	out, err := sb.CLI(t, "lambda", "get-alias", "--function-name", "app", "--name", "live", "--query", "FunctionVersion", "--output", "text")
 	if err != nil || strings.TrimSpace(out) != "1" {
 		t.Fatalf("alias live: %v %q, want version 1", err, out)
 	}
@@ -153,10 +87,10 @@ func TestDeployUnsupported(t *testing.T) {
 	sb := awssimtest.Start(t, awssim.Options{})
 	file := filepath.Join(t.TempDir(), "vpc.yaml")
 	os.WriteFile(file, []byte("Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"), 0o644)
-	if status, _ := deploy(t, sb, "net", file); status != "ROLLBACK_COMPLETE" {
+	if status, _ := sb.DeployStack(t, "net", file); status != "ROLLBACK_COMPLETE" {
 		t.Fatalf("stack %s, want ROLLBACK_COMPLETE", status)
 	}
-	out, err := cli(t, sb, "cloudformation", "describe-stack-events", "--stack-name", "net", "--output", "text",
+	out, err := sb.CLI(t, "cloudformation", "describe-stack-events", "--stack-name", "net", "--output", "text",
 		"--query", "StackEvents[?ResourceStatus=='CREATE_FAILED'].[LogicalResourceId,ResourceStatusReason]")
 	if err != nil || !strings.Contains(out, "Vpc\tResource type AWS::EC2::VPC is not supported by the sandbox") {
 		t.Fatalf("CREATE_FAILED events: %v\n%s", err, out)
