@@ -95,7 +95,7 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 		return e.condition(name)
 	case "Fn::GetAtt":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute")
+			return nil, templateErrorf("Template error: every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute")
 		}
 		name, _ := args[0].(string)
 		attr, _ := args[1].(string)
@@ -110,7 +110,7 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 		return []any{region + "a", region + "b", region + "c"}, nil
 	case "Fn::If":
 		if len(args) != 3 {
-			return nil, fmt.Errorf("Template error: Fn::If requires a list argument with three elements")
+			return nil, templateErrorf("Template error: Fn::If requires a list argument with three elements")
 		}
 		name, _ := args[0].(string)
 		ok, err := e.condition(name)
@@ -123,7 +123,7 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 		return e.eval(args[2])
 	case "Fn::Equals":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Template error: Fn::Equals requires a list argument with two elements")
+			return nil, templateErrorf("Template error: Fn::Equals requires a list argument with two elements")
 		}
 		a, err := e.eval(args[0])
 		if err != nil {
@@ -140,7 +140,7 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 			}
 			b, ok := r.(bool)
 			if !ok {
-				return nil, fmt.Errorf("Template error: every %s member must be a condition", fn)
+				return nil, templateErrorf("Template error: every %s member must be a condition", fn)
 			}
 			bs = append(bs, b)
 		}
@@ -153,7 +153,7 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 	switch fn {
 	case "Fn::Join":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Template error: every Fn::Join object requires two parameters")
+			return nil, templateErrorf("Template error: every Fn::Join object requires two parameters")
 		}
 		sep, _ := args[0].(string)
 		parts, err := e.evalList(args[1], fn)
@@ -167,17 +167,17 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 		return strings.Join(ss, sep), nil
 	case "Fn::Select":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Template error: Fn::Select requires a list argument with two elements")
+			return nil, templateErrorf("Template error: Fn::Select requires a list argument with two elements")
 		}
 		i, err := strconv.Atoi(fmt.Sprint(args[0]))
 		list, _ := args[1].([]any)
 		if err != nil || i < 0 || i >= len(list) {
-			return nil, fmt.Errorf("Template error: Fn::Select cannot select nonexistent value at index %v", args[0])
+			return nil, templateErrorf("Template error: Fn::Select cannot select nonexistent value at index %v", args[0])
 		}
 		return list[i], nil
 	case "Fn::Split":
 		if len(args) != 2 {
-			return nil, fmt.Errorf("Template error: every Fn::Split object requires two parameters")
+			return nil, templateErrorf("Template error: every Fn::Split object requires two parameters")
 		}
 		var out []any
 		for _, s := range strings.Split(fmt.Sprint(args[1]), fmt.Sprint(args[0])) {
@@ -185,14 +185,14 @@ func (e *evaluator) call(fn string, arg any) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("Template error: Encountered unsupported function: %s Supported functions are: %s", fn, supported)
+	return nil, templateErrorf("Template error: Encountered unsupported function: %s Supported functions are: %s", fn, supported)
 }
 
 func logic(fn string, bs []bool) (bool, error) {
 	switch fn {
 	case "Fn::Not":
 		if len(bs) != 1 {
-			return false, fmt.Errorf("Template error: Fn::Not requires a list argument with one element")
+			return false, templateErrorf("Template error: Fn::Not requires a list argument with one element")
 		}
 		return !bs[0], nil
 	case "Fn::And":
@@ -219,7 +219,7 @@ func (e *evaluator) evalList(v any, fn string) ([]any, error) {
 	}
 	l, ok := r.([]any)
 	if !ok {
-		return nil, fmt.Errorf("Template error: %s requires a list argument", fn)
+		return nil, templateErrorf("Template error: %s requires a list argument", fn)
 	}
 	return l, nil
 }
@@ -232,7 +232,7 @@ func (e *evaluator) str(v any, fn string) (string, error) {
 	}
 	s, ok := r.(string)
 	if !ok {
-		return "", fmt.Errorf("Template error: %s requires a string argument", fn)
+		return "", templateErrorf("Template error: %s requires a string argument", fn)
 	}
 	return s, nil
 }
@@ -248,19 +248,19 @@ func (e *evaluator) ref(name string) (any, error) {
 		return r.ID, nil
 	}
 	if _, ok := e.t.Resources[name]; ok {
-		return nil, fmt.Errorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
+		return nil, templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
 	}
-	return nil, fmt.Errorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
+	return nil, templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
 }
 
 func (e *evaluator) getAtt(name, attr string) (any, error) {
 	r, ok := e.res[name]
 	if !ok {
-		return nil, fmt.Errorf("Template error: instance of Fn::GetAtt references undefined resource %s", name)
+		return nil, templateErrorf("Template error: instance of Fn::GetAtt references undefined resource %s", name)
 	}
 	v, ok := r.Attrs[attr]
 	if !ok {
-		return nil, fmt.Errorf("Template error: resource %s does not support attribute type %s in Fn::GetAtt", name, attr)
+		return nil, templateErrorf("Template error: resource %s does not support attribute type %s in Fn::GetAtt", name, attr)
 	}
 	return v, nil
 }
@@ -283,7 +283,7 @@ func (e *evaluator) sub(arg any) (any, error) {
 		}
 	}
 	if !ok {
-		return nil, fmt.Errorf("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string")
+		return nil, templateErrorf("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string")
 	}
 	var firstErr error
 	out := subVar.ReplaceAllStringFunc(s, func(m string) string {
@@ -315,7 +315,7 @@ func (e *evaluator) condition(name string) (bool, error) {
 	}
 	def, ok := e.t.Conditions[name]
 	if !ok || e.pending[name] {
-		return false, fmt.Errorf("Template format error: Unresolved dependencies [%s]. Cannot reference resources in the Conditions block of the template", name)
+		return false, templateErrorf("Template format error: Unresolved dependencies [%s]. Cannot reference resources in the Conditions block of the template", name)
 	}
 	e.pending[name] = true
 	r, err := e.eval(def)
@@ -324,7 +324,7 @@ func (e *evaluator) condition(name string) (bool, error) {
 	}
 	b, ok := r.(bool)
 	if !ok {
-		return false, fmt.Errorf("Template format error: Condition %s must be a condition function", name)
+		return false, templateErrorf("Template format error: Condition %s must be a condition function", name)
 	}
 	e.conds[name] = b
 	return b, nil

@@ -69,7 +69,7 @@ func (st *stack) event(logical, physical, typ, status, reason string, t time.Tim
 func resolveParams(t *template, given map[string]string, usePrevious []string, previous map[string]string) (map[string]string, error) {
 	for k := range given {
 		if _, ok := t.Parameters[k]; !ok {
-			return nil, fmt.Errorf("Parameters: [%s] do not exist in the template", k)
+			return nil, templateErrorf("Parameters: [%s] do not exist in the template", k)
 		}
 	}
 	raw := map[string]string{}
@@ -87,7 +87,7 @@ func resolveParams(t *template, given map[string]string, usePrevious []string, p
 			continue
 		}
 		if len(p.AllowedValues) > 0 && !slices.ContainsFunc(p.AllowedValues, func(a any) bool { return fmt.Sprint(a) == v }) {
-			return nil, fmt.Errorf("Parameter '%s' must be one of AllowedValues", name)
+			return nil, templateErrorf("Parameter '%s' must be one of AllowedValues", name)
 		}
 		if err := checkType(name, p.Type, v); err != nil {
 			return nil, err
@@ -96,7 +96,7 @@ func resolveParams(t *template, given map[string]string, usePrevious []string, p
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, fmt.Errorf("Parameters: [%s] must have values", strings.Join(missing, ", "))
+		return nil, templateErrorf("Parameters: [%s] must have values", strings.Join(missing, ", "))
 	}
 	return raw, nil
 }
@@ -114,13 +114,13 @@ func checkType(name, typ, v string) error {
 	case typ == "Number":
 		var f float64
 		if _, err := fmt.Sscan(v, &f); err != nil {
-			return fmt.Errorf("Parameter '%s' must be a number", name)
+			return templateErrorf("Parameter '%s' must be a number", name)
 		}
 		return nil
 	}
 	prefix, ok := idPrefixes[elem]
 	if !ok {
-		return fmt.Errorf("Template format error: Unrecognized parameter type: %s", typ)
+		return templateErrorf("Template format error: Unrecognized parameter type: %s", typ)
 	}
 	vals := []string{v}
 	if list {
@@ -128,7 +128,7 @@ func checkType(name, typ, v string) error {
 	}
 	for _, x := range vals {
 		if !strings.HasPrefix(strings.TrimSpace(x), prefix) {
-			return fmt.Errorf("Parameter validation failed: parameter value %s for parameter name %s does not exist. Rollback requested by user.", x, name)
+			return templateErrorf("Parameter validation failed: parameter value %s for parameter name %s does not exist. Rollback requested by user.", x, name)
 		}
 	}
 	return nil
@@ -188,7 +188,7 @@ func plan(t *template, e *evaluator) ([]string, error) {
 	visit = func(n string) error {
 		switch state[n] {
 		case 1:
-			return fmt.Errorf("Template format error: Circular dependency between resources: [%s]", n)
+			return templateErrorf("Template format error: Circular dependency between resources: [%s]", n)
 		case 2:
 			return nil
 		}
@@ -197,7 +197,7 @@ func plan(t *template, e *evaluator) ([]string, error) {
 		deps := dependencies(r.Properties, t.Resources)
 		for _, d := range strs(r.DependsOn) {
 			if _, ok := t.Resources[d]; !ok {
-				return fmt.Errorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", d)
+				return templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", d)
 			}
 			deps = append(deps, d)
 		}
@@ -281,7 +281,7 @@ func (s *Service) execute(st *stack, cs *changeSet) {
 		}
 		prov, ok := provisioners[r.Type]
 		if !ok {
-			failed, err = name, fmt.Errorf("Resource type %s is not supported by the sandbox", r.Type)
+			failed, err = name, templateErrorf("Resource type %s is not supported by the sandbox", r.Type)
 			st.event(name, "", r.Type, "CREATE_FAILED", err.Error(), now)
 			break
 		}

@@ -48,26 +48,26 @@ type output struct {
 func parseTemplate(body string) (*template, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(body), &root); err != nil {
-		return nil, fmt.Errorf("Template format error: YAML not well-formed. %v", err)
+		return nil, templateErrorf("Template format error: YAML not well-formed. %v", err)
 	}
 	v, err := longForm(&root)
 	if err != nil {
-		return nil, fmt.Errorf("Template format error: %v", err)
+		return nil, templateErrorf("Template format error: %v", err)
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("Template format error: %v", err)
+		return nil, templateErrorf("Template format error: %v", err)
 	}
 	var t template
 	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("Template format error: %v", err)
+		return nil, templateErrorf("Template format error: %v", err)
 	}
 	if len(t.Resources) == 0 {
-		return nil, fmt.Errorf("Template format error: At least one Resources member must be defined.")
+		return nil, templateErrorf("Template format error: At least one Resources member must be defined.")
 	}
 	for name, r := range t.Resources {
 		if r.Type == "" {
-			return nil, fmt.Errorf("Template format error: [/Resources/%s] Every Resources object must contain a Type member.", name)
+			return nil, templateErrorf("Template format error: [/Resources/%s] Every Resources object must contain a Type member.", name)
 		}
 	}
 	return &t, nil
@@ -128,11 +128,21 @@ func longForm(n *yaml.Node) (any, error) {
 	}
 	fn, ok := shortForms[n.Tag]
 	if !ok {
-		return nil, fmt.Errorf("unknown tag %s", n.Tag)
+		return nil, templateErrorf("unknown tag %s", n.Tag)
 	}
 	if s, isStr := v.(string); isStr && fn == "Fn::GetAtt" {
 		res, attr, _ := strings.Cut(s, ".")
 		v = []any{res, attr}
 	}
 	return map[string]any{fn: v}, nil
+}
+
+// templateError is an error in CloudFormation's own words (they begin with
+// a capital and may end with a period), answered as a ValidationError.
+type templateError string
+
+func (e templateError) Error() string { return string(e) }
+
+func templateErrorf(format string, args ...any) error {
+	return templateError(fmt.Sprintf(format, args...))
 }
