@@ -247,9 +247,6 @@ func (e *evaluator) ref(name string) (any, error) {
 	if r, ok := e.res[name]; ok {
 		return r.ID, nil
 	}
-	if _, ok := e.t.Resources[name]; ok {
-		return nil, templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
-	}
 	return nil, templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", name)
 }
 
