@@ -50,14 +50,19 @@ func (s *Server) PutRole(r *Role) {
 	s.roles[r.ARN] = r
 }
 
-// DeleteRole removes a role; call it with the lock held. Sessions of it
-// lose every permission.
-func (s *Server) DeleteRole(arn string) { delete(s.roles, arn) }
+// DeleteRole deletes a role; call it with the lock held. Its sessions lose
+// every permission and it can no longer be assumed.
+func (s *Server) DeleteRole(arn string) {
+	if s.roles != nil {
+		s.roles[arn] = nil
+	}
+}
 
-// RoleLocked returns a role by ARN; call it with the lock held.
-func (s *Server) RoleLocked(arn string) (*Role, bool) {
-	r, ok := s.roles[arn]
-	return r, ok
+// RoleLocked returns a role by ARN, with known set when the sandbox made
+// it (nil when it was deleted since); call it with the lock held.
+func (s *Server) RoleLocked(arn string) (r *Role, known bool) {
+	r, known = s.roles[arn]
+	return r, known
 }
 
 // AddSession maps temporary credentials (their access key id) to the role
@@ -78,7 +83,7 @@ type session struct{ role, arn string }
 func (s *Server) principal(keyID string) (string, []*Policy, bool) {
 	if se, ok := s.sessions[keyID]; ok {
 		var ps []*Policy
-		if r, ok := s.roles[se.role]; ok {
+		if r := s.roles[se.role]; r != nil {
 			ps = r.Policies
 		}
 		return se.arn, ps, true

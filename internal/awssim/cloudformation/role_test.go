@@ -66,4 +66,15 @@ func TestRoleEnforced(t *testing.T) {
 	if code != "AccessDeniedException" || !strings.HasPrefix(msg, "User: "+aws.ToString(out.AssumedRoleUser.Arn)+" is not authorized to perform: codedeploy:CreateApplication") {
 		t.Errorf("CreateApplication with the role: %q %q, want AccessDeniedException for the assumed role", code, msg)
 	}
+
+	if out, err := sb.CLI(t, "cloudformation", "delete-stack", "--stack-name", "role"); err != nil {
+		t.Fatalf("delete-stack: %v\n%s", err, out)
+	}
+	if _, err := assume("octo/app"); err == nil {
+		t.Error("the role of a deleted stack was assumed")
+	}
+	_, err = ecr.NewFromConfig(session).GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if code, _ := awssimtest.ErrorCode(t, err); code != "AccessDeniedException" {
+		t.Errorf("GetAuthorizationToken with a deleted role's session: %v, want AccessDeniedException", err)
+	}
 }

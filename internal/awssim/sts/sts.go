@@ -149,8 +149,8 @@ func assumeRole(core *awssim.Server, form url.Values, web bool) (any, error) {
 	core.Lock()
 	defer core.Unlock()
 	claims := tokenClaims(form.Get("WebIdentityToken"))
-	if role, ok := core.RoleLocked(roleARN); ok {
-		if web && !role.TrustAllows("sts:AssumeRoleWithWebIdentity", claims.Iss, claims.Aud, claims.Sub) {
+	if role, known := core.RoleLocked(roleARN); known {
+		if role == nil || web && !role.TrustAllows("sts:AssumeRoleWithWebIdentity", claims.Iss, claims.Aud, claims.Sub) {
 			return nil, &awssim.Error{Status: 403, Code: "AccessDenied", Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 		}
 		core.AddSession(creds.AccessKeyId, roleARN, user.Arn)
