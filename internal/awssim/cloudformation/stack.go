@@ -275,7 +275,7 @@ func (s *Service) execute(st *stack, cs *changeSet) {
 		if old != nil && old.Type == r.Type && old.Type != "AWS::IAM::Role" {
 			// Recorded as the new properties; the sandbox does not change
 			// the resource itself (but roles, which it replaces).
-			old.Props, old.updated = pm, now
+			old.Props, old.updated, old.status = pm, now, "UPDATE_COMPLETE"
 			st.event(name, old.phys.ID, r.Type, "UPDATE_COMPLETE", "", now)
 			continue
 		}
@@ -296,7 +296,7 @@ func (s *Service) execute(st *stack, cs *changeSet) {
 			st.event(name, "", r.Type, "CREATE_FAILED", perr.Error(), now)
 			break
 		}
-		st.resources[name] = &stackResource{Type: r.Type, Props: pm, phys: ph, status: "CREATE_COMPLETE", updated: now}
+		st.resources[name] = &stackResource{Type: r.Type, Props: pm, phys: ph, status: verbOf(old) + "_COMPLETE", updated: now}
 		e.res[name] = ph
 		if old == nil {
 			created = append(created, name)
