@@ -136,8 +136,9 @@ func conditionsHold(conds map[string]map[string]any, issuer, aud, sub string) bo
 	return true
 }
 
-// strs reads a policy value: a string or a list of them.
-func strs(v any) []string {
+// Strings reads a policy or template value that is a string or a list of
+// strings.
+func Strings(v any) []string {
 	switch v := v.(type) {
 	case string:
 		return []string{v}
@@ -154,7 +155,7 @@ func strs(v any) []string {
 }
 
 func anyEquals(v any, s string) bool {
-	for _, p := range strs(v) {
+	for _, p := range Strings(v) {
 		if p == s {
 			return true
 		}
@@ -163,7 +164,7 @@ func anyEquals(v any, s string) bool {
 }
 
 func anyMatches(v any, s string) bool {
-	for _, p := range strs(v) {
+	for _, p := range Strings(v) {
 		if wildcardMatch(p, s) {
 			return true
 		}

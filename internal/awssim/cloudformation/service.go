@@ -8,7 +8,6 @@
 package cloudformation
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -99,18 +98,7 @@ func (s *Service) serve(w http.ResponseWriter, operation string, req *awssim.Req
 		writeError(w, e)
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="%s">`, operation, namespace)
-	enc := xml.NewEncoder(w)
-	if result == nil {
-		result = struct{}{}
-	}
-	enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: operation + "Result"}})
-	enc.Encode(struct {
-		XMLName   xml.Name `xml:"ResponseMetadata"`
-		RequestId string
-	}{RequestId: awssim.RequestID()})
-	fmt.Fprintf(w, "</%sResponse>", operation)
+	awssim.WriteQueryResult(w, namespace, operation, result)
 }
 
 // form is a query-protocol request's parameters.
@@ -151,18 +139,5 @@ func (f form) parameters() (map[string]string, []string) {
 }
 
 func writeError(w http.ResponseWriter, e *awssim.Error) {
-	typ := "Sender"
-	if e.Status >= 500 {
-		typ = "Receiver"
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.Status)
-	xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"ErrorResponse"`
-		Xmlns     string   `xml:"xmlns,attr"`
-		Type      string   `xml:"Error>Type"`
-		Code      string   `xml:"Error>Code"`
-		Message   string   `xml:"Error>Message"`
-		RequestId string
-	}{Xmlns: namespace, Type: typ, Code: e.Code, Message: e.Message, RequestId: awssim.RequestID()})
+	awssim.WriteQueryError(w, namespace, e)
 }

@@ -195,7 +195,7 @@ func plan(t *template, e *evaluator) ([]string, error) {
 		state[n] = 1
 		r := t.Resources[n]
 		deps := dependencies(r.Properties, t.Resources)
-		for _, d := range strs(r.DependsOn) {
+		for _, d := range awssim.Strings(r.DependsOn) {
 			if _, ok := t.Resources[d]; !ok {
 				return templateErrorf("Template format error: Unresolved resource dependencies [%s] in the Resources block of the template", d)
 			}
@@ -225,20 +225,6 @@ func plan(t *template, e *evaluator) ([]string, error) {
 		}
 	}
 	return order, nil
-}
-
-func strs(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, x := range v {
-			out = append(out, fmt.Sprint(x))
-		}
-		return out
-	}
-	return nil
 }
 
 // execute applies a change set: creates, updates and deletes the stack's

@@ -6,7 +6,6 @@ package sts
 import (
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,15 +92,7 @@ func serve(core *awssim.Server, w http.ResponseWriter, operation string, req *aw
 		writeQueryError(w, err.(*awssim.Error))
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="%s">`, operation, stsNamespace)
-	enc := xml.NewEncoder(w)
-	enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: operation + "Result"}})
-	enc.Encode(struct {
-		XMLName   xml.Name `xml:"ResponseMetadata"`
-		RequestId string
-	}{RequestId: awssim.RequestID()})
-	fmt.Fprintf(w, "</%sResponse>", operation)
+	awssim.WriteQueryResult(w, stsNamespace, operation, result)
 }
 
 // assumeRole answers AssumeRole, or AssumeRoleWithWebIdentity when web is
@@ -209,20 +200,7 @@ func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 // writeQueryError writes e as a query-protocol ErrorResponse.
 func writeQueryError(w http.ResponseWriter, e *awssim.Error) {
-	typ := "Sender"
-	if e.Status >= 500 {
-		typ = "Receiver"
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.Status)
-	xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"ErrorResponse"`
-		Xmlns     string   `xml:"xmlns,attr"`
-		Type      string   `xml:"Error>Type"`
-		Code      string   `xml:"Error>Code"`
-		Message   string   `xml:"Error>Message"`
-		RequestId string
-	}{Xmlns: stsNamespace, Type: typ, Code: e.Code, Message: e.Message, RequestId: awssim.RequestID()})
+	awssim.WriteQueryError(w, stsNamespace, e)
 }
 
 // formValue returns the value of key in a form-encoded body.
