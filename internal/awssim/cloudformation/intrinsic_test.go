@@ -85,7 +85,8 @@ func TestTemplateForms(t *testing.T) {
 }
 
 func TestParameters(t *testing.T) {
-	tpl, err := parseTemplate("Parameters:\n  Vpc: {Type: AWS::EC2::VPC::Id}\n  Env: {Type: String, Default: a, AllowedValues: [a, b]}\nResources:\n  A: {Type: AWS::Logs::LogGroup}\n")
+	tpl, err := parseTemplate("Parameters:\n  Vpc: {Type: AWS::EC2::VPC::Id}\n  Env: {Type: String, Default: a, AllowedValues: [a, b]}\n" +
+		"  Repo: {Type: String, Default: o/n, AllowedPattern: '[a-z]+/[a-z]+'}\nResources:\n  A: {Type: AWS::Logs::LogGroup}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +101,7 @@ func TestParameters(t *testing.T) {
 		{map[string]string{"Vpc": "subnet-1"}, nil, "parameter value subnet-1 for parameter name Vpc does not exist"},
 		{map[string]string{"Vpc": "vpc-1", "Nope": "x"}, nil, "Parameters: [Nope] do not exist in the template"},
 		{map[string]string{}, []string{"Vpc"}, ""},
+		{map[string]string{"Vpc": "vpc-1", "Repo": "octo"}, nil, "Parameter 'Repo' must match pattern [a-z]+/[a-z]+"},
 	}
 	for _, tt := range tests {
 		_, err := resolveParams(tpl, tt.given, tt.prev, map[string]string{"Vpc": "vpc-0"})

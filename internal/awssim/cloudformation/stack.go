@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -88,6 +89,12 @@ func resolveParams(t *template, given map[string]string, usePrevious []string, p
 		}
 		if len(p.AllowedValues) > 0 && !slices.ContainsFunc(p.AllowedValues, func(a any) bool { return fmt.Sprint(a) == v }) {
 			return nil, templateErrorf("Parameter '%s' must be one of AllowedValues", name)
+		}
+		if p.AllowedPattern != "" {
+			re, err := regexp.Compile("^(?:" + p.AllowedPattern + ")$")
+			if err != nil || !re.MatchString(v) {
+				return nil, templateErrorf("Parameter '%s' must match pattern %s", name, p.AllowedPattern)
+			}
 		}
 		if err := checkType(name, p.Type, v); err != nil {
 			return nil, err

@@ -21,11 +21,12 @@ type template struct {
 
 // param is a template parameter.
 type param struct {
-	Type          string
-	Default       any
-	AllowedValues []any
-	NoEcho        any
-	Description   string
+	Type           string
+	Default        any
+	AllowedValues  []any
+	AllowedPattern string
+	NoEcho         any
+	Description    string
 }
 
 // resource is a template resource.
