@@ -24,6 +24,9 @@
 //	awssim/lambda          Lambda (provides Aliases, Functions; uses Images)
 //	awssim/codedeploy      CodeDeploy and its lifecycle engine (uses Objects,
 //	                       TaskSets, Aliases, HostAgent)
+//	awssim/cloudformation  CloudFormation (query protocol): stacks and change
+//	                       sets; creates resources through the other services
+//	                       with Provision, and IAM roles in the core
 //	awssim/agent           the exec agent (provides HostAgent)
 //	awssim/sandbox         assembles the core and every service: New
 //	awssim/awssimtest      starts a sandbox for tests
@@ -48,12 +51,32 @@
 // catch up with the clock before any service answers (CodeDeploy's
 // engine); services call core.Settle. When a service needs another, add a
 // small interface to Peers (peers.go) listing only the calls it makes, have
-// the other service implement it, and wire it in sandbox.New. Then add the
-// Register call to sandbox.New.
+// the other service implement it, and wire it in sandbox.New. A service that
+// creates another's resources as a client would (CloudFormation) calls
+// Provision instead: the other service's own operation, unauthorized like a
+// seed call. Then add the Register call to sandbox.New.
 //
 // Services, all on one port:
 //   - Secrets Manager, ECR, ECS and CodeDeploy: AWS JSON 1.1 (POST /, X-Amz-Target).
 //   - STS: the query protocol (form-encoded Action=...), XML answers.
+//   - CloudFormation: the query protocol too (Version=2010-05-15), what
+//     `aws cloudformation deploy` calls: Create/Describe/Execute/DeleteChangeSet
+//     (CREATE and UPDATE), Create/Update/Delete/DescribeStacks,
+//     DescribeStackEvents, DescribeStackResources, GetTemplate,
+//     GetTemplateSummary. Templates are JSON or YAML with the short-form
+//     tags; Ref (parameters, resources, pseudo parameters), Fn::GetAtt,
+//     Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If and the conditions,
+//     Fn::GetAZs (<region>a..c), Fn::Base64; DependsOn and references order
+//     the resources. A change set applies at once when executed. The types
+//     the sandbox models are created through their services (ECR, S3,
+//     Secrets Manager, CodeDeploy, ECS, Lambda; IAM roles in the core; an
+//     Auto Scaling group's instances are the fleet CodeDeploy starts for a
+//     group naming it); EC2, ELBv2, log group, launch template and instance
+//     profile resources are recorded with ids, ARNs and GetAtt attributes.
+//     Any other type or function fails the stack (CREATE_FAILED naming it,
+//     ROLLBACK_COMPLETE). Updates replace IAM roles and record the new
+//     properties of other resources; deletes remove roles, and leave the
+//     others in their services, which have no delete calls.
 //   - S3: REST-XML, path-style (/bucket/key), aws-chunked uploads decoded.
 //   - Lambda: REST-JSON under /2015-03-31/functions (CreateFunction,
 //     GetFunction, GetFunctionConfiguration, UpdateFunctionCode,
@@ -94,6 +117,19 @@
 // (ecr:BatchGetImage, ecr:InitiateLayerUpload, ...). sts:GetCallerIdentity
 // and seed calls are never checked. Without a policy everything is allowed.
 // Each call in the log lists the IAM actions it was checked against.
+//
+// IAM roles (CloudFormation's AWS::IAM::Role) keep their trust policy and
+// inline policies (managed policy ARNs grant nothing: their contents are
+// AWS's). AssumeRoleWithWebIdentity on such a role checks its trust policy:
+// a Federated principal that is the token issuer's OIDC provider ARN, the
+// action, and StringEquals/StringLike conditions on <issuer>:aud and
+// <issuer>:sub; otherwise AccessDenied "Not authorized to perform
+// sts:AssumeRoleWithWebIdentity", as AWS answers. The sandbox cannot check
+// GitHub's signature: it decodes the token's claims as they are. The
+// session's credentials are then authorized with the role's policies (an
+// explicit Deny in any wins), and refusals name the assumed-role ARN. Roles
+// the sandbox does not know are assumed as before, with the user's policy.
+// Registry calls (docker push) stay authorized as the user.
 //
 // StopDeployment answers Pending, as AWS does; the deployment is Stopped,
 // with its rollback when asked, 5 simulated seconds later.

@@ -20,6 +20,7 @@ func (s *Server) SetPolicy(p *Policy) {
 // IAMCall records the IAM actions one request was checked against. A nil
 // *IAMCall (seed calls) is never refused.
 type IAMCall struct {
+	key     string // the access key id the request was signed with
 	actions []string
 }
 
@@ -39,10 +40,16 @@ func (s *Server) Allow(ic *IAMCall, action, resource string) string {
 		return ""
 	}
 	ic.actions = append(ic.actions, action)
-	if s.policy == nil {
+	who, policies, enforced := s.principal(ic.key)
+	if !enforced {
 		return ""
 	}
-	d := s.policy.Evaluate(action, resource)
+	d := ImplicitDeny
+	for _, p := range policies {
+		if d = max(d, p.Evaluate(action, resource)); d == ExplicitDeny {
+			break
+		}
+	}
 	if d == Allowed {
 		return ""
 	}
@@ -50,7 +57,7 @@ func (s *Server) Allow(ic *IAMCall, action, resource string) string {
 	if d == ExplicitDeny {
 		why = "with an explicit deny in an identity-based policy"
 	}
-	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", CallerARN, action, resource, why)
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", who, action, resource, why)
 }
 
 // IAMCheck is one action on one resource that a request needs.

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -79,4 +80,24 @@ func (s *Server) seedCall(c SeedCall, req *Request) error {
 	}
 	_, err := op(req)
 	return err
+}
+
+// Provision makes a call on a service's own operations for another service
+// (CloudFormation creating a stack's resources), unauthorized like a seed
+// call, with the lock held. It returns the operation's result for AWS JSON
+// 1.1 operations, nil for services seeded otherwise (S3, Lambda).
+func (s *Server) Provision(service, operation, region string, input map[string]any) (any, error) {
+	svc := s.services[service]
+	if svc == nil {
+		return nil, fmt.Errorf("no service %s", service)
+	}
+	body, err := json.Marshal(input)
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{Region: region, Body: body}
+	if op, ok := svc.Ops[operation]; ok && svc.Seed == nil {
+		return op(req)
+	}
+	return nil, s.seedCall(SeedCall{Service: service, Operation: operation, Input: input}, req)
 }

@@ -41,9 +41,11 @@ type Server struct {
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
-	policy   *Policy     // nil: every call is allowed
-	agent    HostAgent   // nil: lifecycle events are simulated
-	agents   []HostAgent // every exec agent, for Close
+	policy   *Policy            // nil: every call is allowed
+	agent    HostAgent          // nil: lifecycle events are simulated
+	agents   []HostAgent        // every exec agent, for Close
+	roles    map[string]*Role   // IAM roles by ARN
+	sessions map[string]session // role sessions by access key id
 
 	services map[string]*Service // by name
 	matchers []*Service          // services with Match, asked in order
@@ -145,7 +147,7 @@ func Errorf(code, format string, args ...any) *Error {
 // with a fraction.
 func EpochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
-var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+var credentialScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_awssim/") {
@@ -175,7 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	region := "us-east-1"
 	if m != nil {
-		region = m[1]
+		ic.key, region = m[1], m[2]
 	}
 	if s.ApplyFaults(rec, service, operation) {
 		return

@@ -6,6 +6,7 @@ package sandbox
 import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/agent"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/cloudformation"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/codedeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/ecr"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/ecs"
@@ -31,6 +32,7 @@ func New(opts awssim.Options) *Sandbox {
 	cd := codedeploy.Register(core)
 	// Services matched by their requests, in order: S3 takes the rest.
 	aliases := lambda.Register(core)
+	cloudformation.Register(core)
 	sts.Register(core)
 	objects := s3.Register(core)
 	core.Peers = awssim.Peers{

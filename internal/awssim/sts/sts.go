@@ -6,7 +6,6 @@ package sts
 import (
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,9 +38,11 @@ type assumedRoleUser struct {
 // (form-encoded, with an Action) are its own.
 func Register(core *awssim.Server) {
 	core.Register(&awssim.Service{
-		Name:       "sts",
-		Match:      match,
-		Serve:      serve,
+		Name:  "sts",
+		Match: match,
+		Serve: func(w http.ResponseWriter, r *http.Request, operation string, req *awssim.Request) {
+			serve(core, w, operation, req)
+		},
 		WriteError: writeQueryError,
 		Authorize: func(operation string, _ *http.Request, req *awssim.Request) *awssim.Error {
 			if operation != "AssumeRole" {
@@ -66,7 +67,7 @@ func match(r *http.Request) (string, bool) {
 }
 
 // serve answers an STS query-protocol request.
-func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim.Request) {
+func serve(core *awssim.Server, w http.ResponseWriter, operation string, req *awssim.Request) {
 	form, err := url.ParseQuery(string(req.Body))
 	if err != nil {
 		writeQueryError(w, awssim.Errorf("MalformedQueryString", "%v", err))
@@ -81,9 +82,9 @@ func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim
 			Account string
 		}{awssim.CallerARN, "AIDASANDBOXUSER00000", awssim.Account}
 	case "AssumeRole":
-		result, err = assumeRole(form, false)
+		result, err = assumeRole(core, form, false)
 	case "AssumeRoleWithWebIdentity":
-		result, err = assumeRole(form, true)
+		result, err = assumeRole(core, form, true)
 	default:
 		err = &awssim.Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("Could not find operation %s for version 2011-06-15", operation)}
 	}
@@ -91,20 +92,17 @@ func serve(w http.ResponseWriter, _ *http.Request, operation string, req *awssim
 		writeQueryError(w, err.(*awssim.Error))
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="%s">`, operation, stsNamespace)
-	enc := xml.NewEncoder(w)
-	enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: operation + "Result"}})
-	enc.Encode(struct {
-		XMLName   xml.Name `xml:"ResponseMetadata"`
-		RequestId string
-	}{RequestId: awssim.RequestID()})
-	fmt.Fprintf(w, "</%sResponse>", operation)
+	awssim.WriteQueryResult(w, stsNamespace, operation, result)
 }
 
 // assumeRole answers AssumeRole, or AssumeRoleWithWebIdentity when web is
-// set, with fresh credentials valid for DurationSeconds of wall time.
-func assumeRole(form url.Values, web bool) (any, error) {
+// set, with fresh credentials valid for DurationSeconds of wall time. When
+// the role is one of the sandbox's (a CloudFormation stack made it), a web
+// identity must satisfy its trust policy, and the credentials act with the
+// role's policies; other roles are assumed as before, with the sandbox
+// user's policy. The token's signature cannot be verified here: its claims
+// are read as they are.
+func assumeRole(core *awssim.Server, form url.Values, web bool) (any, error) {
 	required := []string{"RoleArn", "RoleSessionName"}
 	if web {
 		required = append(required, "WebIdentityToken")
@@ -139,13 +137,21 @@ func assumeRole(form url.Values, web bool) (any, error) {
 		Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", awssim.Account, roleName, session),
 		AssumedRoleId: roleID + ":" + session,
 	}
+	core.Lock()
+	defer core.Unlock()
+	claims := tokenClaims(form.Get("WebIdentityToken"))
+	if role, known := core.RoleLocked(roleARN); known {
+		if role == nil || web && !role.TrustAllows("sts:AssumeRoleWithWebIdentity", claims.Iss, claims.Aud, claims.Sub) {
+			return nil, &awssim.Error{Status: 403, Code: "AccessDenied", Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
+		}
+		core.AddSession(creds.AccessKeyId, roleARN, user.Arn)
+	}
 	if !web {
 		return struct {
 			Credentials     stsCredentials
 			AssumedRoleUser assumedRoleUser
 		}{creds, user}, nil
 	}
-	claims := tokenClaims(form.Get("WebIdentityToken"))
 	return struct {
 		Credentials                 stsCredentials
 		SubjectFromWebIdentityToken string
@@ -194,20 +200,7 @@ func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 // writeQueryError writes e as a query-protocol ErrorResponse.
 func writeQueryError(w http.ResponseWriter, e *awssim.Error) {
-	typ := "Sender"
-	if e.Status >= 500 {
-		typ = "Receiver"
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.Status)
-	xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"ErrorResponse"`
-		Xmlns     string   `xml:"xmlns,attr"`
-		Type      string   `xml:"Error>Type"`
-		Code      string   `xml:"Error>Code"`
-		Message   string   `xml:"Error>Message"`
-		RequestId string
-	}{Xmlns: stsNamespace, Type: typ, Code: e.Code, Message: e.Message, RequestId: awssim.RequestID()})
+	awssim.WriteQueryError(w, stsNamespace, e)
 }
 
 // formValue returns the value of key in a form-encoded body.

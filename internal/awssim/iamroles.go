@@ -1,0 +1,173 @@
+package awssim
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Role is an IAM role of the sandbox: its trust policy and the policies its
+// sessions are authorized with. CloudFormation's AWS::IAM::Role creates them.
+type Role struct {
+	ARN string
+	// Trust is the AssumeRolePolicyDocument's statements that STS checks.
+	Trust []TrustStatement
+	// Policies are the role's inline policies (managed policies by ARN are
+	// recorded by CloudFormation but their contents are AWS's and unknown
+	// here, so they grant nothing).
+	Policies []*Policy
+}
+
+// TrustStatement is one statement of a role's trust policy.
+type TrustStatement struct {
+	Effect    string
+	Principal map[string]any
+	Action    any
+	Condition map[string]map[string]any
+}
+
+// ParseTrustPolicy reads a role's AssumeRolePolicyDocument.
+func ParseTrustPolicy(data []byte) ([]TrustStatement, error) {
+	var doc struct{ Statement json.RawMessage }
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parsing trust policy: %w", err)
+	}
+	var list []TrustStatement
+	if err := json.Unmarshal(doc.Statement, &list); err != nil {
+		var one TrustStatement
+		if err := json.Unmarshal(doc.Statement, &one); err != nil {
+			return nil, fmt.Errorf("parsing trust policy: Statement: %w", err)
+		}
+		list = []TrustStatement{one}
+	}
+	return list, nil
+}
+
+// PutRole adds or replaces a role; call it with the lock held.
+func (s *Server) PutRole(r *Role) {
+	if s.roles == nil {
+		s.roles = map[string]*Role{}
+	}
+	s.roles[r.ARN] = r
+}
+
+// DeleteRole deletes a role; call it with the lock held. Its sessions lose
+// every permission and it can no longer be assumed.
+func (s *Server) DeleteRole(arn string) {
+	if s.roles != nil {
+		s.roles[arn] = nil
+	}
+}
+
+// RoleLocked returns a role by ARN, with known set when the sandbox made
+// it (nil when it was deleted since); call it with the lock held.
+func (s *Server) RoleLocked(arn string) (r *Role, known bool) {
+	r, known = s.roles[arn]
+	return r, known
+}
+
+// AddSession maps temporary credentials (their access key id) to the role
+// session they act as; call it with the lock held.
+func (s *Server) AddSession(keyID, roleARN, sessionARN string) {
+	if s.sessions == nil {
+		s.sessions = map[string]session{}
+	}
+	s.sessions[keyID] = session{role: roleARN, arn: sessionARN}
+}
+
+// session is who a set of temporary credentials acts as.
+type session struct{ role, arn string }
+
+// principal returns the ARN calls with keyID come from and the policies
+// they are authorized with: a role session's role policies, else the
+// sandbox user's policy (nil: everything allowed).
+func (s *Server) principal(keyID string) (string, []*Policy, bool) {
+	if se, ok := s.sessions[keyID]; ok {
+		var ps []*Policy
+		if r := s.roles[se.role]; r != nil {
+			ps = r.Policies
+		}
+		return se.arn, ps, true
+	}
+	return CallerARN, []*Policy{s.policy}, s.policy != nil
+}
+
+// TrustAllows reports whether a role's trust policy lets a web identity
+// (its token's issuer host, audience and subject) assume it with action
+// (sts:AssumeRoleWithWebIdentity). It evaluates Federated principals and
+// the StringEquals and StringLike conditions on <issuer>:aud and
+// <issuer>:sub; a statement with any other condition never matches.
+func (r *Role) TrustAllows(action, issuer, aud, sub string) bool {
+	provider := "arn:aws:iam::" + Account + ":oidc-provider/" + issuer
+	allowed := false
+	for _, st := range r.Trust {
+		if !anyMatches(st.Action, action) || !anyMatches(st.Principal["Federated"], provider) || !conditionsHold(st.Condition, issuer, aud, sub) {
+			continue
+		}
+		if st.Effect == "Deny" {
+			return false
+		}
+		allowed = st.Effect == "Allow"
+	}
+	return allowed
+}
+
+func conditionsHold(conds map[string]map[string]any, issuer, aud, sub string) bool {
+	claims := map[string]string{issuer + ":aud": aud, issuer + ":sub": sub}
+	for op, kv := range conds {
+		for key, want := range kv {
+			got, ok := claims[key]
+			if !ok {
+				return false
+			}
+			switch op {
+			case "StringEquals":
+				if !anyEquals(want, got) {
+					return false
+				}
+			case "StringLike":
+				if !anyMatches(want, got) {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Strings reads a policy or template value that is a string or a list of
+// strings.
+func Strings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func anyEquals(v any, s string) bool {
+	for _, p := range Strings(v) {
+		if p == s {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMatches(v any, s string) bool {
+	for _, p := range Strings(v) {
+		if wildcardMatch(p, s) {
+			return true
+		}
+	}
+	return false
+}
