@@ -21,6 +21,15 @@ func (s *Service) findStack(nameOrID string) *stack {
 	return nil
 }
 
+// namedStack returns the live stack the request's StackName names, or
+// CloudFormation's error for a stack that does not exist.
+func (s *Service) namedStack(f form) (*stack, error) {
+	if st := s.findStack(f.Get("StackName")); st != nil {
+		return st, nil
+	}
+	return nil, noStack(f.Get("StackName"))
+}
+
 func noStack(name string) error {
 	return awssim.Errorf("ValidationError", "Stack with id %s does not exist", name)
 }
@@ -318,9 +327,9 @@ type xmlEvent struct {
 }
 
 func (s *Service) describeStackEvents(f form) (any, error) {
-	st := s.findStack(f.Get("StackName"))
-	if st == nil {
-		return nil, noStack(f.Get("StackName"))
+	st, err := s.namedStack(f)
+	if err != nil {
+		return nil, err
 	}
 	var out []xmlEvent
 	for i := len(st.events) - 1; i >= 0; i-- {
@@ -333,9 +342,9 @@ func (s *Service) describeStackEvents(f form) (any, error) {
 }
 
 func (s *Service) describeStackResources(f form) (any, error) {
-	st := s.findStack(f.Get("StackName"))
-	if st == nil {
-		return nil, noStack(f.Get("StackName"))
+	st, err := s.namedStack(f)
+	if err != nil {
+		return nil, err
 	}
 	type res struct {
 		StackName, StackId, LogicalResourceId, PhysicalResourceId, ResourceType, Timestamp, ResourceStatus string
@@ -351,9 +360,9 @@ func (s *Service) describeStackResources(f form) (any, error) {
 }
 
 func (s *Service) getTemplate(f form) (any, error) {
-	st := s.findStack(f.Get("StackName"))
-	if st == nil {
-		return nil, noStack(f.Get("StackName"))
+	st, err := s.namedStack(f)
+	if err != nil {
+		return nil, err
 	}
 	return struct{ TemplateBody string }{st.body}, nil
 }
@@ -361,9 +370,9 @@ func (s *Service) getTemplate(f form) (any, error) {
 func (s *Service) getTemplateSummary(f form) (any, error) {
 	body := f.Get("TemplateBody")
 	if body == "" {
-		st := s.findStack(f.Get("StackName"))
-		if st == nil {
-			return nil, noStack(f.Get("StackName"))
+		st, err := s.namedStack(f)
+		if err != nil {
+			return nil, err
 		}
 		body = st.body
 	}
