@@ -3,6 +3,7 @@ package awssim
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Role is an IAM role of the sandbox: its trust policy and the policies its
@@ -100,7 +101,7 @@ func (r *Role) TrustAllows(action, issuer, aud, sub string) bool {
 	provider := "arn:aws:iam::" + Account + ":oidc-provider/" + issuer
 	allowed := false
 	for _, st := range r.Trust {
-		if !anyMatches(st.Action, action) || !anyMatches(st.Principal["Federated"], provider) || !conditionsHold(st.Condition, issuer, aud, sub) {
+		if !matchAny(Strings(st.Action), action, false) || !matchAny(Strings(st.Principal["Federated"]), provider, false) || !conditionsHold(st.Condition, issuer, aud, sub) {
 			continue
 		}
 		if st.Effect == "Deny" {
@@ -121,11 +122,11 @@ func conditionsHold(conds map[string]map[string]any, issuer, aud, sub string) bo
 			}
 			switch op {
 			case "StringEquals":
-				if !anyEquals(want, got) {
+				if !slices.Contains(Strings(want), got) {
 					return false
 				}
 			case "StringLike":
-				if !anyMatches(want, got) {
+				if !matchAny(Strings(want), got, false) {
 					return false
 				}
 			default:
@@ -152,22 +153,4 @@ func Strings(v any) []string {
 		return out
 	}
 	return nil
-}
-
-func anyEquals(v any, s string) bool {
-	for _, p := range Strings(v) {
-		if p == s {
-			return true
-		}
-	}
-	return false
-}
-
-func anyMatches(v any, s string) bool {
-	for _, p := range Strings(v) {
-		if wildcardMatch(p, s) {
-			return true
-		}
-	}
-	return false
 }
