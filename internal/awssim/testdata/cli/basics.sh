@@ -3,10 +3,7 @@
 # $AWS_ENDPOINT_URL.
 set -euo pipefail
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() { # expect <what> <got> <want>
-	[[ "$2" == "$3" ]] || fail "$1: got '$2', want '$3'"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
