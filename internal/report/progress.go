@@ -39,12 +39,20 @@ func (p *Progress) Track(id, region string) {
 	p.rep.OutputResult(p.res)
 }
 
-// Created does nothing: the run Tracks the id Create returns.
-func (p *Progress) Created(string) {}
+// Created opens the run's deployment's first phase, Created, when
+// CreateDeployment answers: the timeline does not depend on whether a poll
+// saw the deployment before it moved on.
+func (p *Progress) Created(string) {
+	p.closeAt(p.now())
+	p.phase = string(types.DeploymentStatusCreated)
+}
 
 func (p *Progress) Phase(id, phase string, at time.Time) {
 	if id != p.main {
 		p.rep.Infof("%s: %s", id, phase)
+		return
+	}
+	if phase == p.phase {
 		return
 	}
 	p.closeAt(at)
