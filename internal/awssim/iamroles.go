@@ -33,13 +33,9 @@ func ParseTrustPolicy(data []byte) ([]TrustStatement, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parsing trust policy: %w", err)
 	}
-	var list []TrustStatement
-	if err := json.Unmarshal(doc.Statement, &list); err != nil {
-		var one TrustStatement
-		if err := json.Unmarshal(doc.Statement, &one); err != nil {
-			return nil, fmt.Errorf("parsing trust policy: Statement: %w", err)
-		}
-		list = []TrustStatement{one}
+	list, err := oneOrList[TrustStatement](doc.Statement)
+	if err != nil {
+		return nil, fmt.Errorf("parsing trust policy: Statement: %w", err)
 	}
 	return list, nil
 }
