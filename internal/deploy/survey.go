@@ -7,6 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/rollout"
 )
 
 // SurveyAPI is the CodeDeploy reads a plan makes of a deployment group;
@@ -92,4 +95,25 @@ func SurveyGroup(ctx context.Context, api SurveyAPI, g Group, config string, run
 		}
 	}
 	return s, nil
+}
+
+// Rollout is the rollout a deployment to g would follow; pause is
+// on-ready: pause.
+func (s Survey) Rollout(g Group, pause bool) *plan.Rollout {
+	e := rollout.CodeDeploy(s.Config, rollout.Group{
+		Platform: g.Platform, ReadyAction: g.ReadyAction, ReadyWait: g.ReadyWait, TerminationWait: g.TerminationWait, Pause: pause,
+	})
+	if g.InPlace {
+		e.Strategy = "one instance: the new container starts beside the old one, then the proxy switches to it"
+	}
+	return &plan.Rollout{Config: aws.ToString(s.Config.DeploymentConfigName), Estimate: e}
+}
+
+// Situation is what a reviewer should know of the group before a deploy
+// with on-active-deployment onActive and on-ready pause (or not).
+func (s Survey) Situation(g Group, onActive string, pause bool) plan.Situation {
+	return plan.Situation{
+		Active: s.Active, OnActive: onActive, AutoRollback: g.AutoRollback, Alarms: s.Alarms, Newer: s.Newer,
+		Pause: pause, ReadyWait: g.ReadyAction == types.DeploymentReadyActionStopDeployment,
+	}
 }

@@ -2,13 +2,16 @@ package deploy_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 )
 
 // TestSurveyGroup reads a group before any deployment, with one live and
@@ -70,5 +73,30 @@ func TestSurveyGroup(t *testing.T) {
 	}
 	if s := survey(deploy.Run{}); s.Active != active || s.Live != live || s.Newer != "" {
 		t.Errorf("with deployment %s in progress: active %q, live %q, newer %q; want it active, %s live, no supersede check", active, s.Active, s.Live, s.Newer, live)
+	}
+}
+
+func TestSurveyRolloutAndSituation(t *testing.T) {
+	t.Parallel()
+	s := deploy.Survey{
+		Config: types.DeploymentConfigInfo{
+			DeploymentConfigName: aws.String("CodeDeployDefault.ECSLinear10PercentEvery1Minutes"),
+			TrafficRoutingConfig: &types.TrafficRoutingConfig{TimeBasedLinear: &types.TimeBasedLinear{LinearPercentage: 10, LinearInterval: 1}},
+		},
+		Active: "d-ACTIVE", Newer: "d-NEWER",
+	}
+	g := deploy.Group{Platform: types.ComputePlatformEcs, ReadyAction: types.DeploymentReadyActionContinueDeployment, TerminateBlue: true, TerminationWait: 5 * time.Minute}
+	r := s.Rollout(g, true)
+	if r.Config != "CodeDeployDefault.ECSLinear10PercentEvery1Minutes" || r.Strategy != "linear: 10% every 1m" || r.Total() != 15*time.Minute || r.Pause {
+		t.Errorf("Rollout = %q %q, %v in all, pause %v; want the linear configuration, 15m, no pause (the group does not wait at Ready)", r.Config, r.Strategy, r.Total(), r.Pause)
+	}
+	sit := s.Situation(g, "stop", true)
+	want := plan.Situation{Active: "d-ACTIVE", OnActive: "stop", Newer: "d-NEWER", Pause: true}
+	if sit != want {
+		t.Errorf("Situation = %+v, want %+v", sit, want)
+	}
+	inPlace := s.Rollout(deploy.Group{Platform: types.ComputePlatformServer, InPlace: true}, false)
+	if !strings.HasPrefix(inPlace.Strategy, "one instance") {
+		t.Errorf("an in-place group's rollout: %q", inPlace.Strategy)
 	}
 }
