@@ -6,6 +6,7 @@ package prcomment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -93,4 +94,26 @@ func (c *Client) find(ctx context.Context, number int, marker string) (int64, er
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// PullRequest returns the number of the pull request a workflow run is
+// for: the payload's pull_request.number on pull_request and
+// pull_request_target events (GitHub's webhook payload; GITHUB_EVENT_PATH
+// holds it), and false on any other event.
+func PullRequest(eventName string, payload []byte) (int, bool, error) {
+	if eventName != "pull_request" && eventName != "pull_request_target" {
+		return 0, false, nil
+	}
+	var event struct {
+		PullRequest struct {
+			Number int `json:"number"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(payload, &event); err != nil {
+		return 0, false, fmt.Errorf("reading the %s event: %w", eventName, err)
+	}
+	if event.PullRequest.Number <= 0 {
+		return 0, false, fmt.Errorf("reading the %s event: it names no pull request number", eventName)
+	}
+	return event.PullRequest.Number, true, nil
 }

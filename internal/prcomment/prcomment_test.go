@@ -181,3 +181,24 @@ func TestMarker(t *testing.T) {
 		t.Errorf("Marker(a-->b) = %q: the key ends the HTML comment early", got)
 	}
 }
+
+func TestPullRequest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event, payload string
+		want           int
+		ok, err        bool
+	}{
+		{"pull_request", `{"action": "synchronize", "number": 7, "pull_request": {"number": 7, "head": {"sha": "abc"}}}`, 7, true, false},
+		{"pull_request_target", `{"pull_request": {"number": 12}}`, 12, true, false},
+		{"push", `{"ref": "refs/heads/main"}`, 0, false, false},
+		{"pull_request", `{"action": "opened"}`, 0, false, true},
+		{"pull_request", `not json`, 0, false, true},
+	}
+	for _, tt := range tests {
+		got, ok, err := PullRequest(tt.event, []byte(tt.payload))
+		if got != tt.want || ok != tt.ok || (err != nil) != tt.err {
+			t.Errorf("PullRequest(%s, %s) = %d, %v, %v; want %d, %v, error %v", tt.event, tt.payload, got, ok, err, tt.want, tt.ok, tt.err)
+		}
+	}
+}
