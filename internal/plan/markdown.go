@@ -66,7 +66,11 @@ func (p *Plan) Markdown() string {
 			if s.Detail != "" && !s.Fetchable() {
 				status += ": " + s.Detail
 			}
-			fmt.Fprintf(&b, "| %s | %s |\n", code(s.ID), cell(status))
+			id := code(s.ID)
+			if s.Name != "" && s.Name != s.ID {
+				id += " → " + code(s.Name)
+			}
+			fmt.Fprintf(&b, "| %s | %s |\n", id, cell(status))
 		}
 		b.WriteString("\nNo secret value was read: the plan describes secrets, it does not fetch them.\n")
 	}

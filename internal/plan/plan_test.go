@@ -30,6 +30,7 @@ func ecsPlan() *Plan {
 		Secrets: []Secret{
 			{ID: "prod/db", Name: "prod/db", Region: "us-east-1", Status: SecretFound},
 			{ID: "prod/gone", Region: "us-east-1", Status: SecretMissing, Detail: "Secrets Manager can't find the specified secret."},
+			{ID: "team/*", Name: "team/api-key", Region: "us-east-1", Status: SecretFound},
 		},
 		Image: &Image{Action: ImageSkip, Repository: repo, Tags: []string{"9f3c2ab"}, URI: nextID, Digest: "sha256:2222222222222222222222222222222222222222222222222222222222222222"},
 		Live: []Fact{
@@ -135,7 +136,7 @@ func TestJSON(t *testing.T) {
 	if r := got.Rollout; len(r.Steps) != 10 || r.Wait.Name != "termination wait" || r.Wait.Seconds != 300 || r.ToTraffic != 600 || r.Total != 900 {
 		t.Errorf("rollout = %+v; want 10 steps, a 300s termination wait, 600s to traffic and 900s in all", r)
 	}
-	if len(got.Secrets) != 2 || got.Secrets[1]["status"] != "not found" {
+	if len(got.Secrets) != 3 || got.Secrets[1]["status"] != "not found" {
 		t.Errorf("secrets = %v", got.Secrets)
 	}
 	empty, err := json.Marshal(&Plan{})
