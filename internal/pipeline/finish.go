@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 )
 
@@ -13,10 +14,10 @@ func (r *run) finish(ctx context.Context, err error) int {
 	final, err := r.rep.Conclude(ctx, err, r.result, r.cfg.AWS.Region, r.cfg.GitHub.Rel)
 	r.gh.Finish(r.cleanup, ghdeploy.Status{State: final.State, Description: final.Description, AutoInactive: final.AutoInactive})
 	if bad := (badInput{}); errors.As(err, &bad) {
-		return ExitBadInput
+		return exitcode.BadInput
 	}
 	if r.result.Outcome.OK() {
-		return ExitOK
+		return exitcode.OK
 	}
-	return ExitFailed
+	return exitcode.Failed
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -215,8 +216,8 @@ func TestGitHubDeploymentAPIError(t *testing.T) {
 		t.Errorf("stdout lacks the warning:\n%s", tr.out.String())
 	}
 	tr.result.Outcome = report.OutcomeDeployed
-	if code := tr.finish(context.Background(), nil); code != ExitOK {
-		t.Errorf("finish() = %d, want %d", code, ExitOK)
+	if code := tr.finish(context.Background(), nil); code != exitcode.OK {
+		t.Errorf("finish() = %d, want %d", code, exitcode.OK)
 	}
 	if n := len(calls()); n != 1 {
 		t.Errorf("%d GitHub API calls, want 1 (the failed create, and no status)", n)
@@ -238,7 +239,7 @@ func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
 		wantSummary []string
 	}{
 		"succeeded": {
-			wantCode: ExitOK, wantState: "success",
+			wantCode: exitcode.OK, wantState: "success",
 			wantSummary: []string{"## ✅ Deployed in", "GitHub deployment 501: success", "### Targets", "section Lifecycle events"},
 		},
 		"hook failed and rolled back": {
@@ -247,7 +248,7 @@ func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
 				Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
 				LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
 			}},
-			wantCode: ExitFailed, wantState: "failure",
+			wantCode: exitcode.Failed, wantState: "failure",
 			wantSummary: []string{"## ↩️ Rolled back after", "GitHub deployment 501: failure", "<details><summary>ValidateService failed on", "returned error: 503", "❌ Failed"},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestMissingPermission removes one permission at a time from the README's
@@ -35,7 +36,7 @@ func TestMissingPermission(t *testing.T) {
 	// The actions of the README's policy that a run with all of it is
 	// checked against are the ones to remove.
 	calls, code, _, log := run(t, "")
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d with the whole policy, want 0; log:\n%s", code, log)
 	}
 	var listed []string
@@ -61,12 +62,12 @@ func TestMissingPermission(t *testing.T) {
 			calls, code, out, log := run(t, action)
 			msg := out["error-message"]
 			if d, ok := missingDegrades[action]; ok {
-				if code != ExitOK || d.warned && !strings.Contains(log, action) {
+				if code != exitcode.OK || d.warned && !strings.Contains(log, action) {
 					t.Errorf("exit %d, want 0 (%s), with a warning naming it: %t; log:\n%s", code, d.lost, d.warned, log)
 				}
 				return
 			}
-			if code != ExitFailed || !strings.Contains(msg, "not authorized to perform: "+action+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
+			if code != exitcode.Failed || !strings.Contains(msg, "not authorized to perform: "+action+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
 				t.Fatalf("exit %d, error-message %q; want exit 1 naming %s, its resource and the stage that needs it", code, msg, action)
 			}
 			if why, ok := missingAfterChange[action]; ok {

@@ -12,20 +12,14 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
-// Exit codes of the action.
-const (
-	ExitOK       = 0 // every stage succeeded; a deployment Succeeded, or is Ready with on-ready: pause
-	ExitFailed   = 1 // a stage failed, a deployment failed or was rolled back, or the run was cancelled
-	ExitBadInput = 2 // the inputs are invalid; nothing was sent to AWS
-)
-
 // badInput is an invalid input found before any AWS call: the run exits
-// with ExitBadInput.
+// with exitcode.BadInput.
 type badInput struct{ error }
 
 func (e badInput) Unwrap() error { return e.error }
@@ -67,7 +61,7 @@ func Run(ctx context.Context, env Env) int {
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
 		rep.InvalidInput(err)
-		return ExitBadInput
+		return exitcode.BadInput
 	}
 	rep.UnderRunner(cfg.GitHub.InActions)
 	cleanup, stop := ghdeploy.WithGrace(ctx, ghdeploy.CancelGrace)

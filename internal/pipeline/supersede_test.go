@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // runEnv is the environment of workflow run id, attempt, at commit sha.
@@ -71,7 +72,7 @@ func TestSevenConcurrentRuns(t *testing.T) {
 	for run := 1; run <= 7; run++ {
 		r := results[run]
 		st := r.out["deployment-status"]
-		if r.code != ExitOK || (st != "Succeeded" && st != StatusSuperseded) {
+		if r.code != exitcode.OK || (st != "Succeeded" && st != StatusSuperseded) {
 			t.Errorf("run %d: exit %d, deployment-status %q; want 0, Succeeded or Superseded\n%s", 100+run, r.code, st, r.log)
 		}
 		if st == StatusSuperseded {
@@ -129,7 +130,7 @@ func TestSupersede(t *testing.T) {
 			inputs["supersede-check"] = s.check
 		}
 		code, out, log := runActionEnv(t, sb, inputs, runEnv(s.run, s.try))
-		if code != ExitOK || out["deployment-status"] != s.wantStatus || out["error-code"] != "" {
+		if code != exitcode.OK || out["deployment-status"] != s.wantStatus || out["error-code"] != "" {
 			t.Fatalf("%s: exit %d, deployment-status %q, error-code %q; want 0, %s\n%s", s.name, code, out["deployment-status"], out["error-code"], s.wantStatus, log)
 		}
 		if got := strings.Contains(log, "Superseded: deployment d-"); got != s.wantNotice {
