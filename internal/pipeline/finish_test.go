@@ -29,9 +29,9 @@ func TestFinish(t *testing.T) {
 		wantSummary string   // the summary's first line
 	}{
 		"deployed": {
-			res:         report.Result{Outcome: report.OutcomeDeployed, Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Succeeded"}},
+			res:         report.Result{Outcome: report.OutcomeDeployed, Deploy: &report.Deployment{ID: "d-A1B2C3D4E", URL: "https://console.example/d-A1B2C3D4E", Status: "Succeeded"}},
 			wantCode:    exitcode.OK,
-			wantOutputs: map[string]string{"deployment-id": "d-A1B2C3D4E", "deployment-status": "Succeeded", "deployment-url": report.ConsoleURL("eu-west-1", "d-A1B2C3D4E")},
+			wantOutputs: map[string]string{"deployment-id": "d-A1B2C3D4E", "deployment-status": "Succeeded", "deployment-url": "https://console.example/d-A1B2C3D4E"},
 			wantSummary: "## ✅ Deployed in",
 		},
 		"paused at Ready": {

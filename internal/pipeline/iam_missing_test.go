@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
 )
 
 // TestMissingPermission removes one permission at a time from the README's
@@ -107,10 +109,11 @@ func TestNeededBy(t *testing.T) {
 		return fmt.Errorf("doing it: api error AccessDeniedException: User: arn:aws:iam::123456789012:user/u is not authorized to perform: %s on resource: * because no identity-based policy allows the %s action", action, action)
 	}
 	cfg := &config.Config{
-		Command: config.CommandDeploy,
-		Secrets: config.Secrets{Specs: []config.SecretSpec{{ID: "web/token"}, {ID: "web/", Prefix: true}}},
-		Image:   config.Image{Repository: "team/app"},
-		Deploy:  config.Deploy{Application: "web", DeploymentGroup: "bg", S3Bucket: "bundles"},
+		Command:  config.CommandDeploy,
+		Platform: codedeploy.Inputs.Name,
+		Secrets:  config.Secrets{Specs: []config.SecretSpec{{ID: "web/token"}, {ID: "web/", Prefix: true}}},
+		Image:    config.Image{Repository: "team/app"},
+		Deploy:   config.Deploy{Application: "web", DeploymentGroup: "bg", S3Bucket: "bundles"},
 	}
 	for _, tc := range []struct {
 		stage string
@@ -123,7 +126,8 @@ func TestNeededBy(t *testing.T) {
 		{"deploy", denied("s3:PutObject"), ` (needed by the deploy stage: s3-bucket "bundles")`},
 		{"deploy", errors.New("reading deployment group: DeploymentGroupDoesNotExistException"), ""},
 	} {
-		r := &run{cfg: cfg}
+		r := &run{cfg: cfg, clients: &awscfg.Clients{}}
+		r.target = r.newTarget()
 		got := r.neededBy(tc.stage, tc.err)
 		if !errors.Is(got, tc.err) || got.Error() != tc.err.Error()+tc.want {
 			t.Errorf("%s, %v:\ngot  %v\nwant the error with %q", tc.stage, tc.err, got, tc.want)
