@@ -63,6 +63,8 @@ const (
 type Secret struct {
 	ID     string       `json:"id"`             // as the input names it (a prefix ends in *)
 	Name   string       `json:"name,omitempty"` // the secret's name in Secrets Manager
+	ARN    string       `json:"arn,omitempty"`
+	Env    string       `json:"env,omitempty"` // the env name of its whole value
 	Region string       `json:"region,omitempty"`
 	Status SecretStatus `json:"status"`
 	Detail string       `json:"detail,omitempty"` // the error's message, for a status other than found

@@ -42,6 +42,11 @@ func Describe(ctx context.Context, clientFor func(region string) DescribeAPI, in
 		} else {
 			got, err = describeOne(ctx, api, spec.ID, region)
 		}
+		for i := range got {
+			if got[i].Fetchable() {
+				got[i].Env = baseName(spec, got[i].Name)
+			}
+		}
 		out = append(out, got...)
 		errs = append(errs, err)
 	}
@@ -53,10 +58,10 @@ func describeOne(ctx context.Context, api DescribeAPI, id, region string) ([]pla
 	d, err := api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(id)})
 	switch {
 	case err == nil && d.DeletedDate != nil:
-		s.Name, s.Status = aws.ToString(d.Name), plan.SecretDeleted
+		s.Name, s.ARN, s.Status = aws.ToString(d.Name), aws.ToString(d.ARN), plan.SecretDeleted
 		s.Detail = "deleted on " + d.DeletedDate.UTC().Format("2006-01-02")
 	case err == nil:
-		s.Name, s.Status = aws.ToString(d.Name), plan.SecretFound
+		s.Name, s.ARN, s.Status = aws.ToString(d.Name), aws.ToString(d.ARN), plan.SecretFound
 	default:
 		if !refusedOrMissing(&s, err) {
 			return nil, fmt.Errorf("describing secret %q: %w", id, err)
@@ -83,7 +88,7 @@ func describePrefix(ctx context.Context, api DescribeAPI, prefix, region string)
 			// The name filter may match more than a plain prefix; Fetch keeps
 			// what the prefix says, and so does this.
 			if name := aws.ToString(e.Name); strings.HasPrefix(name, prefix) {
-				out = append(out, plan.Secret{ID: prefix + "*", Name: name, Region: region, Status: plan.SecretFound})
+				out = append(out, plan.Secret{ID: prefix + "*", Name: name, ARN: aws.ToString(e.ARN), Region: region, Status: plan.SecretFound})
 			}
 		}
 	}
@@ -110,4 +115,20 @@ func refusedOrMissing(s *plan.Secret, err error) bool {
 	}
 	s.Detail = api.ErrorMessage()
 	return true
+}
+
+// PlannedReferences are the references a deploy would pass for the
+// described secrets: each found secret's whole value by its ARN. With
+// parse-json-secrets the references name JSON keys, which only the values
+// show: there are none (ok false).
+func PlannedReferences(in config.Secrets, described []plan.Secret) (refs []Reference, ok bool) {
+	if in.ParseJSON {
+		return nil, false
+	}
+	for _, s := range described {
+		if s.Fetchable() && s.Env != "" {
+			refs = append(refs, Reference{Name: s.Env, ValueFrom: s.ARN})
+		}
+	}
+	return refs, true
 }

@@ -45,13 +45,17 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("%s: %s without a detail", got[i].ID, got[i].Status)
 		}
 		got[i].Detail = ""
+		if got[i].Fetchable() && !strings.HasPrefix(got[i].ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:"+got[i].Name+"-") {
+			t.Errorf("%s: ARN %q", got[i].Name, got[i].ARN)
+		}
+		got[i].ARN = ""
 	}
 	want := []plan.Secret{
-		{ID: "prod/db", Name: "prod/db", Region: "us-east-1", Status: plan.SecretFound},
+		{ID: "prod/db", Name: "prod/db", Env: "PROD_DB", Region: "us-east-1", Status: plan.SecretFound},
 		{ID: "prod/api-key", Region: "us-east-1", Status: plan.SecretDenied},
 		{ID: "prod/missing", Region: "us-east-1", Status: plan.SecretMissing},
-		{ID: "team/prod/*", Name: "team/prod/a", Region: "us-east-1", Status: plan.SecretFound},
-		{ID: "team/prod/*", Name: "team/prod/b", Region: "us-east-1", Status: plan.SecretFound},
+		{ID: "team/prod/*", Name: "team/prod/a", Env: "A", Region: "us-east-1", Status: plan.SecretFound},
+		{ID: "team/prod/*", Name: "team/prod/b", Env: "B", Region: "us-east-1", Status: plan.SecretFound},
 		{ID: "nothing/here*", Region: "us-east-1", Status: plan.SecretNoMatch},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -61,6 +65,36 @@ func TestDescribe(t *testing.T) {
 		if c.Operation != "DescribeSecret" && c.Operation != "ListSecrets" {
 			t.Errorf("Describe called %s %s: only DescribeSecret and ListSecrets read no value", c.Service, c.Operation)
 		}
+	}
+}
+
+// TestPlannedReferences: the references a plan shows are those the
+// deploy's fetch passes, for secrets without parse-json-secrets.
+func TestPlannedReferences(t *testing.T) {
+	t.Parallel()
+	sb := awssimtest.Start(t, awssim.Options{})
+	ctx := context.Background()
+	sm := secretsmanager.NewFromConfig(sb.Config())
+	for _, name := range []string{"prod/db", "team/prod/a", "team/prod/b"} {
+		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(`{"k": "v"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := input(t, false, "DB,prod/db", "team/prod/*")
+	described, err := Describe(ctx, func(string) DescribeAPI { return sm }, in, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned, ok := PlannedReferences(in, described)
+	fetched, err := Fetch(ctx, func(string) secretsmanager.BatchGetSecretValueAPIClient { return sm }, in, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || !reflect.DeepEqual(planned, fetched.References()) {
+		t.Errorf("PlannedReferences = %+v, %v; the fetch's References = %+v", planned, ok, fetched.References())
+	}
+	if refs, ok := PlannedReferences(input(t, true, "prod/db"), described); ok || refs != nil {
+		t.Errorf("PlannedReferences with parse-json-secrets = %+v, %v; want none, false", refs, ok)
 	}
 }
 
