@@ -15,8 +15,7 @@ import (
 
 // API is the ECS calls the ECS revision makes; *ecs.Client has them.
 type API interface {
-	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
-	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+	ReadAPI
 	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
 }
 
@@ -31,51 +30,63 @@ type Input struct {
 	Secrets        []deploy.SecretRef
 }
 
-// Revision is the ECS platform's contribution to a deployment. It takes
-// the task definition (the file, or the service's current one without its
-// read-only fields), sets the container's image to ImageURI, adds Secrets as
-// valueFrom ARNs, registers it, and renders the AppSpec: the new task
-// definition behind the service's load balancer container and port, placed
-// as the service's tasks are (platform version, network configuration,
-// capacity provider strategy) unless the template says otherwise, with the
-// template's hooks. It returns an AppSpecContent revision with its sha256
-// and the TaskDefinitionARN. Everything is checked before the task
-// definition is registered: on error nothing is.
-func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
+// ReadAPI is the ECS calls Draft makes: reads only.
+type ReadAPI interface {
+	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// Draft is an ECS revision before anything is registered: the task
+// definition as it would be registered, and where it would run.
+type Draft struct {
+	TaskDefinition *ecs.RegisterTaskDefinitionInput
+	// Live is the ARN of the task definition the service runs now (its
+	// primary task set's).
+	Live string
+	lb   types.LoadBalancer
+	at   ecsPlacement
+	tmpl *ecsTemplate
+}
+
+// Prepare makes the Draft of Revision, reading only: the task definition
+// (the file, or the service's current one without its read-only fields)
+// with the container's image set to ImageURI and Secrets added as valueFrom
+// ARNs, checked against the service's load balancer.
+func Prepare(ctx context.Context, api ReadAPI, in Input) (*Draft, error) {
 	if in.ImageURI == "" {
-		return deploy.Revision{}, fmt.Errorf("deploying to ECS needs an image")
+		return nil, fmt.Errorf("deploying to ECS needs an image")
 	}
 	var td *ecs.RegisterTaskDefinitionInput
 	if in.TaskDefinition != "" {
 		var err error
 		if td, err = LoadTaskDefinition(in.TaskDefinition); err != nil {
-			return deploy.Revision{}, err
+			return nil, err
 		}
 	}
 	var tmpl *ecsTemplate
 	if in.AppSpec != "" {
 		var err error
 		if tmpl, err = loadECSTemplate(in.AppSpec); err != nil {
-			return deploy.Revision{}, err
+			return nil, err
 		}
 	}
 	svc, err := codeDeployService(ctx, api, in.Group)
 	if err != nil {
-		return deploy.Revision{}, err
+		return nil, err
 	}
 	lb, err := loadBalancer(svc, in.ContainerName, in.ContainerPort)
 	if err != nil {
-		return deploy.Revision{}, err
+		return nil, err
 	}
 	if tmpl != nil {
 		if err := tmpl.checkLoadBalancer(aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); err != nil {
-			return deploy.Revision{}, err
+			return nil, err
 		}
 	}
 	place := placement(svc)
 	if td == nil {
 		if td, err = currentTaskDefinition(ctx, api, svc, place.taskDef); err != nil {
-			return deploy.Revision{}, err
+			return nil, err
 		}
 	}
 	container := in.ContainerName
@@ -83,12 +94,28 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		container = aws.ToString(lb.ContainerName)
 	}
 	if err := setContainer(td, container, in.ImageURI, in.Secrets); err != nil {
-		return deploy.Revision{}, err
+		return nil, err
 	}
 	if err := mapsPort(td, lb); err != nil {
+		return nil, err
+	}
+	return &Draft{TaskDefinition: td, Live: place.taskDef, lb: lb, at: place.ecsPlacement, tmpl: tmpl}, nil
+}
+
+// Revision is the ECS platform's contribution to a deployment. It
+// registers the Draft's task definition and renders the AppSpec: the new
+// task definition behind the service's load balancer container and port,
+// placed as the service's tasks are (platform version, network
+// configuration, capacity provider strategy) unless the template says
+// otherwise, with the template's hooks. It returns an AppSpecContent
+// revision with its sha256 and the TaskDefinitionARN. Everything is checked
+// before the task definition is registered: on error nothing is.
+func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
+	d, err := Prepare(ctx, api, in)
+	if err != nil {
 		return deploy.Revision{}, err
 	}
-
+	td := d.TaskDefinition
 	out, err := api.RegisterTaskDefinition(ctx, td)
 	if err != nil {
 		return deploy.Revision{}, fmt.Errorf("registering task definition %q: %w", aws.ToString(td.Family), err)
@@ -97,7 +124,7 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		return deploy.Revision{}, fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(td.Family))
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	content, err := renderECSAppSpec(arn, lb, place.ecsPlacement, tmpl)
+	content, err := renderECSAppSpec(arn, d.lb, d.at, d.tmpl)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
@@ -108,7 +135,7 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 
 // codeDeployService reads the group's ECS service and refuses one that
 // CodeDeploy does not control.
-func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Service, error) {
+func codeDeployService(ctx context.Context, api ReadAPI, g deploy.Group) (*types.Service, error) {
 	if len(g.ECSServices) != 1 {
 		return nil, fmt.Errorf("deployment group %q names %d ECS services, want 1", g.Name, len(g.ECSServices))
 	}
@@ -185,7 +212,7 @@ func placement(svc *types.Service) servicePlacement {
 
 // currentTaskDefinition reads the task definition the service runs, as
 // register-task-definition takes it.
-func currentTaskDefinition(ctx context.Context, api API, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
+func currentTaskDefinition(ctx context.Context, api ReadAPI, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
 	if arn == "" {
 		return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", aws.ToString(svc.ServiceName))
 	}
