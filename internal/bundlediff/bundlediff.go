@@ -27,11 +27,11 @@ const maxFile = 1 << 20
 // "live/<name>" to "next/<name>"; a binary or large one is a line naming
 // its digests. Files that are the same are left out.
 func Diff(live, next []byte) ([]plan.Diff, error) {
-	a, err := files(live)
+	a, err := Files(live)
 	if err != nil {
 		return nil, fmt.Errorf("reading the live bundle: %w", err)
 	}
-	b, err := files(next)
+	b, err := Files(next)
 	if err != nil {
 		return nil, fmt.Errorf("reading the new bundle: %w", err)
 	}
@@ -62,8 +62,9 @@ func unified(name, x, y string) string {
 	return fmt.Sprintf("--- live/%s\n+++ next/%s\n-%s\n+%s\n", name, name, digest(x), digest(y))
 }
 
-// files reads a zip's regular files into a map of name to contents.
-func files(data []byte) (map[string]string, error) {
+// Files reads a zipped bundle's regular files: name to contents (a file
+// over 1 MiB is a placeholder naming its CRC).
+func Files(data []byte) (map[string]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, err

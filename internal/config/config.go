@@ -144,8 +144,10 @@ type GitHub struct {
 	RunID      string
 	RunAttempt string
 	Actor      string
-	InActions  bool // GITHUB_ACTIONS=true
-	InAct      bool // ACT=true: running under nektos/act
+	EventName  string // GITHUB_EVENT_NAME, e.g. pull_request
+	EventPath  string // GITHUB_EVENT_PATH: the event's webhook payload
+	InActions  bool   // GITHUB_ACTIONS=true
+	InAct      bool   // ACT=true: running under nektos/act
 }
 
 // Run is the run's GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT as numbers (0

@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/taskdiff"
+)
+
+// readOnly are the operations that change nothing, by their name.
+var readOnly = regexp.MustCompile(`^(Get|Describe|List|BatchGet|Head)`)
+
+// runPlan runs command plan with inputs and returns the exit code, the
+// plan-json output read back, the changes output and the log; it fails the
+// test if the plan made any call that is not a read.
+func runPlan(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) (int, *planJSONOut, string, string) {
+	t.Helper()
+	before := len(sb.Calls())
+	in := map[string]string{"command": "plan"}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	code, out, log := runAction(t, sb, in)
+	for _, c := range sb.Calls()[before:] {
+		if !readOnly.MatchString(c.Operation) {
+			t.Errorf("the plan called %s %s, which changes something", c.Service, c.Operation)
+		}
+	}
+	var p *planJSONOut
+	if out["plan-json"] != "" {
+		p = &planJSONOut{}
+		if err := json.Unmarshal([]byte(out["plan-json"]), p); err != nil {
+			t.Fatalf("plan-json is not JSON: %v\n%s", err, out["plan-json"])
+		}
+	}
+	return code, p, out["changes"], log
+}
+
+// planJSONOut is the plan-json output as a consumer reads it.
+type planJSONOut struct {
+	Target      plan.Target
+	Changes     bool
+	Secrets     []plan.Secret
+	Image       *plan.Image
+	Live        []plan.Fact
+	Differences []plan.Change
+	Diffs       []plan.Diff
+	Rollout     *struct {
+		Config, Strategy string
+		Total            int `json:"totalSeconds"`
+	}
+	Warnings []string
+}
+
+func (p *planJSONOut) live(label string) string {
+	for _, f := range p.Live {
+		if f.Label == label {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// TestPlanECS plans deploys to an ECS group whose service runs image v1:
+// the same image changes nothing; a new one changes the task definition's
+// image line only; a file that adds a variable adds that line too. No plan
+// makes a call that changes anything.
+func TestPlanECS(t *testing.T) {
+	t.Parallel()
+	sb := seededSandbox(t, "ecs.yaml", awssim.DefaultTimeScale)
+	v1 := sb.PushImage(t, "web")
+	v2 := sb.PushImageTag(t, "web", "v2")
+	base := map[string]string{"codedeploy-application": "api", "codedeploy-deployment-group": "linear", "secrets": "API_TOKEN,api/token"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for _, in := range []map[string]string{base, extra} {
+			for k, v := range in {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	deployIn := with(map[string]string{"image": v1, "task-definition": "testdata/taskdefs/api.json"})
+	if code, _, log := runAction(t, sb, deployIn); code != exitcode.OK {
+		t.Fatalf("the deploy of v1: exit %d\n%s", code, log)
+	}
+	imageLine := func(image string) string { return `      "image": "` + image + `",` }
+
+	t.Run("the live image: no changes", func(t *testing.T) {
+		code, p, changes, log := runPlan(t, sb, with(map[string]string{"image": v1, "task-definition": "testdata/taskdefs/api.json"}))
+		if code != exitcode.OK || changes != "false" || p == nil || p.Changes || len(p.Diffs) != 0 || len(p.Differences) != 0 {
+			t.Fatalf("exit %d, changes %q, plan %+v; want 0 and no changes\n%s", code, changes, p, log)
+		}
+		if p.live("image") != v1 || p.Image.URI != v1 || p.Image.Action != plan.ImageExisting {
+			t.Errorf("live image %q, image %+v; want %s live and resolved", p.live("image"), p.Image, v1)
+		}
+	})
+	t.Run("a new image: the image line", func(t *testing.T) {
+		code, p, changes, log := runPlan(t, sb, with(map[string]string{"image": sb.Host + "/web:v2"}))
+		if code != exitcode.OK || changes != "true" || p == nil {
+			t.Fatalf("exit %d, changes %q; want 0, true\n%s", code, changes, log)
+		}
+		if want := []plan.Change{{What: "image", Live: v1, Next: v2}}; !reflect.DeepEqual(p.Differences, want) {
+			t.Errorf("differences %+v, want %+v", p.Differences, want)
+		}
+		if len(p.Diffs) != 1 {
+			t.Fatalf("diffs %+v, want the task definition's", p.Diffs)
+		}
+		removed, added := taskdiff.Changed(p.Diffs[0].Unified)
+		if !reflect.DeepEqual(removed, []string{imageLine(v1)}) || !reflect.DeepEqual(added, []string{imageLine(v2)}) {
+			t.Errorf("the task definition diff removes %q and adds %q, want only the image line:\n%s", removed, added, p.Diffs[0].Unified)
+		}
+		if r := p.Rollout; r == nil || r.Config != "CodeDeployDefault.ECSLinear10PercentEvery1Minutes" || r.Total != 15*60 {
+			t.Errorf("rollout %+v, want ECSLinear10PercentEvery1Minutes in 15m", r)
+		}
+		if len(p.Secrets) != 1 || p.Secrets[0].Status != plan.SecretFound || p.Secrets[0].Env != "API_TOKEN" {
+			t.Errorf("secrets %+v, want api/token found as API_TOKEN", p.Secrets)
+		}
+		if strings.Contains(log, "Registered") || strings.Contains(log, "Deployment d-") {
+			t.Errorf("the plan's log reads like a deploy:\n%s", log)
+		}
+	})
+	t.Run("the file adds a variable", func(t *testing.T) {
+		code, p, changes, log := runPlan(t, sb, with(map[string]string{"image": v2, "task-definition": "testdata/taskdefs/api-feature.json"}))
+		if code != exitcode.OK || changes != "true" || p == nil || len(p.Diffs) != 1 {
+			t.Fatalf("exit %d, changes %q, plan %+v\n%s", code, changes, p, log)
+		}
+		removed, added := taskdiff.Changed(p.Diffs[0].Unified)
+		want := []string{`        {"name": "FEATURE_X", "value": "on"},`, imageLine(v2)}
+		if !reflect.DeepEqual(removed, []string{imageLine(v1)}) || !reflect.DeepEqual(added, want) {
+			t.Errorf("the task definition diff removes %q and adds %q, want the image line and FEATURE_X:\n%s", removed, added, p.Diffs[0].Unified)
+		}
+	})
+}
