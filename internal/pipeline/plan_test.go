@@ -1,15 +1,19 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/taskdiff"
 )
@@ -138,4 +142,69 @@ func TestPlanECS(t *testing.T) {
 			t.Errorf("the task definition diff removes %q and adds %q, want the image line and FEATURE_X:\n%s", removed, added, p.Diffs[0].Unified)
 		}
 	})
+}
+
+// TestPlanLambdaAndServer plans a new image for a Lambda alias and a Server
+// group after a deploy of the first one: each plan names the live and the
+// new image digests and changes nothing.
+func TestPlanLambdaAndServer(t *testing.T) {
+	t.Parallel()
+	t.Run("lambda", func(t *testing.T) {
+		t.Parallel()
+		sb, v2 := lambdaSandbox(t, awssim.DefaultTimeScale, false)
+		repo, _, _ := strings.Cut(v2, "@")
+		v1 := resolveTag(t, sb, "fn", "v1")
+		code, p, changes, log := runPlan(t, sb, lambdaInputs(repo+":v2", "canary"))
+		if code != exitcode.OK || changes != "true" || p == nil {
+			t.Fatalf("exit %d, changes %q\n%s", code, changes, log)
+		}
+		want := []plan.Change{{What: "image", Live: v1, Next: v2}, {What: "alias live", Live: "version 1", Next: "a new version of function web"}}
+		if !reflect.DeepEqual(p.Differences, want) {
+			t.Errorf("differences %+v, want %+v", p.Differences, want)
+		}
+		if r := p.Rollout; r == nil || r.Strategy != "canary: 10%, the rest after 5m" {
+			t.Errorf("rollout %+v, want the canary", r)
+		}
+		code, p, changes, log = runPlan(t, sb, lambdaInputs(v1, "canary"))
+		if code != exitcode.OK || changes != "false" || p == nil || len(p.Differences) != 0 {
+			t.Errorf("the live image: exit %d, changes %q, plan %+v\n%s", code, changes, p, log)
+		}
+	})
+	t.Run("server", func(t *testing.T) {
+		t.Parallel()
+		sb := seededSandbox(t, "server.yaml", awssim.DefaultTimeScale)
+		v1 := sb.PushImage(t, "web")
+		v2 := sb.PushImageTag(t, "web", "v2")
+		if code, _, log := runAction(t, sb, deployInputs(v1, "bg")); code != exitcode.OK {
+			t.Fatalf("the deploy of v1: exit %d\n%s", code, log)
+		}
+		code, p, changes, log := runPlan(t, sb, deployInputs(v2, "bg"))
+		if code != exitcode.OK || changes != "true" || p == nil {
+			t.Fatalf("exit %d, changes %q\n%s", code, changes, log)
+		}
+		if p.live("image") != v1 || len(p.Differences) != 2 || p.Differences[0] != (plan.Change{What: "image", Live: v1, Next: v2}) {
+			t.Errorf("live image %q, differences %+v; want %s → %s and the revision", p.live("image"), p.Differences, v1, v2)
+		}
+		if len(p.Diffs) != 1 || p.Diffs[0].Title != "bundle deploy.env" {
+			t.Fatalf("diffs %+v, want deploy.env's", p.Diffs)
+		}
+		removed, added := taskdiff.Changed(p.Diffs[0].Unified)
+		if !reflect.DeepEqual(removed, []string{"IMAGE_URI='" + v1 + "'"}) || !reflect.DeepEqual(added, []string{"IMAGE_URI='" + v2 + "'"}) {
+			t.Errorf("deploy.env's diff removes %q, adds %q; want only IMAGE_URI", removed, added)
+		}
+		code, p, changes, log = runPlan(t, sb, deployInputs(v1, "bg"))
+		if code != exitcode.OK || changes != "false" || p == nil || len(p.Diffs) != 0 {
+			t.Errorf("the live image: exit %d, changes %q, plan %+v\n%s", code, changes, p, log)
+		}
+	})
+}
+
+// resolveTag is repo:tag's URI by digest, as ECR has it.
+func resolveTag(t *testing.T, sb *awssimtest.Sandbox, repo, tag string) string {
+	t.Helper()
+	img, err := image.Resolve(context.Background(), ecr.NewFromConfig(sb.Config()), sb.Host+"/"+repo+":"+tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img.URI()
 }
