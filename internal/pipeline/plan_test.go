@@ -3,9 +3,15 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -207,4 +213,73 @@ func resolveTag(t *testing.T, sb *awssimtest.Sandbox, repo, tag string) string {
 		t.Fatal(err)
 	}
 	return img.URI()
+}
+
+// TestPlanComment runs the plan twice on a pull_request event with a
+// github-token: the first run posts the plan as a comment on the pull
+// request, the second edits that comment instead of adding one.
+func TestPlanComment(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	type comment struct {
+		ID   int64  `json:"id"`
+		Body string `json:"body"`
+	}
+	comments := []*comment{{ID: 1, Body: "LGTM"}}
+	var calls []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, r.Method+" "+r.URL.Path)
+		var in comment
+		json.NewDecoder(r.Body).Decode(&in)
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/repos/octo/app/issues/7/comments":
+			json.NewEncoder(w).Encode(comments)
+		case r.Method == http.MethodPost && r.URL.Path == "/repos/octo/app/issues/7/comments":
+			c := &comment{ID: int64(100 + len(comments)), Body: in.Body}
+			comments = append(comments, c)
+			w.WriteHeader(http.StatusCreated)
+			json.NewEncoder(w).Encode(c)
+		case r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/repos/octo/app/issues/comments/"):
+			for _, c := range comments {
+				if r.URL.Path == fmt.Sprintf("/repos/octo/app/issues/comments/%d", c.ID) {
+					c.Body = in.Body
+					json.NewEncoder(w).Encode(c)
+					return
+				}
+			}
+			http.NotFound(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(api.Close)
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"action": "synchronize", "pull_request": {"number": 7}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GITHUB_API_URL": api.URL, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": event}
+
+	sb := seededSandbox(t, "ecs.yaml", awssim.DefaultTimeScale)
+	v1 := sb.PushImage(t, "web")
+	in := map[string]string{"command": "plan", "image": v1, "codedeploy-application": "api", "codedeploy-deployment-group": "linear",
+		"github-token": "ghs_token", "environment": "production"}
+	for run := 1; run <= 2; run++ {
+		if code, _, log := runActionEnv(t, sb, in, env); code != exitcode.OK {
+			t.Fatalf("plan run %d: exit %d\n%s", run, code, log)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"GET /repos/octo/app/issues/7/comments", "POST /repos/octo/app/issues/7/comments",
+		"GET /repos/octo/app/issues/7/comments", "PATCH /repos/octo/app/issues/comments/101",
+	}
+	if !reflect.DeepEqual(calls, want) {
+		t.Errorf("GitHub API calls %q, want %q", calls, want)
+	}
+	if len(comments) != 2 || !strings.HasPrefix(comments[1].Body, "<!-- bluegreen-deploy plan: production -->\n### Plan: ECS CodeDeploy deployment group `api/linear` → production") {
+		t.Errorf("comments %+v, want LGTM and the plan marked for production", comments)
+	}
 }
