@@ -283,3 +283,35 @@ func TestPlanComment(t *testing.T) {
 		t.Errorf("comments %+v, want LGTM and the plan marked for production", comments)
 	}
 }
+
+// TestPlanRefused: a plan under the README's plan column without
+// ecs:DescribeTaskDefinition cannot be made; it exits 1 naming the action
+// and the input that needed it, having changed nothing.
+func TestPlanRefused(t *testing.T) {
+	t.Parallel()
+	sb := seededSandbox(t, "ecs.yaml", awssim.DefaultTimeScale)
+	image := sb.PushImage(t, "web")
+	in := map[string]string{"image": image, "codedeploy-application": "api", "codedeploy-deployment-group": "linear"}
+	if code, _, log := runAction(t, sb, in); code != exitcode.OK {
+		t.Fatalf("the deploy: exit %d\n%s", code, log)
+	}
+	values := withValues(map[string][]string{"repository": {"web"}, "application": {"api"}, "group": {"linear"}, "cluster": {"prod"}, "service": {"api"}})
+	sb.SetPolicy(readmePolicy(t, planOnly(readmePermissions(t)), []string{"image", "deploy", "deploy, ECS"}, values, "ecs:DescribeTaskDefinition"))
+	in["command"] = "plan"
+	before := len(sb.Calls())
+	code, out, log := runAction(t, sb, in)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want 1\n%s", code, log)
+	}
+	if msg := out["error-message"]; !strings.Contains(msg, "not authorized to perform: ecs:DescribeTaskDefinition") || !strings.Contains(msg, "needed by the deploy stage") {
+		t.Errorf("error-message %q, want the refused action and the stage", msg)
+	}
+	if out["plan"] != "" || out["changes"] != "" {
+		t.Errorf("a plan that could not be made set plan %q, changes %q", out["plan"], out["changes"])
+	}
+	for _, c := range sb.Calls()[before:] {
+		if !readOnly.MatchString(c.Operation) {
+			t.Errorf("the refused plan called %s %s", c.Service, c.Operation)
+		}
+	}
+}
