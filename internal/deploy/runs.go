@@ -137,3 +137,40 @@ func (d *Driver) checkSuperseded(ctx context.Context, s Spec) error {
 	}
 	return nil
 }
+
+// checkAgain closes the supersede race: between checkSuperseded and
+// CreateDeployment a newer run may have created its deployment and seen it
+// succeed. Once the run's deployment id holds the group (no other can
+// start), it checks again. When a newer run's deployment is found it stops
+// id with rollback (CodeDeploy's rollback redeploys the group's last
+// successful revision: the newer run's), follows the stop and the rollback
+// to their end within limit and returns the *SupersededError. A check that
+// cannot read the group is noted and the run carries on.
+func (d *Driver) checkAgain(ctx context.Context, s Spec, id string, limit time.Duration) error {
+	err := d.checkSuperseded(ctx, s)
+	var sup *SupersededError
+	if !errors.As(err, &sup) {
+		if err != nil && ctx.Err() == nil {
+			d.observer().Note(id, fmt.Sprintf("checking again for a newer run's deployment once %s existed failed (%v): carrying on", id, err))
+		}
+		return nil
+	}
+	w := d.watcher(id)
+	if _, err := w.poll(ctx); err == nil {
+		sup.TrafficMoved = w.status() == types.DeploymentStatusSucceeded || w.trafficShifted()
+	}
+	if w.status() == types.DeploymentStatusSucceeded {
+		sup.Stopped = w.outcome()
+		return sup
+	}
+	moved := "before traffic moves"
+	if sup.TrafficMoved {
+		moved = "after traffic moved to it"
+	}
+	w.note(fmt.Sprintf("newer run %d's deployment %s appeared before this run's %s: stopping %s with rollback %s", sup.By.ID, sup.ID, id, id, moved))
+	stopErr := d.stopAndSettle(ctx, w, true)
+	out, err := d.finish(ctx, w, limit)
+	out.StopRequested, out.StopErr = stopErr == nil, stopErr
+	sup.Stopped = out
+	return errors.Join(sup, err)
+}

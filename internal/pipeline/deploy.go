@@ -66,18 +66,22 @@ func (r *run) deploy(ctx context.Context) error {
 	drv.Observer = prog
 	spec, watch := deploy.Plan(in, r.cfg.GitHub, group, rev)
 	id, err := drv.Create(ctx, spec)
+	if id != "" {
+		prog.Track(id, r.cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
+	}
 	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
 		res.Status = StatusSuperseded
 		r.result.Outcome = report.OutcomeSuperseded
 		r.rep.OutputResult(r.result)
-		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup)
+		say := r.rep.Noticef
+		if sup.Stopped != nil && sup.Stopped.Err() == nil {
+			say = r.rep.Warningf // the older revision is live
+		}
+		say("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; %s (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup, sup.Done())
 		return nil
 	}
 	if id != "" && err == nil {
 		res.Status = string(types.DeploymentStatusCreated)
-	}
-	if id != "" {
-		prog.Track(id, r.cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
 	}
 	if err != nil {
 		return err
