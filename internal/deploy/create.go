@@ -114,7 +114,8 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	deadline := d.clock().Now().Add(limitWait)
 	stopped := map[string]bool{}
 	for {
-		if err := d.checkSuperseded(ctx, s); err != nil {
+		checked := d.clock().Now()
+		if err := d.checkSuperseded(ctx, s, time.Time{}); err != nil {
 			if !errors.Is(err, ErrSuperseded) && d.waitOut(ctx, s.Group, deadline, err) {
 				continue
 			}
@@ -124,7 +125,7 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 		var limit *types.DeploymentLimitExceededException
 		switch {
 		case err == nil:
-			return id, d.checkAgain(ctx, s, id, limitWait)
+			return id, d.checkAgain(ctx, s, id, checked, limitWait)
 		case id != "":
 			return id, err
 		case !errors.As(err, &limit) && d.waitOut(ctx, s.Group, deadline, err):
