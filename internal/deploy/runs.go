@@ -152,12 +152,12 @@ func (d *Driver) checkSuperseded(ctx context.Context, s Spec, since time.Time) e
 // and seen it succeed. Once the run's deployment id holds the group (no
 // other can start), it checks again, also among the deployments that
 // succeeded since checked (this run's may have succeeded meanwhile, and be
-// the group's last). When a newer run's deployment is found it stops
-// id with rollback (StopDeployment's autoRollbackEnabled, botocore's
-// codedeploy model: updated instances are "rolled back to the previous
-// version of the application revision", the newer run's), follows the stop and the rollback
-// to their end within limit and returns the *SupersededError. A check that
-// cannot read the group is noted and the run carries on.
+// the group's last). When a newer run's deployment is found it stops id
+// with rollback (StopDeployment's autoRollbackEnabled, botocore's codedeploy
+// model: updated instances are "rolled back to the previous version of the
+// application revision", the newer run's), follows the stop and the
+// rollback to their end within limit and returns the *SupersededError. A
+// check that cannot read the group is noted and the run carries on.
 func (d *Driver) checkAgain(ctx context.Context, s Spec, id string, checked time.Time, limit time.Duration) error {
 	err := d.checkSuperseded(ctx, s, checked)
 	var sup *SupersededError
