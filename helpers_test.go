@@ -8,7 +8,7 @@ import (
 
 // buildBinary builds the action's binary into a temporary directory and
 // returns its path. Only this package's tests build the binary.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bluegreen-deploy")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
