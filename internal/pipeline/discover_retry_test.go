@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestDiscoveryRetries: four 503s in a row on the deployment group's
@@ -19,7 +20,7 @@ func TestDiscoveryRetries(t *testing.T) {
 			{Service: "codedeploy", Operation: "GetDeploymentGroup", Error: "ServiceUnavailable", Status: 503, Count: 4},
 		}})
 		code, out, log := runAction(t, sb, deployInputs(sb.PushImage(t, "web"), "bg"))
-		if code != ExitOK || out["deployment-status"] != "Succeeded" {
+		if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 			t.Fatalf("exit %d, deployment-status %q; want 0, Succeeded\n%s", code, out["deployment-status"], log)
 		}
 		var statuses []int
@@ -42,8 +43,8 @@ func TestDiscoveryRetries(t *testing.T) {
 		start := time.Now()
 		code, out, log := runAction(t, sb, deployInputs(image, "bg"))
 		took := time.Since(start)
-		if code != ExitFailed || out["error-code"] == "" {
-			t.Fatalf("exit %d, error-code %q; want %d and an error-code\n%s", code, out["error-code"], ExitFailed, log)
+		if code != exitcode.Failed || out["error-code"] == "" {
+			t.Fatalf("exit %d, error-code %q; want %d and an error-code\n%s", code, out["error-code"], exitcode.Failed, log)
 		}
 		calls := sb.Calls()[before:]
 		if len(calls) != 1 || calls[0].Operation != "GetDeploymentGroup" || took > 2*time.Second {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
 // TestSupersedeRace forces each interleaving of an older run (300) and a
@@ -72,7 +74,7 @@ func TestSupersedeRace(t *testing.T) {
 			wg.Wait()
 
 			for run, r := range results {
-				if st := r.out["deployment-status"]; r.code != ExitOK || (st != "Succeeded" && st != StatusSuperseded) {
+				if st := r.out["deployment-status"]; r.code != exitcode.OK || (st != "Succeeded" && st != report.StatusSuperseded) {
 					t.Errorf("run %d: exit %d, deployment-status %q; want 0, Succeeded or Superseded\n%s", run, r.code, st, r.log)
 				}
 			}
@@ -82,7 +84,7 @@ func TestSupersedeRace(t *testing.T) {
 			old := results[older]
 			if c.raced {
 				id := old.out["deployment-id"]
-				if id == "" || old.out["deployment-status"] != StatusSuperseded || !strings.Contains(old.log, "created meanwhile, was stopped with rollback") {
+				if id == "" || old.out["deployment-status"] != report.StatusSuperseded || !strings.Contains(old.log, "created meanwhile, was stopped with rollback") {
 					t.Fatalf("older run: deployment-id %q, status %q; want its deployment created after the newer run's, then stopped as Superseded\n%s", id, old.out["deployment-status"], old.log)
 				}
 				info := deploymentInfo(t, sb, id).DeploymentInfo
