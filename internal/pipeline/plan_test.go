@@ -137,6 +137,19 @@ func TestPlanECS(t *testing.T) {
 			t.Errorf("the plan's log reads like a deploy:\n%s", log)
 		}
 	})
+	t.Run("a build: named, not done", func(t *testing.T) {
+		code, p, changes, log := runPlan(t, sb, with(map[string]string{"ecr-repository": "web", "image-tags": "9f3c2ab", "context": "testdata/app"}))
+		if code != exitcode.OK || changes != "true" || p == nil {
+			t.Fatalf("exit %d, changes %q\n%s", code, changes, log)
+		}
+		want := plan.Image{Action: plan.ImageBuild, Repository: sb.Host + "/web", Tags: []string{"9f3c2ab"}, Dockerfile: "testdata/app/Dockerfile", Context: "testdata/app"}
+		if !reflect.DeepEqual(*p.Image, want) {
+			t.Errorf("image %+v, want %+v", *p.Image, want)
+		}
+		if want := (plan.Change{What: "image", Live: v1, Next: sb.Host + "/web:9f3c2ab"}); len(p.Differences) != 1 || p.Differences[0] != want {
+			t.Errorf("differences %+v, want %+v", p.Differences, want)
+		}
+	})
 	t.Run("the file adds a variable", func(t *testing.T) {
 		code, p, changes, log := runPlan(t, sb, with(map[string]string{"image": v2, "task-definition": "testdata/taskdefs/api-feature.json"}))
 		if code != exitcode.OK || changes != "true" || p == nil || len(p.Diffs) != 1 {
