@@ -328,3 +328,21 @@ func TestPlanRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanJSONWithinLimit: a plan whose diff would overflow the plan-json
+// output keeps its shape and leaves the diff's text to the Markdown.
+func TestPlanJSONWithinLimit(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Diffs: []plan.Diff{{Title: "task definition api", Unified: strings.Repeat("+  \"x\": 1,\n", 3000)}}}
+	data := planJSON(p)
+	var got planJSONOut
+	if err := json.Unmarshal(data, &got); err != nil || len(data) > maxPlanJSON {
+		t.Fatalf("plan-json of %d bytes, %v", len(data), err)
+	}
+	if !got.Changes || len(got.Diffs) != 1 || got.Diffs[0].Title != "task definition api" || !strings.Contains(got.Diffs[0].Unified, "left out") {
+		t.Errorf("plan-json %s", data)
+	}
+	if small := planJSON(&plan.Plan{}); !strings.Contains(string(small), `"changes":false`) {
+		t.Errorf("a small plan's JSON %s", small)
+	}
+}
