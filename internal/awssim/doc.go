@@ -228,7 +228,7 @@
 //	deniedSecrets: [app/locked] # reads answer AccessDeniedException
 //	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
 //	agent: exec                # Server hooks run on this host (default: simulated)
-//	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: a temp dir)
+//	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: -agent-root, else a temp dir)
 //	iam:                       # an IAM policy document; replaces the policy
 //	  Version: "2012-10-17"
 //	  Statement: [{Effect: Allow, Action: "codedeploy:*", Resource: "*"}]
