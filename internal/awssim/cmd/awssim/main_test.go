@@ -71,7 +71,7 @@ func TestAgentRootOnExit(t *testing.T) {
 		name     string
 		existing bool
 		keep     bool
-		scenario bool // agent: exec from a scenario instead of -agent exec
+		scenario bool     // agent: exec from a scenario instead of -agent exec
 		want     []string // the root's entries after the exit; nil: no root
 	}{
 		{name: "new root removed"},
