@@ -187,12 +187,24 @@
 // root/<group-id>/<deployment-id>/deployment-archive, Install copies the
 // AppSpec's files and sets their modes, and each hook script runs for real
 // with the agent's environment (LIFECYCLE_EVENT, DEPLOYMENT_ID,
-// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID) and the
-// instance role's (AWS_ENDPOINT_URL: the sandbox; AWS_REGION,
-// AWS_DEFAULT_REGION; temporary credentials), within its timeout, in real
-// time. ApplicationStop and the BlockTraffic hooks come from the last
-// successful install on the host; the exit status decides the event and the
-// output's last 2048 characters are its logTail. Traffic and waits stay
+// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID, and
+// BUNDLE_BUCKET, BUNDLE_KEY, BUNDLE_VERSION, BUNDLE_ETAG for S3 revisions)
+// and no AWS variables, as on EC2: HOME is the agent's root/home, whose
+// .aws/config names the sandbox as endpoint_url and its instance metadata
+// service (/_awssim/imds/: the instance role's temporary credentials and
+// the instance's region, the last deployment's) as
+// ec2_metadata_service_endpoint, so the AWS CLI and SDKs reach the sandbox
+// with the instance role and, like on EC2, without a configured region.
+// Each script runs within its timeout and all of an event's within 3600 s,
+// in real time; once it exits, its output must close within what is left
+// of its timeout (a background process holding it fails the event, as the
+// agent fails it). ApplicationStop and the BlockTraffic hooks come from the
+// last successful install on the host, none on a blue/green replacement
+// instance copying the Auto Scaling group, and a blue/green rollback runs
+// the AllowTraffic hooks of the original instances' revision and the
+// BlockTraffic hooks of the rolled-back one; the output goes to the
+// deployment's own logs/scripts.log. The exit status decides the event and
+// the output's last 2048 characters are its logTail. Traffic and waits stay
 // simulated. One instance per group, since two on one host would share its
 // ports; in-place groups without traffic control have one instance in either
 // mode. testdata/sandbox/README.md has the details.

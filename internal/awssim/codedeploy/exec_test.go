@@ -177,13 +177,21 @@ func TestExecBlueGreenRunsHooksOnThisHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The agent's variables (HookExecutor's child_envs, CommandExecutor's
+	// get_s3_envs; no BUNDLE_VERSION or BUNDLE_ETAG when the revision names
+	// none) and no AWS settings: a script finds the instance role through
+	// the instance metadata service, as on EC2.
 	for _, want := range []string{
 		"LIFECYCLE_EVENT=BeforeInstall", "DEPLOYMENT_ID=" + id, "APPLICATION_NAME=web", "DEPLOYMENT_GROUP_NAME=web",
-		"DEPLOYMENT_GROUP_ID=" + *g.DeploymentGroupInfo.DeploymentGroupId, "AWS_ENDPOINT_URL=" + f.sb.URL,
-		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ACCESS_KEY_ID=ASIA", "AWS_SESSION_TOKEN=",
+		"DEPLOYMENT_GROUP_ID=" + *g.DeploymentGroupInfo.DeploymentGroupId, "BUNDLE_BUCKET=bundles", "BUNDLE_KEY=v1.zip",
 	} {
 		if !strings.Contains(string(data), "\n"+want) && !strings.HasPrefix(string(data), want) {
 			t.Errorf("hook environment lacks %s:\n%s", want, data)
+		}
+	}
+	for _, unwanted := range []string{"AWS_", "BUNDLE_VERSION=", "BUNDLE_ETAG="} {
+		if strings.Contains(string(data), "\n"+unwanted) || strings.HasPrefix(string(data), unwanted) {
+			t.Errorf("hook environment has %s, which the agent does not set:\n%s", unwanted, data)
 		}
 	}
 	app := filepath.Join(f.out, "app", "version")
@@ -199,8 +207,22 @@ func TestExecBlueGreenRunsHooksOnThisHost(t *testing.T) {
 	if d := f.wait(id2); d.Status != cdtypes.DeploymentStatusSucceeded {
 		t.Fatalf("v2: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
 	}
-	if got, want := f.events(), "v1 ApplicationStop, v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v2 BeforeAllowTraffic, v2 AfterAllowTraffic, v1 BeforeBlockTraffic, v1 AfterBlockTraffic"; got != want {
-		t.Errorf("v2 hooks ran: %s\nwant (ApplicationStop and the blue instance's hooks from v1) %s", got, want)
+	// The replacement instance is a new copy of the Auto Scaling group:
+	// no last install, so no ApplicationStop (HookExecutor's
+	// LastSuccessfulOrIgnore; the AppSpec hook availability table).
+	if got, want := f.events(), "v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v2 BeforeAllowTraffic, v2 AfterAllowTraffic, v1 BeforeBlockTraffic, v1 AfterBlockTraffic"; got != want {
+		t.Errorf("v2 hooks ran: %s\nwant (no ApplicationStop on the replacement; the blue instance's hooks from v1) %s", got, want)
+	}
+	// Each deployment's script output goes to its own logs/scripts.log,
+	// v1's BlockTraffic scripts' too (create_script_log_file_if_needed).
+	gid := *g.DeploymentGroupInfo.DeploymentGroupId
+	log1, _ := os.ReadFile(filepath.Join(f.root, gid, id, "logs", "scripts.log"))
+	log2, _ := os.ReadFile(filepath.Join(f.root, gid, id2, "logs", "scripts.log"))
+	if !strings.Contains(string(log2), "LifecycleEvent - AfterBlockTraffic") || !strings.Contains(string(log2), "LifecycleEvent - BeforeInstall") {
+		t.Errorf("v2's logs/scripts.log lacks its BeforeInstall or AfterBlockTraffic:\n%s", log2)
+	}
+	if strings.Contains(string(log1), "BlockTraffic") || !strings.Contains(string(log1), "LifecycleEvent - BeforeInstall") {
+		t.Errorf("v1's logs/scripts.log has v2's BlockTraffic scripts or lacks its own:\n%s", log1)
 	}
 	if data, _ := os.ReadFile(app); string(data) != "v2\n" {
 		t.Errorf("installed version = %q, want v2 (v1's files removed first, as the agent does)", data)
@@ -306,7 +328,9 @@ func TestExecInPlaceRollsBackToLastGoodRevision(t *testing.T) {
 }
 
 // TestExecHookUsesInstanceRole: a hook's AWS CLI reaches the sandbox with
-// the instance role's credentials, endpoint and region.
+// the instance role's credentials from the instance metadata service
+// (botocore's InstanceMetadataProvider), and has no region: a call that
+// needs one fails, as on EC2 where the agent sets none.
 func TestExecHookUsesInstanceRole(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
@@ -317,7 +341,7 @@ func TestExecHookUsesInstanceRole(t *testing.T) {
 	}
 	f := newExecFixture(t)
 	f.group("web", false, false)
-	body := fmt.Sprintf("aws s3 cp s3://bundles/v1.zip %s/copy.zip", f.out)
+	body := fmt.Sprintf("aws configure list >%[1]s/configure.txt; aws s3 cp s3://bundles/v1.zip %[1]s/copy.zip && ! aws deploy list-applications 2>%[1]s/region.err", f.out)
 	id := f.deploy("web", f.version("v1.zip", "v1", map[string]string{"AfterInstall": body}))
 	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
 		ev := f.only(id, "").LifecycleEvents
@@ -325,6 +349,12 @@ func TestExecHookUsesInstanceRole(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.out, "copy.zip")); err != nil {
 		t.Errorf("the hook's aws s3 cp: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.out, "region.err")); !strings.Contains(string(data), "You must specify a region") {
+		t.Errorf("the hook's aws deploy list-applications without a region: %q, want the CLI's \"You must specify a region\"", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.out, "configure.txt")); !strings.Contains(string(data), "iam-role") {
+		t.Errorf("aws configure list in the hook:\n%s\nwant the credentials' type iam-role (the instance metadata service)", data)
 	}
 }
 
