@@ -236,6 +236,7 @@ func TestExecHookFailures(t *testing.T) {
 		name, body, code, message string
 		tail                      []string
 		took                      time.Duration
+		short                     bool // a 1 s timeout
 	}{
 		{
 			name: "exit 1", body: "echo checking; echo 'health check failed' >&2; exit 1", code: "ScriptFailed",
@@ -245,7 +246,15 @@ func TestExecHookFailures(t *testing.T) {
 		{
 			name: "timeout", body: "echo waiting; sleep 30", code: "ScriptTimedOut",
 			message: "Script at specified location: scripts/ValidateService.sh failed to complete in 1 seconds",
-			tail:    []string{"[stdout]waiting\n"}, took: 10 * time.Second,
+			tail:    []string{"[stdout]waiting\n"}, took: 10 * time.Second, short: true,
+		},
+		{
+			// HookExecutor's execute_script: the script exits, but a process
+			// it left holds its stdout past the timeout (OUTPUTS_LEFT_OPEN,
+			// which LifecycleErrorCode has no name for).
+			name: "output left open", body: "echo started; sleep 5 &", code: "UnknownError",
+			message: "Script at specified location: scripts/ValidateService.sh failed to close STDOUT",
+			tail:    []string{"[stdout]started\n"}, took: 4 * time.Second, short: true,
 		},
 		{
 			name: "long output", body: fmt.Sprintf("for i in $(seq 1 100); do echo \"$i %s\"; done; exit 3", long), code: "ScriptFailed",
@@ -259,7 +268,7 @@ func TestExecHookFailures(t *testing.T) {
 			f.group("web", false, false)
 			files := map[string]string{"app/version": "v1\n", "scripts/ValidateService.sh": f.hookScript("v1", tc.body)}
 			spec := strings.Replace(hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService"), "timeout: 30", "timeout: 1", 1)
-			if tc.code != "ScriptTimedOut" {
+			if !tc.short {
 				spec = hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService")
 			}
 			start := time.Now()
@@ -443,5 +452,76 @@ func TestExecInstallRefusesAnExistingFile(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(existing); string(data) != "mine\n" {
 		t.Errorf("the existing file now holds %q, want it untouched (fileExistsBehavior DISALLOW)", data)
+	}
+}
+
+// TestExecInstallAsTheAgent: the agent's Installer plans every copy before
+// it copies anything, the AppSpec's file_exists_behavior wins over the
+// deployment's, and permissions apply only to what the install copied or
+// made, a missing object being skipped (installer.rb,
+// generate_instructions; install_instruction.rb, find_matches).
+func TestExecInstallAsTheAgent(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", false, false)
+	app := filepath.Join(f.out, "app")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"version", "mine"} {
+		if err := os.WriteFile(filepath.Join(app, name), []byte("mine\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := func() map[string]string { return map[string]string{"app/a-new": "new\n", "app/version": "v1\n"} }
+	spec := fmt.Sprintf("version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: %s\n", app)
+
+	id := f.deploy("web", f.revision("v1.zip", spec, files()))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusFailed {
+		t.Fatalf("DISALLOW (the default) over an existing file: %s, want Failed", d.Status)
+	}
+	if _, err := os.Stat(filepath.Join(app, "a-new")); err == nil {
+		t.Error("app/a-new was copied before the conflict on app/version was found; the agent plans first")
+	}
+
+	spec += fmt.Sprintf("file_exists_behavior: OVERWRITE\npermissions:\n  - object: %s\n    mode: 640\n    type: [file]\n  - object: %s\n    mode: 600\n", app, filepath.Join(f.out, "missing"))
+	id = f.deploy("web", f.revision("v2.zip", spec, files()))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
+		ev := f.only(id, "").LifecycleEvents
+		t.Fatalf("file_exists_behavior OVERWRITE in the AppSpec: %s, want Succeeded; events %s, Install %+v", d.Status, eventStatuses(ev), ev[3].Diagnostics)
+	}
+	if data, _ := os.ReadFile(filepath.Join(app, "version")); string(data) != "v1\n" {
+		t.Errorf("app/version = %q, want v1 (overwritten)", data)
+	}
+	for name, want := range map[string]os.FileMode{"version": 0o640, "a-new": 0o640, "mine": 0o644} {
+		if info, err := os.Stat(filepath.Join(app, name)); err != nil || info.Mode().Perm() != want {
+			t.Errorf("app/%s: %v (err %v), want mode %o", name, info, err, want)
+		}
+	}
+}
+
+// TestExecBlueGreenRollbackHooks: a blue/green rollback runs the original
+// instances' AllowTraffic hooks from their revision and the replacement
+// instances' BlockTraffic hooks from the rolled-back one (HookExecutor's
+// rollback mapping; the AppSpec hook availability table).
+func TestExecBlueGreenRollbackHooks(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", true, true)
+	id := f.deploy("web", f.version("v1.zip", "v1", nil))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("v1: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
+	}
+	f.events()
+	id = f.deploy("web", f.version("v2.zip", "v2", map[string]string{"ValidateService": "exit 1"}))
+	d := f.wait(id)
+	if d.Status != cdtypes.DeploymentStatusFailed || d.RollbackInfo == nil || d.RollbackInfo.RollbackDeploymentId == nil {
+		t.Fatalf("v2: %s rollback %+v, want Failed and rolled back", d.Status, d.RollbackInfo)
+	}
+	if rb := f.wait(*d.RollbackInfo.RollbackDeploymentId); rb.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("rollback: %s, want Succeeded", rb.Status)
+	}
+	if got, want := f.events(), "v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v1 BeforeAllowTraffic, v1 AfterAllowTraffic, v2 BeforeBlockTraffic, v2 AfterBlockTraffic"; got != want {
+		t.Errorf("v2 and its rollback ran: %s\nwant %s", got, want)
 	}
 }
