@@ -86,9 +86,9 @@
 //     (5 simulated seconds) after CreateFunction, UpdateFunctionCode or
 //     PublishVersion: State Pending / LastUpdateStatus InProgress, then
 //     Active / Successful. An ImageUri is checked against the sandbox's own
-//     registry (the repository named after the host): a missing image or an
-//     image index ends Failed with StateReasonCode (on create) or
-//     LastUpdateStatusReasonCode (on update) InvalidImage; GetFunction's
+//     registry (the repository named after the host): CreateFunction and
+//     UpdateFunctionCode refuse a missing image or an image index at once
+//     (400 InvalidParameterValueException), changing nothing; GetFunction's
 //     Code.ResolvedImageUri is repository@digest. Zip functions are accepted.
 //   - The ECR registry data plane: an OCI registry under /v2/ that needs
 //     Basic auth with a token from GetAuthorizationToken and honours image
