@@ -67,8 +67,6 @@ func cdLambdaAppSpec(c *cdRawString) (cdSpec, error) {
 		return invalid("The AppSpec file must have an AWS::Lambda::Function resource.")
 	case spec.name == "" || spec.alias == "" || spec.current == "" || spec.target == "":
 		return invalid("The AWS::Lambda::Function resource must have Name, Alias, CurrentVersion and TargetVersion properties.")
-	case spec.current == spec.target:
-		return invalid("The AppSpec file's CurrentVersion and TargetVersion are both %s.", spec.current)
 	}
 	for _, h := range doc.Hooks {
 		for event, fn := range h {
@@ -114,7 +112,7 @@ func (p *cdPlanner) lambda() {
 	tgs := d.addTargets([]string{run.spec.name + ":" + run.spec.alias}, "", cdAllowEvents)
 	tgs[0].arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", d.app.region, awssim.Account, run.spec.name, run.spec.alias)
 	p.add(0, func(t time.Time) {
-		alias, code, msg := p.s.cdCheckLambda(run.spec)
+		alias, code, msg := p.s.cdCheckLambda(run.spec, d.config)
 		if code != "" {
 			p.s.cdEnd(d, t, "Failed", code, msg, false)
 			return
@@ -143,7 +141,15 @@ func (run *cdLambdaRun) shift(weight float64) {
 
 // cdCheckLambda returns the alias a Lambda AppSpec names, or the error code
 // and message of the deployment when the function does not match it.
-func (s *Service) cdCheckLambda(spec cdLambdaSpec) (awssim.Alias, string, string) {
+//
+// CreateDeployment accepts an AppSpec whose CurrentVersion is its
+// TargetVersion, and the deployment then fails with AWS's message and no
+// detail, unless the configuration shifts all traffic at once
+// (terraform-aws-modules/terraform-aws-lambda#82 and #85).
+func (s *Service) cdCheckLambda(spec cdLambdaSpec, config *cdConfig) (awssim.Alias, string, string) {
+	if spec.current == spec.target && len(config.weights()) > 1 {
+		return nil, "INVALID_LAMBDA_CONFIGURATION", "The deployment failed because the AppSpec file that specifies the AWS Lambda deployment configuration is missing or has an invalid configuration."
+	}
 	return s.Peers.Aliases.Alias(spec.name, spec.alias, spec.current, spec.target, s.Clock.Now())
 }
 

@@ -459,3 +459,48 @@ func TestCreateDeploymentConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestLambdaSameVersion: CreateDeployment accepts an AppSpec whose
+// CurrentVersion is its TargetVersion; under a canary or linear
+// configuration the deployment then fails, INVALID_LAMBDA_CONFIGURATION
+// with AWS's message and no detail, while all at once it goes through
+// (terraform-aws-modules/terraform-aws-lambda#82 and #85).
+func TestLambdaSameVersion(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t)
+	f.function("web")
+	f.must(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app"), ComputePlatform: cdtypes.ComputePlatformLambda}))
+	spec := strings.Replace(lambdaAppSpec(), "TargetVersion: 2", "TargetVersion: 1", 1)
+	for _, tc := range []struct {
+		config string
+		want   cdtypes.DeploymentStatus
+	}{
+		{"CodeDeployDefault.LambdaCanary10Percent5Minutes", cdtypes.DeploymentStatusFailed},
+		{"CodeDeployDefault.LambdaAllAtOnce", cdtypes.DeploymentStatusSucceeded},
+	} {
+		f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+			ApplicationName: aws.String("app"), DeploymentGroupName: aws.String(tc.config), DeploymentConfigName: aws.String(tc.config),
+			ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/cd"),
+			DeploymentStyle: &cdtypes.DeploymentStyle{DeploymentType: cdtypes.DeploymentTypeBlueGreen, DeploymentOption: cdtypes.DeploymentOptionWithTrafficControl},
+		}))
+		rev := appSpecRevision(spec)
+		out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String(tc.config), Revision: &rev})
+		if err != nil {
+			t.Fatalf("%s: CreateDeployment: %v, want it accepted", tc.config, err)
+		}
+		f.sb.Clock.Advance(time.Minute)
+		d, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: out.DeploymentId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := d.DeploymentInfo
+		if info.Status != tc.want {
+			t.Errorf("%s: %s %+v, want %s", tc.config, info.Status, info.ErrorInformation, tc.want)
+			continue
+		}
+		want := "The deployment failed because the AppSpec file that specifies the AWS Lambda deployment configuration is missing or has an invalid configuration."
+		if tc.want == cdtypes.DeploymentStatusFailed && (info.ErrorInformation == nil || info.ErrorInformation.Code != cdtypes.ErrorCodeInvalidLambdaConfiguration || aws.ToString(info.ErrorInformation.Message) != want) {
+			t.Errorf("%s: error %+v, want INVALID_LAMBDA_CONFIGURATION %q", tc.config, info.ErrorInformation, want)
+		}
+	}
+}
