@@ -480,7 +480,7 @@ func TestLambdaSameVersion(t *testing.T) {
 	} {
 		f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
 			ApplicationName: aws.String("app"), DeploymentGroupName: aws.String(tc.config), DeploymentConfigName: aws.String(tc.config),
-			ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/cd"),
+			ServiceRoleArn:  aws.String("arn:aws:iam::123456789012:role/cd"),
 			DeploymentStyle: &cdtypes.DeploymentStyle{DeploymentType: cdtypes.DeploymentTypeBlueGreen, DeploymentOption: cdtypes.DeploymentOptionWithTrafficControl},
 		}))
 		rev := appSpecRevision(spec)
