@@ -107,7 +107,10 @@
 // Service Authorization Reference names for each action: an explicit Deny
 // wins, then an Allow, else the call is refused with AWS's AccessDenied
 // answer for its protocol and AWS's message. On top of the call's own
-// action: iam:PassRole for the roles of RegisterTaskDefinition and
+// action: codedeploy:GetDeploymentConfig on the configuration and
+// codedeploy:GetApplicationRevision or RegisterApplicationRevision on the
+// application for CreateDeployment (CodeDeploy's permissions reference);
+// iam:PassRole for the roles of RegisterTaskDefinition and
 // CreateDeploymentGroup, and for the roles in an ECS service's
 // loadBalancers[].advancedConfiguration and lifecycle hooks (CreateService,
 // UpdateService); GetSecretValue on each secret of a
