@@ -122,8 +122,8 @@
 // Each call in the log lists the IAM actions it was checked against.
 //
 // IAM roles (CloudFormation's AWS::IAM::Role) keep their trust policy and
-// inline policies (managed policy ARNs grant nothing: their contents are
-// AWS's). AssumeRoleWithWebIdentity on such a role checks its trust policy:
+// inline policies; of managed policy ARNs only those in ManagedPolicies
+// grant anything (the others' contents are AWS's). AssumeRoleWithWebIdentity on such a role checks its trust policy:
 // a Federated principal that is the token issuer's OIDC provider ARN, the
 // action, and StringEquals/StringLike conditions on <issuer>:aud and
 // <issuer>:sub; otherwise AccessDenied "Not authorized to perform
@@ -148,7 +148,12 @@
 // STOP_DEPLOYMENT and its timeout, the termination wait, auto-rollback as a
 // new deployment, one active deployment per group. Custom configurations come
 // from CreateDeploymentConfig. A Lambda hook function named in the AppSpec
-// is played by the sandbox: it reports Succeeded 5 s after the event starts,
+// is invoked as the group's service role (in the call log as lambda Invoke
+// with its payload, DeploymentId and LifecycleEventHookExecutionId); a role
+// the sandbox knows (CloudFormation's; of the AWS managed policies it knows
+// AWSCodeDeployRoleForLambda, which allows lambda:InvokeFunction on
+// CodeDeployHook_* functions only) that may not invoke it fails the event
+// at once. The function is then played by the sandbox: it reports Succeeded 5 s after the event starts,
 // Failed when a scenario lifecycle entry matches (HOOK_EXECUTION_FAILURE),
 // or nothing when a hang matches, so the hook fails after its hour; a client
 // may report first with PutLifecycleEventHookExecutionStatus and the id that

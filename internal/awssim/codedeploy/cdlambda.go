@@ -3,7 +3,9 @@ package codedeploy
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -170,7 +172,9 @@ func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
 		h := &cdHook{event: event, function: fn, id: cdHookID(), status: "Pending", auto: "Succeeded"}
 		d.lambda.hooks[event] = h
 		deadline := t.Add(cdEventTime)
-		if f, failed := s.cdLifecycleFault(d, event); failed {
+		if why := s.cdInvokeHook(d, h); why != "" {
+			h.auto, h.message, deadline = "Failed", why, t
+		} else if f, failed := s.cdLifecycleFault(d, event); failed {
 			h.auto, h.message = "Failed", f.Message
 		} else if s.cdHangs(d, event, event == "BeforeAllowTraffic") {
 			h.auto, deadline = "", t.Add(cdHookTimeout)
@@ -206,6 +210,30 @@ func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
 		ev.Diagnostics = &diag
 		s.cdEnd(d, t, "Failed", "HOOK_EXECUTION_FAILURE", "Deployment failed: "+msg, d.rollbackOn("DEPLOYMENT_FAILURE"))
 	})
+}
+
+// cdInvokeHook invokes a hook function as CodeDeploy does, as the group's
+// service role, and logs the invocation (lambda Invoke, checked against
+// lambda:InvokeFunction) with its payload, the DeploymentId and
+// LifecycleEventHookExecutionId the function reports its status with (AppSpec
+// 'hooks' section, sample Lambda hook function). A role the sandbox knows
+// (CloudFormation's) must allow lambda:InvokeFunction on the function:
+// AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_*
+// only. It returns why the invocation failed, in the sandbox's words, or "".
+func (s *Service) cdInvokeHook(d *cdDeployment, h *cdHook) string {
+	arn := h.function
+	if !strings.HasPrefix(arn, "arn:") {
+		arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", d.app.region, awssim.Account, h.function)
+	}
+	payload, _ := json.Marshal(map[string]string{"DeploymentId": d.id, "LifecycleEventHookExecutionId": h.id})
+	call := awssim.Call{Service: "lambda", Operation: "Invoke", Status: 200, IAMActions: []string{"lambda:InvokeFunction"}, Payload: payload}
+	why := ""
+	if allowed, known := s.RoleAllows(d.group.ServiceRoleArn, "lambda:InvokeFunction", arn); known && !allowed {
+		call.Status = 403
+		why = fmt.Sprintf("The deployment group's service role %s is not authorized to perform lambda:InvokeFunction on %s (AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_* only).", d.group.ServiceRoleArn, arn)
+	}
+	s.RecordLocked(call)
+	return why
 }
 
 // cdHookID returns a new lifecycleEventHookExecutionId.

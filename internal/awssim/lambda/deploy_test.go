@@ -504,3 +504,70 @@ func TestLambdaSameVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestLambdaHookInvocation: CodeDeploy invokes each hook function as the
+// group's service role, with the DeploymentId and
+// LifecycleEventHookExecutionId (in the call log); a service role with
+// AWSCodeDeployRoleForLambda may invoke only functions named
+// CodeDeployHook_* (AWS Managed Policy Reference), so another hook fails
+// its event.
+func TestLambdaHookInvocation(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t)
+	f.function("web")
+	uri, _ := f.image("v2")
+	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
+	f.sb.Clock.Advance(10 * time.Second)
+	template := `{"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "cd-lambda",
+		"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+		"ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]}}}}`
+	if out, err := f.sb.CLI(t, "cloudformation", "create-stack", "--stack-name", "roles", "--template-body", template, "--capabilities", "CAPABILITY_NAMED_IAM"); err != nil {
+		t.Fatalf("create-stack: %v\n%s", err, out)
+	}
+	f.must(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app"), ComputePlatform: cdtypes.ComputePlatformLambda}))
+	f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+		ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/cd-lambda"),
+	}))
+	deploy := func(hook, current, target string) *cdtypes.DeploymentInfo {
+		t.Helper()
+		spec := strings.NewReplacer("check-BeforeAllowTraffic", hook, "CurrentVersion: 1", "CurrentVersion: "+current, "TargetVersion: 2", "TargetVersion: "+target).
+			Replace(lambdaAppSpec("BeforeAllowTraffic"))
+		rev := appSpecRevision(spec)
+		out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), Revision: &rev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.sb.Clock.Advance(time.Minute)
+		d, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: out.DeploymentId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.DeploymentInfo
+	}
+	invocations := func() []awssim.Call {
+		var calls []awssim.Call
+		for _, c := range f.sb.Calls() {
+			if c.Service == "lambda" && c.Operation == "Invoke" {
+				calls = append(calls, c)
+			}
+		}
+		return calls
+	}
+
+	d := deploy("CodeDeployHook_check", "1", "2")
+	if d.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("CodeDeployHook_check: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
+	}
+	calls := invocations()
+	if len(calls) != 1 || calls[0].Status != 200 || !strings.Contains(string(calls[0].Payload), `"DeploymentId":"`+aws.ToString(d.DeploymentId)+`"`) || !strings.Contains(string(calls[0].Payload), `"LifecycleEventHookExecutionId":"`) {
+		t.Errorf("invocations %+v, want one, 200, with the DeploymentId and LifecycleEventHookExecutionId", calls)
+	}
+
+	d = deploy("check", "2", "1")
+	if d.Status != cdtypes.DeploymentStatusFailed || d.ErrorInformation == nil || d.ErrorInformation.Code != cdtypes.ErrorCodeHookExecutionFailure {
+		t.Fatalf("hook check: %s %+v, want Failed HOOK_EXECUTION_FAILURE", d.Status, d.ErrorInformation)
+	}
+	if calls := invocations(); len(calls) != 2 || calls[1].Status != 403 {
+		t.Errorf("invocations %+v, want a second one refused (403)", calls)
+	}
+}
