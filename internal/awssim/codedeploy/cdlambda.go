@@ -219,7 +219,8 @@ func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
 // 'hooks' section, sample Lambda hook function). A role the sandbox knows
 // (CloudFormation's) must allow lambda:InvokeFunction on the function:
 // AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_*
-// only. It returns why the invocation failed, in the sandbox's words, or "".
+// only; a function that does not exist fails the event too. It returns why
+// the invocation failed, in the sandbox's words, or "".
 func (s *Service) cdInvokeHook(d *cdDeployment, h *cdHook) string {
 	arn := h.function
 	if !strings.HasPrefix(arn, "arn:") {
@@ -231,6 +232,9 @@ func (s *Service) cdInvokeHook(d *cdDeployment, h *cdHook) string {
 	if allowed, known := s.RoleAllows(d.group.ServiceRoleArn, "lambda:InvokeFunction", arn); known && !allowed {
 		call.Status = 403
 		why = fmt.Sprintf("The deployment group's service role %s is not authorized to perform lambda:InvokeFunction on %s (AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_* only).", d.group.ServiceRoleArn, arn)
+	} else if s.Peers.Functions != nil && !s.Peers.Functions.Function(h.function) {
+		call.Status = 404
+		why = fmt.Sprintf("The %s hook function %s does not exist: Function not found: %s", h.event, h.function, arn)
 	}
 	s.RecordLocked(call)
 	return why

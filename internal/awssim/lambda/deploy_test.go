@@ -57,6 +57,17 @@ func aliasState(a *lambda.GetAliasOutput) string {
 	return s
 }
 
+// hookFunctions creates zip functions for an AppSpec's hooks to name.
+func (f *lambdaFixture) hookFunctions(names ...string) {
+	f.t.Helper()
+	for _, name := range names {
+		f.must(f.lambda.CreateFunction(f.ctx, &lambda.CreateFunctionInput{
+			FunctionName: aws.String(name), Runtime: lambdatypes.RuntimePython312, Handler: aws.String("index.handler"),
+			Role: aws.String("arn:aws:iam::123456789012:role/hook"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("PK\x05\x06" + strings.Repeat("\x00", 18))},
+		}))
+	}
+}
+
 func TestLambdaDeployments(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -128,6 +139,7 @@ func TestLambdaDeployments(t *testing.T) {
 			t.Parallel()
 			f := newLambdaFixture(t, tt.sc)
 			f.function("web")
+			f.hookFunctions("check-BeforeAllowTraffic", "check-AfterAllowTraffic")
 			uri, _ := f.image("v2")
 			f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
 			f.sb.Clock.Advance(10 * time.Second)
@@ -360,6 +372,7 @@ func TestLambdaHookStatusErrors(t *testing.T) {
 	t.Parallel()
 	f := newLambdaFixture(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "live"}}})
 	f.function("web")
+	f.hookFunctions("check-BeforeAllowTraffic", "check-AfterAllowTraffic")
 	uri, _ := f.image("v2")
 	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
 	f.sb.Clock.Advance(10 * time.Second)
@@ -510,11 +523,12 @@ func TestLambdaSameVersion(t *testing.T) {
 // LifecycleEventHookExecutionId (in the call log); a service role with
 // AWSCodeDeployRoleForLambda may invoke only functions named
 // CodeDeployHook_* (AWS Managed Policy Reference), so another hook fails
-// its event.
+// its event, as does a hook function that does not exist.
 func TestLambdaHookInvocation(t *testing.T) {
 	t.Parallel()
 	f := newLambdaFixture(t)
 	f.function("web")
+	f.hookFunctions("CodeDeployHook_check", "check")
 	uri, _ := f.image("v2")
 	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
 	f.sb.Clock.Advance(10 * time.Second)
@@ -569,5 +583,14 @@ func TestLambdaHookInvocation(t *testing.T) {
 	}
 	if calls := invocations(); len(calls) != 2 || calls[1].Status != 403 {
 		t.Errorf("invocations %+v, want a second one refused (403)", calls)
+	}
+
+	// A hook function that does not exist fails its event too.
+	d = deploy("CodeDeployHook_missing", "2", "1")
+	if d.Status != cdtypes.DeploymentStatusFailed || d.ErrorInformation == nil || d.ErrorInformation.Code != cdtypes.ErrorCodeHookExecutionFailure {
+		t.Fatalf("hook CodeDeployHook_missing: %s %+v, want Failed HOOK_EXECUTION_FAILURE", d.Status, d.ErrorInformation)
+	}
+	if calls := invocations(); len(calls) != 3 || calls[2].Status != 404 {
+		t.Errorf("invocations %+v, want a third one not found (404)", calls)
 	}
 }
