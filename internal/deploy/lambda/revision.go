@@ -162,6 +162,13 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	if !versionPattern.MatchString(version) {
 		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q: the answer has no published version (Version %q)", in.Function, version)
 	}
+	if version == current {
+		// Publishing unchanged code returns the last version, and CodeDeploy
+		// fails a deployment whose CurrentVersion is its TargetVersion under
+		// a canary or linear configuration (terraform-aws-lambda#82, #85):
+		// no deployment is made.
+		return deploy.Revision{}, fmt.Errorf("nothing to deploy to Lambda function %q: Lambda published no new version for image %s, and alias %q already points to version %s with this code", in.Function, in.ImageURI, in.Alias, version)
+	}
 	if err := waitActive(ctx, api, in.Function, version); err != nil {
 		return deploy.Revision{}, err
 	}

@@ -65,3 +65,39 @@ func TestRevisionImageRefused(t *testing.T) {
 		t.Errorf("%d versions, want 2 ($LATEST and 1): the refused updates publish nothing", n)
 	}
 }
+
+// unchangedAPI is Lambda answering UpdateFunctionCode with Publish for code
+// that has not changed since version 1, which alias live points to: the
+// last version, as PublishVersion does ("Lambda doesn't publish a version
+// if the function's configuration and code haven't changed since the last
+// version", Lambda API reference).
+type unchangedAPI struct{ updates int }
+
+func (a *unchangedAPI) GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
+	return &lambda.GetFunctionOutput{Configuration: &types.FunctionConfiguration{FunctionName: aws.String("web"), PackageType: types.PackageTypeImage, LastUpdateStatus: types.LastUpdateStatusSuccessful}}, nil
+}
+
+func (a *unchangedAPI) GetFunctionConfiguration(context.Context, *lambda.GetFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error) {
+	return &lambda.GetFunctionConfigurationOutput{State: types.StateActive}, nil
+}
+
+func (a *unchangedAPI) UpdateFunctionCode(context.Context, *lambda.UpdateFunctionCodeInput, ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error) {
+	a.updates++
+	return &lambda.UpdateFunctionCodeOutput{Version: aws.String("1")}, nil
+}
+
+func (a *unchangedAPI) GetAlias(context.Context, *lambda.GetAliasInput, ...func(*lambda.Options)) (*lambda.GetAliasOutput, error) {
+	return &lambda.GetAliasOutput{FunctionVersion: aws.String("1")}, nil
+}
+
+// TestRevisionUnchangedImage: when Lambda publishes no new version, the
+// revision is an error saying there is nothing to deploy, rather than a
+// deployment whose CurrentVersion is its TargetVersion.
+func TestRevisionUnchangedImage(t *testing.T) {
+	t.Parallel()
+	api := &unchangedAPI{}
+	_, err := Revision(context.Background(), api, Input{Function: "web", Alias: "live", ImageURI: "r/fn@sha256:ab"})
+	if err == nil || !strings.Contains(err.Error(), "nothing to deploy") || !strings.Contains(err.Error(), "version 1") || api.updates != 1 {
+		t.Errorf("Revision = %v after %d updates, want one update and an error saying there is nothing to deploy to version 1", err, api.updates)
+	}
+}
