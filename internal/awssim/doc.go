@@ -142,7 +142,8 @@
 // run ApplicationStop..ValidateService, then the AllowTraffic events, blue
 // ones the BlockTraffic events) and ECS deployments (a green task set whose
 // traffic weight follows the deployment config: all at once, linear or
-// canary), Lambda deployments (the AppSpec's alias moves from CurrentVersion
+// canary; a hook function of the AppSpec is invoked and waits for its
+// status as a Lambda deployment's does), Lambda deployments (the AppSpec's alias moves from CurrentVersion
 // to TargetVersion by RoutingConfig weights per the configuration, between
 // the BeforeAllowTraffic and AfterAllowTraffic hooks), Ready with
 // STOP_DEPLOYMENT and its timeout, the termination wait, auto-rollback as a

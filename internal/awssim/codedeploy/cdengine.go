@@ -239,6 +239,10 @@ func (p *cdPlanner) events(targets []*cdTarget, names ...string) {
 			p.execEvent(targets, name)
 			continue
 		}
+		if fns := p.d.spec.hooks[name]; p.d.ecs != nil && len(fns) > 0 && p.d.creator != cdRollbackCreator {
+			p.hookEvent(targets[0], name, fns[0])
+			continue
+		}
 		p.begin(targets, name)
 		p.end(targets, name, cdEventDuration(name))
 	}
