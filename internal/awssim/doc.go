@@ -123,7 +123,8 @@
 //
 // IAM roles (CloudFormation's AWS::IAM::Role) keep their trust policy and
 // inline policies; of managed policy ARNs only those in ManagedPolicies
-// grant anything (the others' contents are AWS's). AssumeRoleWithWebIdentity on such a role checks its trust policy:
+// grant anything (the others' contents are AWS's). AssumeRoleWithWebIdentity
+// on such a role checks its trust policy:
 // a Federated principal that is the token issuer's OIDC provider ARN, the
 // action, and StringEquals/StringLike conditions on <issuer>:aud and
 // <issuer>:sub; otherwise AccessDenied "Not authorized to perform
@@ -142,22 +143,24 @@
 // run ApplicationStop..ValidateService, then the AllowTraffic events, blue
 // ones the BlockTraffic events) and ECS deployments (a green task set whose
 // traffic weight follows the deployment config: all at once, linear or
-// canary; a hook function of the AppSpec is invoked and waits for its
-// status as a Lambda deployment's does), Lambda deployments (the AppSpec's alias moves from CurrentVersion
-// to TargetVersion by RoutingConfig weights per the configuration, between
-// the BeforeAllowTraffic and AfterAllowTraffic hooks), Ready with
-// STOP_DEPLOYMENT and its timeout, the termination wait, auto-rollback as a
-// new deployment, one active deployment per group. Custom configurations come
-// from CreateDeploymentConfig. A Lambda hook function named in the AppSpec
-// is invoked as the group's service role (in the call log as lambda Invoke
-// with its payload, DeploymentId and LifecycleEventHookExecutionId); a role
-// the sandbox knows (CloudFormation's; of the AWS managed policies it knows
+// canary; a hook function of the AppSpec is invoked and waits for its status
+// as a Lambda deployment's does), Lambda deployments (the AppSpec's alias
+// moves from CurrentVersion to TargetVersion by RoutingConfig weights per
+// the configuration, between the BeforeAllowTraffic and AfterAllowTraffic
+// hooks), Ready with STOP_DEPLOYMENT and its timeout, the termination wait,
+// auto-rollback as a new deployment, one active deployment per group. Custom
+// configurations come from CreateDeploymentConfig. A Lambda hook function
+// named in the AppSpec is invoked as the group's service role (in the call
+// log as lambda Invoke with its payload, DeploymentId and
+// LifecycleEventHookExecutionId); a role the sandbox knows
+// (CloudFormation's; of the AWS managed policies it knows
 // AWSCodeDeployRoleForLambda, which allows lambda:InvokeFunction on
-// CodeDeployHook_* functions only) that may not invoke it fails the event
-// at once. The function is then played by the sandbox: it reports Succeeded 5 s after the event starts,
-// Failed when a scenario lifecycle entry matches (HOOK_EXECUTION_FAILURE),
-// or nothing when a hang matches, so the hook fails after its hour; a client
-// may report first with PutLifecycleEventHookExecutionStatus and the id that
+// CodeDeployHook_* functions only) that may not invoke it, or a function
+// that does not exist, fails the event at once. The function is then played by the sandbox: it reports Succeeded 5 s
+// after the event starts, Failed when a scenario lifecycle entry matches
+// (HOOK_EXECUTION_FAILURE), or nothing when a hang matches, so the hook
+// fails after its hour; a client may report first with
+// PutLifecycleEventHookExecutionStatus and the id that
 // codedeploy.Service.LambdaHookExecutionID returns. The
 // engine advances lazily on each call, so it is deterministic when a test
 // stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
