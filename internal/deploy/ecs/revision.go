@@ -116,7 +116,12 @@ func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Ser
 	if svc.DeploymentController != nil {
 		ctl = svc.DeploymentController.Type
 	}
-	if ctl != types.DeploymentControllerTypeCodeDeploy {
+	switch ctl {
+	case types.DeploymentControllerTypeCodeDeploy:
+	case types.DeploymentControllerTypeEcs:
+		return nil, &config.InputError{Input: "codedeploy-deployment-group", Problem: fmt.Sprintf(
+			"ECS service %q of cluster %q (deployment group %q) uses the ECS deployment controller: ECS deploys it itself; give ecs-cluster and ecs-service instead of codedeploy-application and codedeploy-deployment-group", name, cluster, g.Name)}
+	default:
 		return nil, fmt.Errorf("ECS service %q of cluster %q uses the %s deployment controller: CodeDeploy blue/green deployments need a service created with deploymentController CODE_DEPLOY", name, cluster, ctl)
 	}
 	return svc, nil
