@@ -306,3 +306,41 @@ func isSubsequence(want, got []string) bool {
 	}
 	return i == len(want)
 }
+
+func TestCanaryWeightsMove(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, arn := f.start(t, "api-canary", false)
+	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour})
+	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+		t.Fatalf("%v %+v\n%s", err, out, f.log)
+	}
+	prod := f.log.matching("traffic on the new revision: production 10%")
+	if len(prod) != 1 || len(f.log.matching("traffic on the new revision: production 100%")) != 1 {
+		t.Errorf("canary weights not seen:\n%s", f.log)
+	}
+}
+
+func TestUntilTrafficShifted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, arn := f.start(t, "api-native", false)
+	ctx := context.Background()
+	out, err := f.drv.Watch(ctx, arn, ecsnative.WatchOptions{Timeout: time.Hour, UntilTrafficShifted: true})
+	if err != nil || out.DeploymentStatus() != ecsnative.StatusTrafficShifted || out.Stage != "BAKE_TIME" || out.Weights.Production != 100 {
+		t.Fatalf("%v %+v\n%s", err, out, f.log)
+	}
+	// The bake began 85 s after the deployment was created (the sandbox's
+	// timeline: PRODUCTION_TRAFFIC_SHIFT ends at 85 s) and lasts 5 minutes.
+	created := aws.ToTime(f.describe(t, arn).CreatedAt)
+	if want := created.Add(85*time.Second + 5*time.Minute); !out.BakeEnds.Equal(want) {
+		t.Errorf("bake ends %s, want %s", out.BakeEnds, want)
+	}
+	if len(f.log.matching("not waiting for the bake time, which ends at "+out.BakeEnds.UTC().Format(time.RFC3339))) != 1 {
+		t.Errorf("the bake end is not said:\n%s", f.log)
+	}
+	st, err := f.drv.Status(ctx, arn)
+	if err != nil || !st.BakeEnds.Equal(out.BakeEnds) || st.Stage != "BAKE_TIME" {
+		t.Errorf("status in the bake time: %v %+v", err, st)
+	}
+}
