@@ -146,15 +146,12 @@ func TestPauseReadyThenContinue(t *testing.T) {
 	if st, err := f.drv.Status(ctx, arn); err != nil || st.DeploymentStatus() != ecsnative.StatusInProgress || st.Awaiting() == nil {
 		t.Fatalf("status while paused: %+v %v", st, err)
 	}
-	if err := f.drv.Continue(ctx, arn); err != nil {
-		t.Fatal(err)
+	acted, err := f.drv.Command(ctx, ecsnative.ActContinue, arn, true, ecsnative.WatchOptions{Timeout: time.Hour})
+	if err != nil || !acted.Watched || acted.Outcome.DeploymentStatus() != ecsnative.StatusSucceeded {
+		t.Fatalf("continue: %v %+v\n%s", err, acted.Outcome, f.log)
 	}
 	if err := f.drv.Continue(ctx, arn); !errors.Is(err, ecsnative.ErrNotWaiting) {
 		t.Errorf("a second continue: %v", err)
-	}
-	out, err = f.drv.Watch(ctx, arn, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
-		t.Fatalf("after continue: %v %+v\n%s", err, out, f.log)
 	}
 	f.sent.checkRequests(t)
 }
@@ -283,16 +280,21 @@ func TestStopCommand(t *testing.T) {
 	if _, err := f.drv.Watch(ctx, arn, ecsnative.WatchOptions{PauseAtHook: true, Timeout: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.drv.Stop(ctx, arn, true); err != nil {
-		t.Fatal(err)
+	acted, err := f.drv.Command(ctx, ecsnative.ActStop, arn, true, ecsnative.WatchOptions{Timeout: time.Hour, RollbackOnCancel: true})
+	out := acted.Outcome
+	if err != nil || !acted.Done || !acted.Watched || out.Status != types.ServiceDeploymentStatusRollbackSuccessful ||
+		out.DeploymentStatus() != ecsnative.StatusStopped || out.ErrorCode() != "MANUAL_STOP" || !strings.Contains(out.ErrorMessage(), "StopServiceDeployment") {
+		t.Fatalf("%v %+v %+v\n%s", err, acted, out, f.log)
 	}
-	f.sb.Clock.Advance(5 * time.Minute)
-	st, err := f.drv.Status(ctx, arn)
-	if err != nil || st.Status != types.ServiceDeploymentStatusRollbackSuccessful || !strings.Contains(st.RollbackReason, "StopServiceDeployment") {
-		t.Fatalf("%v %+v", err, st)
+	if f.calls("StopServiceDeployment") != 1 {
+		t.Errorf("%d StopServiceDeployment calls", f.calls("StopServiceDeployment"))
 	}
 	if err := f.drv.Stop(ctx, arn, true); err != nil {
 		t.Errorf("stopping an ended deployment: %v", err)
+	}
+	acted, err = f.drv.Command(ctx, ecsnative.ActStatus, arn, true, ecsnative.WatchOptions{})
+	if err != nil || !acted.Done || acted.Watched || acted.Outcome.Status != types.ServiceDeploymentStatusRollbackSuccessful {
+		t.Errorf("status: %v %+v", err, acted)
 	}
 	f.sent.checkRequests(t)
 }

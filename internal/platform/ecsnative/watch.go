@@ -26,6 +26,7 @@ type WatchOptions struct {
 	// Previous is the task definition the service ran before, named with
 	// the revision a rollback returns to.
 	Previous string
+	stopped  bool // the command stopped it: its rollback is a stop on request
 }
 
 // stopFollowLimit bounds the wait for a stopped deployment to end.
@@ -73,6 +74,7 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 		out.TimedOut, out.Cancelled = true, ctx.Err() != nil
 	default:
 		out = w.outcome()
+		out.StopRequested = opts.stopped
 	}
 	out.PreviousTaskDef = opts.Previous
 	return out, out.Err()
