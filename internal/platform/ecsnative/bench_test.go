@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
 // counting counts the read calls on their way to the sandbox.
@@ -53,7 +54,7 @@ func BenchmarkDetection(b *testing.B) {
 		_, arn := f.start(b, "api-linear", false)
 		api := &counting{Client: f.client}
 		f.drv.API, f.drv.Observer = api, nil
-		if out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour}); err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+		if out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour}); err != nil || out.DeploymentStatus() != report.StatusSucceeded {
 			b.Fatalf("%v %+v", err, out)
 		}
 		newCalls += float64(api.calls.Load())

@@ -42,11 +42,14 @@ func (d *Driver) Stop(ctx context.Context, arn string, rollback bool) error {
 }
 
 // Status reads deployment arn as it is now: status, stage, weights, hooks
-// and, in its bake time, when the bake ends.
+// and, in its bake time, when the bake ends; at a PAUSE hook awaiting
+// action it is Ready.
 func (d *Driver) Status(ctx context.Context, arn string) (*Outcome, error) {
 	w := d.watcher(arn)
 	_, err := w.poll(ctx)
-	return w.outcome(), err
+	out := w.outcome()
+	out.Paused = out.Awaiting() != nil
+	return out, err
 }
 
 // Commands on an existing deployment, named as the command input names them.

@@ -15,6 +15,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
 func TestDiscover(t *testing.T) {
@@ -72,7 +73,7 @@ func TestBlueGreenSucceeds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, f.log)
 	}
-	if out.DeploymentStatus() != ecsnative.StatusSucceeded || out.ErrorCode() != "" || out.Weights != (ecsnative.Weights{Production: 100, Test: 100}) {
+	if out.DeploymentStatus() != report.StatusSucceeded || out.ErrorCode() != "" || out.Weights != (ecsnative.Weights{Production: 100, Test: 100}) {
 		t.Errorf("outcome %+v", out)
 	}
 	var stages []string
@@ -112,7 +113,7 @@ func TestLinearWeightsMove(t *testing.T) {
 	f := newFixture(t)
 	_, arn := f.start(t, "api-linear", false)
 	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+	if err != nil || out.DeploymentStatus() != report.StatusSucceeded {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	var prod []string
@@ -132,7 +133,7 @@ func TestPauseReadyThenContinue(t *testing.T) {
 	s, arn := f.start(t, "api-pause", true)
 	ctx := context.Background()
 	out, err := f.drv.Watch(ctx, arn, ecsnative.WatchOptions{PauseAtHook: true, Timeout: time.Hour, Previous: s.TaskDefinition})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusReady {
+	if err != nil || out.DeploymentStatus() != report.StatusReady {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	h := out.Awaiting()
@@ -143,11 +144,11 @@ func TestPauseReadyThenContinue(t *testing.T) {
 		t.Errorf("the pause is not announced:\n%s", f.log)
 	}
 	f.sb.Clock.Advance(10 * time.Minute) // a later step continues it
-	if st, err := f.drv.Status(ctx, arn); err != nil || st.DeploymentStatus() != ecsnative.StatusInProgress || st.Awaiting() == nil {
+	if st, err := f.drv.Status(ctx, arn); err != nil || st.DeploymentStatus() != report.StatusReady || st.Awaiting() == nil {
 		t.Fatalf("status while paused: %+v %v", st, err)
 	}
 	acted, err := f.drv.Command(ctx, ecsnative.ActContinue, arn, true, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || !acted.Watched || acted.Outcome.DeploymentStatus() != ecsnative.StatusSucceeded {
+	if err != nil || !acted.Watched || acted.Outcome.DeploymentStatus() != report.StatusSucceeded {
 		t.Fatalf("continue: %v %+v\n%s", err, acted.Outcome, f.log)
 	}
 	if err := f.drv.Continue(ctx, arn); !errors.Is(err, ecsnative.ErrNotWaiting) {
@@ -161,7 +162,7 @@ func TestOnReadyContinueContinuesThePause(t *testing.T) {
 	f := newFixture(t)
 	_, arn := f.start(t, "api-pause", false)
 	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+	if err != nil || out.DeploymentStatus() != report.StatusSucceeded {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	if len(f.log.matching("awaiting action: continuing the deployment (on-ready: continue)")) != 1 || f.calls("ContinueServiceDeployment") != 1 {
@@ -184,7 +185,7 @@ func TestRollbacks(t *testing.T) {
 			f := newFixture(t)
 			s, arn := f.start(t, tt.service, false)
 			out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour, Previous: s.TaskDefinition})
-			if !errors.Is(err, ecsnative.ErrFailed) || out.DeploymentStatus() != ecsnative.StatusFailed || out.Status != types.ServiceDeploymentStatusRollbackSuccessful {
+			if !errors.Is(err, ecsnative.ErrFailed) || out.DeploymentStatus() != report.StatusFailed || out.Status != types.ServiceDeploymentStatusRollbackSuccessful {
 				t.Fatalf("%v %+v\n%s", err, out, f.log)
 			}
 			if out.ErrorCode() != tt.code {
@@ -213,7 +214,7 @@ func TestCancelDuringShift(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.drv.Observer = cancelAt{Printer: ecsnative.Printer(f.log.add), production: 50, cancel: cancel}
 	out, err := f.drv.Watch(ctx, arn, ecsnative.WatchOptions{Timeout: time.Hour, RollbackOnCancel: true})
-	if !errors.Is(err, ecsnative.ErrCancelled) || !out.StopRequested || out.DeploymentStatus() != ecsnative.StatusStopped {
+	if !errors.Is(err, ecsnative.ErrCancelled) || !out.StopRequested || out.DeploymentStatus() != report.StatusStopped {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	if f.calls("StopServiceDeployment") != 1 {
@@ -250,7 +251,7 @@ func TestTimeoutRollsBack(t *testing.T) {
 	f := newFixture(t)
 	_, arn := f.start(t, "api-native", false)
 	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: 2 * time.Minute, RollbackOnTimeout: true})
-	if !errors.Is(err, ecsnative.ErrTimedOut) || !out.TimedOut || out.Status != types.ServiceDeploymentStatusRollbackSuccessful || out.DeploymentStatus() != ecsnative.StatusStopped {
+	if !errors.Is(err, ecsnative.ErrTimedOut) || !out.TimedOut || out.Status != types.ServiceDeploymentStatusRollbackSuccessful || out.DeploymentStatus() != report.StatusStopped {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	f.sent.checkRequests(t)
@@ -264,7 +265,7 @@ func TestTransientErrorsRetried(t *testing.T) {
 	}})
 	_, arn := f.start(t, "api-native", false)
 	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+	if err != nil || out.DeploymentStatus() != report.StatusSucceeded {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	if len(f.log.matching("retrying until the timeout")) == 0 || len(f.log.matching("ECS is throttling")) == 0 {
@@ -283,7 +284,7 @@ func TestStopCommand(t *testing.T) {
 	acted, err := f.drv.Command(ctx, ecsnative.ActStop, arn, true, ecsnative.WatchOptions{Timeout: time.Hour, RollbackOnCancel: true})
 	out := acted.Outcome
 	if err != nil || !acted.Done || !acted.Watched || out.Status != types.ServiceDeploymentStatusRollbackSuccessful ||
-		out.DeploymentStatus() != ecsnative.StatusStopped || out.ErrorCode() != "MANUAL_STOP" || !strings.Contains(out.ErrorMessage(), "StopServiceDeployment") {
+		out.DeploymentStatus() != report.StatusStopped || out.ErrorCode() != "MANUAL_STOP" || !strings.Contains(out.ErrorMessage(), "StopServiceDeployment") {
 		t.Fatalf("%v %+v %+v\n%s", err, acted, out, f.log)
 	}
 	if f.calls("StopServiceDeployment") != 1 {
@@ -314,7 +315,7 @@ func TestCanaryWeightsMove(t *testing.T) {
 	f := newFixture(t)
 	_, arn := f.start(t, "api-canary", false)
 	out, err := f.drv.Watch(context.Background(), arn, ecsnative.WatchOptions{Timeout: time.Hour})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusSucceeded {
+	if err != nil || out.DeploymentStatus() != report.StatusSucceeded {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	prod := f.log.matching("traffic on the new revision: production 10%")
@@ -329,7 +330,7 @@ func TestUntilTrafficShifted(t *testing.T) {
 	_, arn := f.start(t, "api-native", false)
 	ctx := context.Background()
 	out, err := f.drv.Watch(ctx, arn, ecsnative.WatchOptions{Timeout: time.Hour, UntilTrafficShifted: true})
-	if err != nil || out.DeploymentStatus() != ecsnative.StatusTrafficShifted || out.Stage != "BAKE_TIME" || out.Weights.Production != 100 {
+	if err != nil || out.DeploymentStatus() != report.StatusTrafficShifted || out.Stage != "BAKE_TIME" || out.Weights.Production != 100 {
 		t.Fatalf("%v %+v\n%s", err, out, f.log)
 	}
 	// The bake began 85 s after the deployment was created (the sandbox's

@@ -7,17 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// Deployment statuses as the action's deployment-status output gives them.
-const (
-	StatusInProgress     = "InProgress"
-	StatusSucceeded      = "Succeeded"
-	StatusFailed         = "Failed"
-	StatusStopped        = "Stopped"
-	StatusReady          = "Ready"
-	StatusTrafficShifted = "TrafficShifted"
-)
+// statusInProgress is deployment-status while the deployment runs, and
+// where the driver left it otherwise.
+const statusInProgress = "InProgress"
 
 // Outcome is how a service deployment ended, or where it was left.
 type Outcome struct {
@@ -68,18 +64,18 @@ func (o *Outcome) rolledBack() bool {
 func (o *Outcome) DeploymentStatus() string {
 	switch {
 	case o.Status == types.ServiceDeploymentStatusSuccessful:
-		return StatusSucceeded
+		return report.StatusSucceeded
 	case o.Status == types.ServiceDeploymentStatusStopped || o.Status == types.ServiceDeploymentStatusStopRequested ||
 		o.rolledBack() && o.StopRequested:
-		return StatusStopped
+		return report.StatusStopped
 	case o.rolledBack():
-		return StatusFailed
+		return report.StatusFailed
 	case o.Paused && o.Awaiting() != nil:
-		return StatusReady
+		return report.StatusReady
 	case o.TrafficShifted && o.Status == types.ServiceDeploymentStatusInProgress:
-		return StatusTrafficShifted
+		return report.StatusTrafficShifted
 	}
-	return StatusInProgress
+	return statusInProgress
 }
 
 // ErrorCode says why a deployment did not succeed: CIRCUIT_BREAKER_TRIGGERED,
@@ -87,9 +83,9 @@ func (o *Outcome) DeploymentStatus() string {
 // (the message has ECS's reason); "" otherwise.
 func (o *Outcome) ErrorCode() string {
 	switch st := o.DeploymentStatus(); {
-	case st == StatusStopped:
+	case st == report.StatusStopped:
 		return "MANUAL_STOP"
-	case st != StatusFailed:
+	case st != report.StatusFailed:
 		return ""
 	case o.CircuitBreaker:
 		return "CIRCUIT_BREAKER_TRIGGERED"
@@ -105,7 +101,7 @@ func (o *Outcome) ErrorCode() string {
 // ALARM, and the revision rolled back to.
 func (o *Outcome) ErrorMessage() string {
 	st := o.DeploymentStatus()
-	if st != StatusFailed && st != StatusStopped {
+	if st != report.StatusFailed && st != report.StatusStopped {
 		return ""
 	}
 	reason := o.RollbackReason
@@ -138,7 +134,7 @@ func (o *Outcome) ErrorMessage() string {
 // ErrAbandoned.
 func (o *Outcome) Err() error {
 	st := o.DeploymentStatus()
-	if st == StatusSucceeded || st == StatusReady || st == StatusTrafficShifted {
+	if st == report.StatusSucceeded || st == report.StatusReady || st == report.StatusTrafficShifted {
 		return nil
 	}
 	var b strings.Builder
@@ -154,7 +150,7 @@ func (o *Outcome) Err() error {
 	case o.Abandoned != nil:
 		errs = append(errs, ErrAbandoned, o.Abandoned)
 		fmt.Fprintf(&b, "was given up on (%v): %s", o.Abandoned, o.stopWords())
-	case st == StatusStopped:
+	case st == report.StatusStopped:
 		errs = append(errs, ErrStopped)
 		fmt.Fprintf(&b, "was stopped (%s)", o.Status)
 	default:
