@@ -164,3 +164,46 @@ func TestDeployECSNativeCancelDuringShift(t *testing.T) {
 		t.Fatalf("the sandbox's deployments after the cancel: %+v", ds)
 	}
 }
+
+// TestDeployECSWrongPlatformInputs gives each ECS path the other's
+// service: the run is refused after the read-only lookup, naming the
+// inputs to use, before any secret, image or AWS change.
+func TestDeployECSWrongPlatformInputs(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		sb     func(t *testing.T) *awssimtest.Sandbox
+		inputs func(image string) map[string]string
+		words  []string
+	}{
+		{"CODE_DEPLOY service as ecs-service", func(t *testing.T) *awssimtest.Sandbox { return ecsSandbox(t) },
+			func(image string) map[string]string { return nativeInputs(image, "api") },
+			[]string{`input "ecs-service"`, "CODE_DEPLOY", "codedeploy-application and codedeploy-deployment-group"}},
+		{"ECS-controlled service in a CodeDeploy group", func(t *testing.T) *awssimtest.Sandbox {
+			return ecsSandbox(t, awssim.Scenario{Seed: []awssim.SeedCall{{Service: "ecs", Operation: "UpdateService",
+				Input: map[string]any{"cluster": "prod", "service": "api", "deploymentController": map[string]any{"type": "ECS"}}}}})
+		}, func(image string) map[string]string { return ecsInputs(image, "linear") },
+			[]string{`input "codedeploy-deployment-group"`, "uses the ECS deployment controller", "give ecs-cluster and ecs-service"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb := tt.sb(t)
+			image := sb.PushImage(t, "web")
+			before := len(sb.Calls())
+			code, out, log := runAction(t, sb, tt.inputs(image))
+			if code != exitcode.Failed || out["error-code"] != "INVALID_INPUT" {
+				t.Fatalf("exit %d, outputs %v\n%s", code, out, log)
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(out["error-message"], w) {
+					t.Errorf("error-message %q does not say %q", out["error-message"], w)
+				}
+			}
+			for _, c := range sb.Calls()[before:] {
+				if c.Operation != "GetDeploymentGroup" && c.Operation != "DescribeServices" {
+					t.Errorf("call %s %s after the refusal's lookup", c.Service, c.Operation)
+				}
+			}
+		})
+	}
+}

@@ -90,6 +90,13 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	return rev, nil
 }
 
+// CheckService refuses, at discovery, a group whose ECS service CodeDeploy
+// does not control (or that does not exist), naming the inputs to use.
+func CheckService(ctx context.Context, api API, g deploy.Group) error {
+	_, err := codeDeployService(ctx, api, g)
+	return err
+}
+
 // codeDeployService reads the group's ECS service and refuses one that
 // CodeDeploy does not control.
 func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Service, error) {
