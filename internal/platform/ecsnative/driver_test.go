@@ -14,6 +14,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
@@ -345,5 +346,31 @@ func TestUntilTrafficShifted(t *testing.T) {
 	st, err := f.drv.Status(ctx, arn)
 	if err != nil || !st.BakeEnds.Equal(out.BakeEnds) || st.Stage != "BAKE_TIME" {
 		t.Errorf("status in the bake time: %v %+v", err, st)
+	}
+}
+
+func TestRevisionRefuses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	s, err := f.drv.Discover(ctx, "prod", "api-native", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		in   ecsnative.RevisionInput
+		want string
+	}{
+		{ecsnative.RevisionInput{ImageURI: imageURI, ContainerPort: 9090}, `input "container-port": 9090 is not the port ECS service "api-native"'s load balancer routes to (container "app", port 8080)`},
+		{ecsnative.RevisionInput{ImageURI: imageURI, ContainerName: "worker"}, `task definition "api" has no container "worker" (its containers: "app"); set container-name`},
+		{ecsnative.RevisionInput{ImageURI: imageURI, Secrets: []deploy.SecretRef{{Name: "DB", ValueFrom: "hunter2"}}}, `secret reference DB: "hunter2" is not an ARN`},
+		{ecsnative.RevisionInput{ImageURI: imageURI, TaskDefinition: "../../../testdata/taskdefs/unknown-field.json"}, `unknown field "memoryReservaton"`},
+	} {
+		if _, err := f.drv.Revision(ctx, s, tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: got %v, want %s", tt.in, err, tt.want)
+		}
+	}
+	if n := f.calls("RegisterTaskDefinition"); n != 0 {
+		t.Errorf("%d task definitions registered", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 type RevisionInput struct {
 	TaskDefinition string // file; "": the service's current task definition
 	ContainerName  string // "": the container the service's load balancer names
+	ContainerPort  int    // 0: the service's load balancer's; else it must match
 	ImageURI       string // by digest
 	Secrets        []deploy.SecretRef
 }
@@ -37,7 +38,7 @@ func (d *Driver) Revision(ctx context.Context, s *Service, in RevisionInput) (st
 		td.File = file
 	}
 	if len(s.described.LoadBalancers) > 0 {
-		lb, err := taskdef.LoadBalancer(s.described, in.ContainerName, 0)
+		lb, err := taskdef.LoadBalancer(s.described, in.ContainerName, in.ContainerPort)
 		if err != nil {
 			return "", err
 		}

@@ -111,7 +111,9 @@ func (t *Target) Prepare(ctx context.Context, image string, refs []secrets.Refer
 	for _, ref := range refs {
 		secretRefs = append(secretRefs, deploy.SecretRef{Name: ref.Name, ValueFrom: ref.ValueFrom})
 	}
-	arn, err := t.drv.Revision(ctx, s, RevisionInput{TaskDefinition: in.TaskDefinition, ContainerName: in.ContainerName, ImageURI: image, Secrets: secretRefs})
+	arn, err := t.drv.Revision(ctx, s, RevisionInput{
+		TaskDefinition: in.TaskDefinition, ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, ImageURI: image, Secrets: secretRefs,
+	})
 	if err != nil {
 		return err
 	}
