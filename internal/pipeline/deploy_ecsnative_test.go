@@ -207,3 +207,30 @@ func TestDeployECSWrongPlatformInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestECSNativeInputs checks the inputs that choose the platform, refused
+// before any AWS call.
+func TestECSNativeInputs(t *testing.T) {
+	t.Parallel()
+	sb := nativeSandbox(t, awssim.DefaultTimeScale)
+	const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	for _, tt := range []struct {
+		inputs map[string]string
+		want   string
+	}{
+		{map[string]string{"image": image, "ecs-cluster": "prod"}, `input "ecs-service": ecs-cluster and ecs-service go together`},
+		{map[string]string{"image": image, "ecs-cluster": "prod", "ecs-service": "api-native", "appspec": "appspec.yaml"}, `input "appspec": is for CodeDeploy`},
+		{map[string]string{"image": image, "ecs-cluster": "prod", "ecs-service": "api-native", "s3-bucket": "b"}, `input "s3-bucket": is for codedeploy`},
+		{map[string]string{"image": image, "codedeploy-application": "api", "codedeploy-deployment-group": "g", "ecs-service": "api-native"}, `input "ecs-service": is for ecs-native (ecs-cluster and ecs-service)`},
+		{map[string]string{"command": "status", "deployment-id": "arn:aws:ecs:us-east-1:123456789012:service/prod/api"}, `is not a CodeDeploy deployment id (d- and 9 letters or digits, e.g. d-A1B2C3D4E) or an ECS service deployment ARN`},
+	} {
+		before := len(sb.Calls())
+		code, _, log := runAction(t, sb, tt.inputs)
+		if code != exitcode.BadInput || !strings.Contains(log, tt.want) {
+			t.Errorf("%v: exit %d, want %d saying %s\n%s", tt.inputs, code, exitcode.BadInput, tt.want, log)
+		}
+		if n := len(sb.Calls()) - before; n != 0 {
+			t.Errorf("%v: %d AWS calls", tt.inputs, n)
+		}
+	}
+}
