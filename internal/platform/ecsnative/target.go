@@ -34,13 +34,14 @@ var Inputs = config.Platform{
 // namePattern is an ECS cluster or service name (or ARN).
 var namePattern = regexp.MustCompile(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:(cluster|service)/)?[A-Za-z0-9_/-]{1,255}$`)
 
+// checkInputs checks the platform's inputs once config chose it: both
+// names, and none of CodeDeploy's appspec and description.
 func checkInputs(c *config.Config, r config.InputReader) {
-	cluster, svc := r.Str("ecs-cluster"), r.Str("ecs-service")
-	if c.Command == config.CommandDeploy && (cluster == "") != (svc == "") {
+	if c.Command == config.CommandDeploy && (r.Str("ecs-cluster") == "") != (r.Str("ecs-service") == "") {
 		r.Fail("ecs-service", "ecs-cluster and ecs-service go together: give both")
 	}
-	for name, v := range map[string]string{"ecs-cluster": cluster, "ecs-service": svc} {
-		if v != "" && !namePattern.MatchString(v) {
+	for _, name := range []string{"ecs-cluster", "ecs-service"} {
+		if v := r.Str(name); v != "" && !namePattern.MatchString(v) {
 			r.Fail(name, "%q is not an ECS name (1-255 letters, digits, '-', '_') or ARN", v)
 		}
 	}
