@@ -31,7 +31,7 @@ var (
 
 // buildBinary builds the action's binary once for all of this package's
 // tests and returns its path. Only this package's tests build the binary.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		bin := filepath.Join(binDir, "bluegreen-deploy")

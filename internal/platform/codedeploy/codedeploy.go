@@ -151,18 +151,22 @@ func (t *Target) Deploy(ctx context.Context) error {
 	prog := t.progress()
 	spec, watch := deploy.Plan(in, cfg.GitHub, t.group, t.rev)
 	id, err := t.drv.Create(ctx, spec)
-	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
-		d.Status = report.StatusSuperseded
-		res.Outcome = report.OutcomeSuperseded
-		t.env.Report.OutputResult(res)
-		t.env.Report.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup)
-		return nil
-	}
 	if id != "" && err == nil {
 		d.Status = string(types.DeploymentStatusCreated)
 	}
 	if id != "" {
 		prog.Track(id, cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
+	}
+	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
+		d.Status = report.StatusSuperseded
+		res.Outcome = report.OutcomeSuperseded
+		t.env.Report.OutputResult(res)
+		say := t.env.Report.Noticef
+		if sup.Stopped != nil && sup.Stopped.Err() == nil {
+			say = t.env.Report.Warningf // this run's older revision is live
+		}
+		say("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; %s (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup, sup.Done())
+		return nil
 	}
 	if err != nil {
 		return err
