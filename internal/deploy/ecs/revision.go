@@ -10,8 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
+
+// ReadAPI is the ECS calls Prepare and Draft make: reads only.
+type ReadAPI interface {
+	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
 
 // API is the ECS calls the ECS revision makes; *ecs.Client has them.
 type API interface {
@@ -30,15 +37,9 @@ type Input struct {
 	Secrets        []deploy.SecretRef
 }
 
-// ReadAPI is the ECS calls Draft makes: reads only.
-type ReadAPI interface {
-	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
-	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
-}
-
-// Draft is an ECS revision before anything is registered: the task
+// Prepared is an ECS revision before anything is registered: the task
 // definition as it would be registered, and where it would run.
-type Draft struct {
+type Prepared struct {
 	TaskDefinition *ecs.RegisterTaskDefinitionInput
 	// Live is the ARN of the task definition the service runs now (its
 	// primary task set's).
@@ -48,11 +49,11 @@ type Draft struct {
 	tmpl *ecsTemplate
 }
 
-// Prepare makes the Draft of Revision, reading only: the task definition
+// Prepare makes what Revision registers, reading only: the task definition
 // (the file, or the service's current one without its read-only fields)
 // with the container's image set to ImageURI and Secrets added as valueFrom
-// ARNs, checked against the service's load balancer.
-func Prepare(ctx context.Context, api ReadAPI, in Input) (*Draft, error) {
+// ARNs, checked against the service's load balancer and the template.
+func Prepare(ctx context.Context, api ReadAPI, in Input) (*Prepared, error) {
 	if in.ImageURI == "" {
 		return nil, fmt.Errorf("deploying to ECS needs an image")
 	}
@@ -74,7 +75,7 @@ func Prepare(ctx context.Context, api ReadAPI, in Input) (*Draft, error) {
 	if err != nil {
 		return nil, err
 	}
-	lb, err := loadBalancer(svc, in.ContainerName, in.ContainerPort)
+	lb, err := LoadBalancer(svc, in.ContainerName, in.ContainerPort)
 	if err != nil {
 		return nil, err
 	}
@@ -84,53 +85,47 @@ func Prepare(ctx context.Context, api ReadAPI, in Input) (*Draft, error) {
 		}
 	}
 	place := placement(svc)
-	if td == nil {
-		if td, err = currentTaskDefinition(ctx, api, svc, place.taskDef); err != nil {
-			return nil, err
-		}
-	}
-	container := in.ContainerName
-	if container == "" {
-		container = aws.ToString(lb.ContainerName)
-	}
-	if err := setContainer(td, container, in.ImageURI, in.Secrets); err != nil {
+	draft, err := Draft(ctx, api, TaskDefinition{
+		File: td, Current: place.taskDef, Service: aws.ToString(svc.ServiceName), Container: in.ContainerName,
+		LoadBalancer: &lb, ImageURI: in.ImageURI, Secrets: in.Secrets,
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := mapsPort(td, lb); err != nil {
-		return nil, err
-	}
-	return &Draft{TaskDefinition: td, Live: place.taskDef, lb: lb, at: place.ecsPlacement, tmpl: tmpl}, nil
+	return &Prepared{TaskDefinition: draft, Live: place.taskDef, lb: lb, at: place.ecsPlacement, tmpl: tmpl}, nil
 }
 
 // Revision is the ECS platform's contribution to a deployment. It
-// registers the Draft's task definition and renders the AppSpec: the new
-// task definition behind the service's load balancer container and port,
-// placed as the service's tasks are (platform version, network
-// configuration, capacity provider strategy) unless the template says
-// otherwise, with the template's hooks. It returns an AppSpecContent
-// revision with its sha256 and the TaskDefinitionARN. Everything is checked
-// before the task definition is registered: on error nothing is.
+// registers Prepare's task definition and renders the AppSpec: the new task
+// definition behind the service's load balancer container and port, placed
+// as the service's tasks are (platform version, network configuration,
+// capacity provider strategy) unless the template says otherwise, with the
+// template's hooks. It returns an AppSpecContent revision with its sha256
+// and the TaskDefinitionARN. Everything is checked before the task
+// definition is registered: on error nothing is.
 func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
-	d, err := Prepare(ctx, api, in)
+	p, err := Prepare(ctx, api, in)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	td := d.TaskDefinition
-	out, err := api.RegisterTaskDefinition(ctx, td)
+	arn, err := register(ctx, api, p.TaskDefinition)
 	if err != nil {
-		return deploy.Revision{}, fmt.Errorf("registering task definition %q: %w", aws.ToString(td.Family), err)
+		return deploy.Revision{}, err
 	}
-	if out.TaskDefinition == nil || aws.ToString(out.TaskDefinition.TaskDefinitionArn) == "" {
-		return deploy.Revision{}, fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(td.Family))
-	}
-	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	content, err := renderECSAppSpec(arn, d.lb, d.at, d.tmpl)
+	content, err := renderECSAppSpec(arn, p.lb, p.at, p.tmpl)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
 	rev := deploy.AppSpecRevision(content)
 	rev.TaskDefinitionARN = arn
 	return rev, nil
+}
+
+// CheckService refuses, at discovery, a group whose ECS service CodeDeploy
+// does not control (or that does not exist), naming the inputs to use.
+func CheckService(ctx context.Context, api API, g deploy.Group) error {
+	_, err := codeDeployService(ctx, api, g)
+	return err
 }
 
 // codeDeployService reads the group's ECS service and refuses one that
@@ -159,19 +154,91 @@ func codeDeployService(ctx context.Context, api ReadAPI, g deploy.Group) (*types
 	if svc.DeploymentController != nil {
 		ctl = svc.DeploymentController.Type
 	}
-	if ctl != types.DeploymentControllerTypeCodeDeploy {
+	switch ctl {
+	case types.DeploymentControllerTypeCodeDeploy:
+	case types.DeploymentControllerTypeEcs:
+		return nil, &config.InputError{Input: "codedeploy-deployment-group", Problem: fmt.Sprintf(
+			"ECS service %q of cluster %q (deployment group %q) uses the ECS deployment controller: ECS deploys it itself; give ecs-cluster and ecs-service instead of codedeploy-application and codedeploy-deployment-group", name, cluster, g.Name)}
+	default:
 		return nil, fmt.Errorf("ECS service %q of cluster %q uses the %s deployment controller: CodeDeploy blue/green deployments need a service created with deploymentController CODE_DEPLOY", name, cluster, ctl)
 	}
 	return svc, nil
 }
 
-// loadBalancer picks the service's load balancer that traffic shifts
+// TaskDefinition is a task definition revision to register for a
+// deployment to an ECS service, by CodeDeploy or by ECS itself.
+type TaskDefinition struct {
+	File         *ecs.RegisterTaskDefinitionInput // the task-definition file's; nil: Current's
+	Current      string                           // the task definition the service runs
+	Service      string                           // the service's name, for messages
+	Container    string                           // "": the load balancer's container
+	LoadBalancer *types.LoadBalancer              // the one traffic shifts through; nil: none
+	ImageURI     string                           // by digest
+	Secrets      []deploy.SecretRef
+}
+
+// Register registers Draft's task definition of td and returns the new
+// revision's ARN; on error nothing is registered.
+func Register(ctx context.Context, api API, td TaskDefinition) (string, error) {
+	in, err := Draft(ctx, api, td)
+	if err != nil {
+		return "", err
+	}
+	return register(ctx, api, in)
+}
+
+// Draft is the task definition Register would register for td, reading
+// only: the file's task definition, or the service's current one without
+// its read-only fields, with the container's image set to ImageURI and
+// Secrets added as valueFrom ARNs, checked to map the load balancer's port.
+func Draft(ctx context.Context, api ReadAPI, td TaskDefinition) (*ecs.RegisterTaskDefinitionInput, error) {
+	in := td.File
+	if in == nil {
+		if td.Current == "" {
+			return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", td.Service)
+		}
+		var err error
+		if in, err = currentTaskDefinition(ctx, api, td.Service, td.Current); err != nil {
+			return nil, err
+		}
+	}
+	container := td.Container
+	if container == "" && td.LoadBalancer != nil {
+		container = aws.ToString(td.LoadBalancer.ContainerName)
+	}
+	if container == "" {
+		return nil, &config.InputError{Input: "container-name", Problem: fmt.Sprintf("ECS service %q has no load balancer naming the container to deploy: give container-name", td.Service)}
+	}
+	if err := setContainer(in, container, td.ImageURI, td.Secrets); err != nil {
+		return nil, err
+	}
+	if td.LoadBalancer != nil {
+		if err := mapsPort(in, *td.LoadBalancer); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// register registers the task definition in and returns its ARN.
+func register(ctx context.Context, api API, in *ecs.RegisterTaskDefinitionInput) (string, error) {
+	out, err := api.RegisterTaskDefinition(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("registering task definition %q: %w", aws.ToString(in.Family), err)
+	}
+	if out.TaskDefinition == nil || aws.ToString(out.TaskDefinition.TaskDefinitionArn) == "" {
+		return "", fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(in.Family))
+	}
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
+}
+
+// LoadBalancer picks the service's load balancer that traffic shifts
 // through: the one naming container (the first when container is ""),
 // checked against port when given.
-func loadBalancer(svc *types.Service, container string, port int) (types.LoadBalancer, error) {
+func LoadBalancer(svc *types.Service, container string, port int) (types.LoadBalancer, error) {
 	name := aws.ToString(svc.ServiceName)
 	if len(svc.LoadBalancers) == 0 {
-		return types.LoadBalancer{}, fmt.Errorf("ECS service %q has no load balancer: CodeDeploy shifts traffic between target groups of one", name)
+		return types.LoadBalancer{}, fmt.Errorf("ECS service %q has no load balancer: blue/green deployments shift traffic between target groups of one", name)
 	}
 	lb := svc.LoadBalancers[0]
 	for _, l := range svc.LoadBalancers {
@@ -212,13 +279,10 @@ func placement(svc *types.Service) servicePlacement {
 
 // currentTaskDefinition reads the task definition the service runs, as
 // register-task-definition takes it.
-func currentTaskDefinition(ctx context.Context, api ReadAPI, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
-	if arn == "" {
-		return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", aws.ToString(svc.ServiceName))
-	}
+func currentTaskDefinition(ctx context.Context, api ReadAPI, service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
 	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 	if err != nil {
-		return nil, fmt.Errorf("reading task definition %s of ECS service %q: %w", arn, aws.ToString(svc.ServiceName), err)
+		return nil, fmt.Errorf("reading task definition %s of ECS service %q: %w", arn, service, err)
 	}
 	if out.TaskDefinition == nil {
 		return nil, fmt.Errorf("reading task definition %s: the answer has no taskDefinition", arn)
