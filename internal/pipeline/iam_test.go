@@ -239,8 +239,8 @@ var iamRuns = []iamRun{
 	},
 }
 
-// planRuns plan a Server, an ECS and a Lambda deploy under the plan
-// column alone, each after a deploy.
+// planRuns plan a Server, an ECS, an ECS-native and a Lambda deploy under
+// the plan column alone, each after a deploy.
 var planRuns = []iamRun{
 	{
 		name: "plan server", scenario: "server.yaml", plan: true, stages: []string{"secrets", "image", "deploy", "deploy, EC2/Server"},
@@ -269,6 +269,18 @@ var planRuns = []iamRun{
 			in["command"] = "plan"
 			delete(in, "secrets")
 			delete(in, "parse-json-secrets")
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "plan ecs-native", scenario: "ecs-native.yaml", plan: true, stages: []string{"secrets", "image", "deploy, ECS-native"},
+		values: withValues(map[string][]string{"secret": {"api/db"}, "repository": {"web"}, "cluster": {"prod"}, "service": {"api-native"}}),
+		deployFirst: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, nativeInputs(image, "api-native"))
+		},
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := nativeInputs(image, "api-native")
+			in["command"] = "plan"
 			mustRun(t, sb, in)
 		},
 	},

@@ -362,3 +362,34 @@ func TestPlanUncovered(t *testing.T) {
 		t.Errorf("planTarget = %v, want bad input naming command", err)
 	}
 }
+
+// TestPlanECSNative plans deploys to the ECS-native BLUE_GREEN service
+// api-native after a deploy of v1: v2 changes the image line only, v1
+// changes nothing, and no plan makes a call that changes anything.
+func TestPlanECSNative(t *testing.T) {
+	t.Parallel()
+	sb := nativeSandbox(t, awssim.DefaultTimeScale)
+	v1 := sb.PushImage(t, "web")
+	v2 := sb.PushImageTag(t, "web", "v2")
+	if code, _, log := runAction(t, sb, nativeInputs(v1, "api-native")); code != exitcode.OK {
+		t.Fatalf("the deploy of v1: exit %d\n%s", code, log)
+	}
+	code, p, changes, log := runPlan(t, sb, nativeInputs(v2, "api-native"))
+	if code != exitcode.OK || changes != "true" || p == nil || len(p.Diffs) != 1 {
+		t.Fatalf("exit %d, changes %q, plan %+v\n%s", code, changes, p, log)
+	}
+	if p.Target.Platform != "ECS-native" || p.live("image") != v1 || len(p.Differences) != 1 || p.Differences[0] != (plan.Change{What: "image", Live: v1, Next: v2}) {
+		t.Errorf("target %+v, live image %q, differences %+v; want %s → %s", p.Target, p.live("image"), p.Differences, v1, v2)
+	}
+	imageLine := func(image string) string { return `      "image": "` + image + `",` }
+	if removed, added := taskdiff.Changed(p.Diffs[0].Unified); !reflect.DeepEqual(removed, []string{imageLine(v1)}) || !reflect.DeepEqual(added, []string{imageLine(v2)}) {
+		t.Errorf("the task definition diff removes %q and adds %q, want only the image line:\n%s", removed, added, p.Diffs[0].Unified)
+	}
+	if r := p.Rollout; r == nil || r.Config != "BLUE_GREEN" || r.Strategy != "blue/green: all at once" || r.Total != 6*60 {
+		t.Errorf("rollout %+v, want BLUE_GREEN with its 5m bake: 6m", r)
+	}
+	code, p, changes, log = runPlan(t, sb, nativeInputs(v1, "api-native"))
+	if code != exitcode.OK || changes != "false" || p == nil || len(p.Diffs) != 0 {
+		t.Errorf("the live image: exit %d, changes %q, plan %+v\n%s", code, changes, p, log)
+	}
+}

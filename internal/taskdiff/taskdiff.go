@@ -13,7 +13,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 )
 
 // noise are the fields of a described task definition that say how ECS
@@ -253,4 +258,31 @@ func Changed(diff string) (removed, added []string) {
 		}
 	}
 	return removed, added
+}
+
+// Plan adds to p what deploying next in place of the live task definition
+// (liveARN, as described) would change: the live task definition and the
+// image of the container that would run img, the image change, and the
+// diff. resolve names a live image given by tag by its digest ("" when it
+// cannot), so that both sides name images by digest.
+func Plan(p *plan.Plan, liveARN string, live *types.TaskDefinition, next *ecs.RegisterTaskDefinitionInput, img string, resolve func(ref string) string) {
+	var liveImage string
+	for _, c := range next.ContainerDefinitions {
+		for _, l := range live.ContainerDefinitions {
+			if aws.ToString(c.Image) == img && aws.ToString(l.Name) == aws.ToString(c.Name) {
+				liveImage = aws.ToString(l.Image)
+			}
+		}
+	}
+	images := map[string]string{}
+	if liveImage != "" && !strings.Contains(liveImage, "@sha256:") {
+		if digest := resolve(liveImage); digest != "" {
+			images[liveImage], liveImage = digest, digest
+		}
+	}
+	p.Live = append(p.Live, plan.Fact{Label: "task definition", Value: liveARN}, plan.Fact{Label: "image", Value: liveImage})
+	p.Compare("image", liveImage, img)
+	if diff := Diff(live, next, images); diff != "" {
+		p.Diffs = append(p.Diffs, plan.Diff{Title: "task definition " + aws.ToString(next.Family), Unified: diff})
+	}
 }

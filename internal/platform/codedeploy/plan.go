@@ -83,27 +83,12 @@ func (t *Target) planECS(ctx context.Context, p *plan.Plan, img string, refs []d
 	if live == nil {
 		return fmt.Errorf("reading task definition %s: the answer has no taskDefinition", d.Live)
 	}
-	// The container whose image the deploy sets is the draft's one on img.
-	var liveImage string
-	for _, cd := range d.TaskDefinition.ContainerDefinitions {
-		for _, lc := range live.ContainerDefinitions {
-			if aws.ToString(cd.Image) == img && aws.ToString(lc.Name) == aws.ToString(cd.Name) {
-				liveImage = aws.ToString(lc.Image)
-			}
+	taskdiff.Plan(p, d.Live, live, d.TaskDefinition, img, func(ref string) string {
+		if resolved, err := image.Resolve(ctx, c.ECR, ref); err == nil {
+			return resolved.URI()
 		}
-	}
-	images := map[string]string{}
-	if liveImage != "" && !strings.Contains(liveImage, "@sha256:") {
-		if resolved, err := image.Resolve(ctx, c.ECR, liveImage); err == nil {
-			images[liveImage] = resolved.URI()
-			liveImage = resolved.URI()
-		}
-	}
-	p.Live = append(p.Live, plan.Fact{Label: "task definition", Value: d.Live}, plan.Fact{Label: "image", Value: liveImage})
-	p.Compare("image", liveImage, img)
-	if diff := taskdiff.Diff(live, d.TaskDefinition, images); diff != "" {
-		p.Diffs = append(p.Diffs, plan.Diff{Title: "task definition " + aws.ToString(d.TaskDefinition.Family), Unified: diff})
-	}
+		return ""
+	})
 	return nil
 }
 
