@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/prcomment"
@@ -56,10 +55,6 @@ func (r *run) planTarget(ctx context.Context) error {
 		r.plan.Target = plan.Target{Kind: "secrets and image", Name: r.cfg.Image.Repository, Environment: r.cfg.GitHub.Environment}
 		return nil
 	}
-	planner, ok := r.target.(Planner)
-	if !ok {
-		return badInput{&config.InputError{Input: "command", Problem: fmt.Sprintf("plan does not cover %s deployments yet", r.cfg.Platform)}}
-	}
 	img := r.plan.Image
 	if img == nil {
 		return fmt.Errorf("the deploy stage has no image: give ecr-repository or image")
@@ -75,7 +70,7 @@ func (r *run) planTarget(ctx context.Context) error {
 			r.plan.Warnings = append(r.plan.Warnings, "parse-json-secrets: the references to JSON keys are known only from the values, which a plan does not read; the differences leave them out")
 		}
 	}
-	return planner.Plan(ctx, r.plan, ref, refs)
+	return r.target.Plan(ctx, r.plan, ref, refs)
 }
 
 // publishPlan sets the plan's outputs, writes it to the job summary and, on

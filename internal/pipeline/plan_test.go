@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
@@ -346,20 +344,6 @@ func TestPlanJSONWithinLimit(t *testing.T) {
 	}
 	if small := planJSON(&plan.Plan{}); !strings.Contains(string(small), `"changes":false`) {
 		t.Errorf("a small plan's JSON %s", small)
-	}
-}
-
-// notPlanner is a target command plan does not cover.
-type notPlanner struct{ Target }
-
-// TestPlanUncovered: a platform whose target cannot plan is bad input
-// naming command.
-func TestPlanUncovered(t *testing.T) {
-	t.Parallel()
-	r := &run{cfg: &config.Config{Command: config.CommandPlan, Platform: "ECS-native"}, target: notPlanner{}, plan: &plan.Plan{}}
-	err := r.planTarget(context.Background())
-	if bad := (badInput{}); !errors.As(err, &bad) || err.Error() != `input "command": plan does not cover ECS-native deployments yet` {
-		t.Errorf("planTarget = %v, want bad input naming command", err)
 	}
 }
 

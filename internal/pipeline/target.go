@@ -22,6 +22,10 @@ type Target interface {
 	// Prepare makes the revision that runs image, with the secrets by
 	// reference.
 	Prepare(ctx context.Context, image string, secrets []secrets.Reference) error
+	// Plan fills p with what Prepare and Deploy would change, reading
+	// only: what is live, the differences, the rollout and the warnings.
+	// image is by digest, or by tag when it would be built.
+	Plan(ctx context.Context, p *plan.Plan, image string, secrets []secrets.Reference) error
 	// Deploy starts the deployment of the prepared revision and follows it
 	// as the inputs ask.
 	Deploy(ctx context.Context) error
@@ -35,14 +39,6 @@ type Target interface {
 	// InputFor names the input that made the target call the IAM action
 	// (service:Operation), for an AccessDenied error.
 	InputFor(action string) string
-}
-
-// Planner is a Target that command plan covers.
-type Planner interface {
-	// Plan fills p with what Prepare and Deploy would change, reading
-	// only: what is live, the differences, the rollout and the warnings.
-	// image is by digest, or by tag when it would be built.
-	Plan(ctx context.Context, p *plan.Plan, image string, secrets []secrets.Reference) error
 }
 
 // platforms are the deployment platforms, in the order config chooses
