@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
@@ -19,7 +21,7 @@ func (d *Driver) Start(ctx context.Context, s *Service, taskDef string) (string,
 	out, err := d.API.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster: aws.String(s.Cluster), Service: aws.String(s.Name), TaskDefinition: aws.String(taskDef),
 	})
-	if err != nil && !isTransient(err) && !isThrottled(err) {
+	if err != nil && !awscfg.Transient(err) && !awscfg.Throttled(err) {
 		return "", fmt.Errorf("updating ECS service %q to task definition %s: %w", s.Name, taskDef, err)
 	}
 	arn := ""

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -118,7 +120,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) *
 func (d *Driver) stopRetrying(ctx context.Context, arn string, rollback bool) error {
 	for {
 		err := d.stop(ctx, arn, rollback)
-		if err == nil || !(isThrottled(err) || isTransient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
+		if err == nil || !(awscfg.Throttled(err) || awscfg.Transient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
 			return err
 		}
 	}

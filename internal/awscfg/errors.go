@@ -1,4 +1,4 @@
-package ecsnative
+package awscfg
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// isThrottled reports whether AWS refused a call for its rate.
-func isThrottled(err error) bool {
+// Throttled reports whether AWS refused a call for its rate.
+func Throttled(err error) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return false
@@ -21,9 +21,10 @@ func isThrottled(err error) bool {
 	return false
 }
 
-// isTransient reports whether a call may succeed when repeated: a server
-// fault (a 5xx answer, whatever its error code) or a network error.
-func isTransient(err error) bool {
+// Transient reports whether a call may succeed when repeated: a server
+// fault (a 5xx answer, whatever its error code) or a network error; never
+// a cancelled or expired context.
+func Transient(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
