@@ -14,6 +14,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8
 	github.com/aws/smithy-go v1.28.9
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/docker/cli v29.7.2+incompatible
 	github.com/google/go-containerregistry v0.21.7
 	github.com/google/go-github/v60 v60.0.0

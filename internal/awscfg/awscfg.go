@@ -106,6 +106,12 @@ func Load(ctx context.Context, in config.AWS, getenv func(string) string) (*Clie
 // own, or one configured like it for another region (a secret given by the
 // ARN of another region). Its type is what secrets.Fetch takes.
 func (c *Clients) SecretsManagerIn(region string) secretsmanager.BatchGetSecretValueAPIClient {
+	return c.SecretsManagerClient(region)
+}
+
+// SecretsManagerClient is SecretsManagerIn as the client itself, for a
+// caller that makes other calls (a plan's DescribeSecret).
+func (c *Clients) SecretsManagerClient(region string) *secretsmanager.Client {
 	if region == c.SecretsManager.Options().Region {
 		return c.SecretsManager
 	}

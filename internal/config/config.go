@@ -21,6 +21,7 @@ const (
 	CommandContinue Command = "continue" // shift traffic of a deployment waiting at Ready
 	CommandStop     Command = "stop"     // stop a deployment and roll it back
 	CommandStatus   Command = "status"   // report on a deployment
+	CommandPlan     Command = "plan"     // say what deploy would change, changing nothing
 )
 
 // OnReady says what to do when a deployment waits at Ready.
@@ -147,8 +148,10 @@ type GitHub struct {
 	RunID      string
 	RunAttempt string
 	Actor      string
-	InActions  bool // GITHUB_ACTIONS=true
-	InAct      bool // ACT=true: running under nektos/act
+	EventName  string // GITHUB_EVENT_NAME, e.g. pull_request
+	EventPath  string // GITHUB_EVENT_PATH: the event's webhook payload
+	InActions  bool   // GITHUB_ACTIONS=true
+	InAct      bool   // ACT=true: running under nektos/act
 }
 
 // Run is the run's GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT as numbers (0
@@ -214,12 +217,19 @@ func (c *Config) SecretsEnabled() bool { return len(c.Secrets.Specs) > 0 }
 // BuildEnabled reports whether the image is built and pushed.
 func (c *Config) BuildEnabled() bool { return c.Image.Repository != "" }
 
-// DeployEnabled reports whether a deployment is created.
-func (c *Config) DeployEnabled() bool { return c.Command == CommandDeploy && c.Platform != "" }
+// DeployEnabled reports whether a deployment is created, or with command
+// plan, planned.
+func (c *Config) DeployEnabled() bool {
+	return (c.Command == CommandDeploy || c.Command == CommandPlan) && c.Platform != ""
+}
+
+// Takes reports whether the command takes the stages' inputs (deploy and
+// plan), rather than a deployment-id.
+func (c *Config) Takes() bool { return c.Command == CommandDeploy || c.Command == CommandPlan }
 
 // NeedsAWS reports whether the run makes any AWS call.
 func (c *Config) NeedsAWS() bool {
-	return c.Command != CommandDeploy || c.SecretsEnabled() || c.BuildEnabled() || c.Image.URI != "" || c.DeployEnabled()
+	return !c.Takes() || c.SecretsEnabled() || c.BuildEnabled() || c.Image.URI != "" || c.DeployEnabled()
 }
 
 // InputError is a problem with one input.
@@ -242,7 +252,7 @@ func Load(getenv func(string) string, platforms []Platform) (*Config, error) {
 	c := &Config{}
 	c.GitHub = r.github()
 
-	c.Command = Command(r.enum("command", "deploy", "continue", "stop", "status"))
+	c.Command = Command(r.enum("command", "deploy", "continue", "stop", "status", "plan"))
 	c.DeploymentID = r.str("deployment-id")
 
 	c.AWS = AWS{

@@ -95,6 +95,12 @@ func TestLoadValid(t *testing.T) {
 				t.Error("ParseJSON = false, want true")
 			}
 		}},
+		{"plan", merge(build, map[string]string{"command": "plan", "codedeploy-application": "web", "codedeploy-deployment-group": "prod", "s3-bucket": "web-bundles"}), func(t *testing.T, c *config.Config) {
+			if c.Command != config.CommandPlan || !c.Takes() || !c.DeployEnabled() || c.Deploys() || !c.NeedsAWS() {
+				t.Errorf("command %q: takes %v, deploy enabled %v, deploys %v, needs AWS %v; want plan, true, true, false, true",
+					c.Command, c.Takes(), c.DeployEnabled(), c.Deploys(), c.NeedsAWS())
+			}
+		}},
 		{"build with defaults", build, func(t *testing.T, c *config.Config) {
 			if got, want := c.Image.Tags, []string{"0123456789abcdef0123456789abcdef01234567"}; len(got) != 1 || got[0] != want[0] {
 				t.Errorf("tags = %v, want %v (the commit SHA)", got, want)
@@ -195,6 +201,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"stop without id", map[string]string{"command": "stop"}, "deployment-id", "required"},
 		{"bad deployment id", map[string]string{"command": "status", "deployment-id": "d-123"}, "deployment-id", "not a CodeDeploy deployment id"},
 		{"deployment id with deploy", merge(build, map[string]string{"deployment-id": "d-ABCDEF123"}), "deployment-id", "only used with"},
+		{"deployment id with plan", merge(build, map[string]string{"command": "plan", "deployment-id": "d-ABCDEF123"}), "deployment-id", "only used with command continue, stop or status (command is plan)"},
+		{"plan of nothing", map[string]string{"command": "plan"}, "command", "plan has nothing to do"},
 		{"no region", map[string]string{"secrets": "a/b", "AWS_REGION": ""}, "aws-region", "required"},
 		{"bad region", map[string]string{"secrets": "a/b", "aws-region": "Europe"}, "aws-region", "not an AWS region"},
 		{"bad role", map[string]string{"secrets": "a/b", "role-to-assume": "deploy"}, "role-to-assume", "not an IAM role ARN"},

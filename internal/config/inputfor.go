@@ -23,7 +23,7 @@ func (c *Config) InputFor(stage string) string {
 		return fmt.Sprintf("image %q", c.Image.URI)
 	case stage == "image":
 		return fmt.Sprintf("ecr-repository %q", c.Image.Repository)
-	case c.Command != CommandDeploy:
+	case !c.Takes():
 		return fmt.Sprintf("deployment-id %q", c.DeploymentID)
 	}
 	return ""

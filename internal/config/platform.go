@@ -49,9 +49,9 @@ func (c *Config) choosePlatform(r *reader, platforms []Platform) *Platform {
 		}
 	}
 	switch {
-	case c.Command == CommandDeploy && chosen != nil:
+	case c.Takes() && chosen != nil:
 		c.Platform = chosen.Name
-	case c.Command != CommandDeploy && c.DeploymentID != "":
+	case !c.Takes() && c.DeploymentID != "":
 		var forms []string
 		for _, p := range platforms {
 			if p.ID.MatchString(c.DeploymentID) {

@@ -181,6 +181,8 @@ func (r *reader) github() GitHub {
 		RunID:      r.getenv("GITHUB_RUN_ID"),
 		RunAttempt: r.getenv("GITHUB_RUN_ATTEMPT"),
 		Actor:      r.getenv("GITHUB_ACTOR"),
+		EventName:  r.getenv("GITHUB_EVENT_NAME"),
+		EventPath:  r.getenv("GITHUB_EVENT_PATH"),
 		InActions:  r.getenv("GITHUB_ACTIONS") == "true",
 		InAct:      r.getenv("ACT") == "true",
 	}

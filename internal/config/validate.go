@@ -23,12 +23,12 @@ var (
 func (c *Config) validate(r *reader, platforms []Platform) {
 	chosen := c.choosePlatform(r, platforms)
 	switch c.Command {
-	case CommandDeploy:
+	case CommandDeploy, CommandPlan:
 		if c.DeploymentID != "" {
-			r.fail("deployment-id", "is only used with command continue, stop or status (command is deploy)")
+			r.fail("deployment-id", "is only used with command continue, stop or status (command is %s)", c.Command)
 		}
 		if !c.SecretsEnabled() && !c.BuildEnabled() && c.Image.URI == "" && !c.DeployEnabled() {
-			r.fail("command", "deploy has nothing to do: give secrets, ecr-repository, image or %s", firstSelects(platforms))
+			r.fail("command", "%s has nothing to do: give secrets, ecr-repository, image or %s", c.Command, firstSelects(platforms))
 		}
 	case CommandContinue, CommandStop, CommandStatus:
 		if c.DeploymentID == "" {

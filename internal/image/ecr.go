@@ -23,6 +23,17 @@ type ECRAPI interface {
 	BatchGetImage(context.Context, *ecr.BatchGetImageInput, ...func(*ecr.Options)) (*ecr.BatchGetImageOutput, error)
 }
 
+// imageDescriber and imageGetter are the calls TagDigest and Resolve make,
+// so that a caller that only reads (a plan) need not have the rest of ECRAPI.
+type (
+	imageDescriber interface {
+		DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	}
+	imageGetter interface {
+		BatchGetImage(context.Context, *ecr.BatchGetImageInput, ...func(*ecr.Options)) (*ecr.BatchGetImageOutput, error)
+	}
+)
+
 // Auth is a registry login.
 type Auth struct {
 	Username string
@@ -89,7 +100,7 @@ func EnsureRepository(ctx context.Context, api ECRAPI, name string, create bool)
 
 // TagDigest returns the digest of the image tagged tag in the repository
 // name, or "" when no image has that tag.
-func TagDigest(ctx context.Context, api ECRAPI, name, tag string) (string, error) {
+func TagDigest(ctx context.Context, api imageDescriber, name, tag string) (string, error) {
 	out, err := api.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RepositoryName: aws.String(name),
 		ImageIds:       []types.ImageIdentifier{{ImageTag: aws.String(tag)}},
@@ -117,7 +128,7 @@ var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.ama
 // (BatchGetImage) and returns it named by digest. The registry's account is
 // taken from an ECR host name; any other host (a sandbox) means the
 // caller's own registry.
-func Resolve(ctx context.Context, api ECRAPI, ref string) (Image, error) {
+func Resolve(ctx context.Context, api imageGetter, ref string) (Image, error) {
 	m := refPattern.FindStringSubmatch(ref)
 	if m == nil {
 		return Image{}, fmt.Errorf("image %q is not a reference with a tag or digest", ref)

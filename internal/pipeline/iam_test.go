@@ -15,12 +15,13 @@ import (
 )
 
 // permission is one row of the README's IAM table: a stage's actions on
-// one resource pattern. An action needed only sometimes is followed by a
-// note in parentheses saying when.
+// one resource pattern, and those of them command plan needs. An action
+// needed only sometimes is followed by a note in parentheses saying when.
 type permission struct {
 	stage    string
 	actions  []string
 	resource string // with <placeholders>
+	plan     []string
 }
 
 var (
@@ -43,7 +44,7 @@ func readmePermissions(t *testing.T) []permission {
 	var perms []permission
 	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		if len(cells) != 3 || !strings.HasPrefix(cells[0], "secrets") && !strings.HasPrefix(cells[0], "image") && !strings.HasPrefix(cells[0], "deploy") {
+		if len(cells) != 4 || !strings.HasPrefix(cells[0], "secrets") && !strings.HasPrefix(cells[0], "image") && !strings.HasPrefix(cells[0], "deploy") {
 			continue
 		}
 		p := permission{stage: cells[0]}
@@ -55,6 +56,12 @@ func readmePermissions(t *testing.T) []permission {
 		}
 		if len(p.actions) == 0 || p.resource == "" {
 			t.Fatalf("README IAM row %q: no actions or no resource", line)
+		}
+		for _, m := range tableAction.FindAllStringSubmatch(cells[3], -1) {
+			if !slices.Contains(p.actions, m[1]) {
+				t.Errorf("README IAM row %q: plan needs %s, which is not among the row's actions", line, m[1])
+			}
+			p.plan = append(p.plan, m[1])
 		}
 		perms = append(perms, p)
 	}
@@ -142,6 +149,22 @@ type iamRun struct {
 	values  map[string][]string
 	// runs makes the runs, after the policy is set; image is pushed before.
 	runs func(t *testing.T, sb *awssimtest.Sandbox, image string)
+	// deployFirst, when set, runs before the policy is set (a plan needs
+	// something live).
+	deployFirst func(t *testing.T, sb *awssimtest.Sandbox, image string)
+	plan        bool // the policy is the table's plan column
+}
+
+// planOnly is the table with each row's actions those of its plan column.
+func planOnly(perms []permission) []permission {
+	var out []permission
+	for _, p := range perms {
+		if len(p.plan) > 0 {
+			p.actions = p.plan
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 var serverValues = withValues(map[string][]string{
@@ -216,11 +239,68 @@ var iamRuns = []iamRun{
 	},
 }
 
+// planRuns plan a Server, an ECS, an ECS-native and a Lambda deploy under
+// the plan column alone, each after a deploy.
+var planRuns = []iamRun{
+	{
+		name: "plan server", scenario: "server.yaml", plan: true, stages: []string{"secrets", "image", "deploy", "deploy, EC2/Server"},
+		values: withValues(map[string][]string{
+			"secret": {"web/token"}, "repository": {"web"}, "application": {"web"}, "group": {"bg"},
+			"bucket": {"web-bundles"}, "prefix": {"bluegreen-deploy"},
+		}),
+		deployFirst: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, deployInputs(image, "bg"))
+			sb.PushImageTag(t, "web", "v2")
+		},
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := deployInputs(sb.Host+"/web:v2", "bg")
+			in["command"], in["secrets"] = "plan", "API_TOKEN,web/token\nweb/t*"
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "plan ecs", scenario: "ecs.yaml", plan: true, stages: []string{"image", "deploy", "deploy, ECS"},
+		values: withValues(map[string][]string{"repository": {"web"}, "application": {"api"}, "group": {"linear"}, "cluster": {"prod"}, "service": {"api"}}),
+		deployFirst: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, ecsInputs(image, "linear"))
+		},
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := ecsInputs(image, "linear")
+			in["command"] = "plan"
+			delete(in, "secrets")
+			delete(in, "parse-json-secrets")
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "plan ecs-native", scenario: "ecs-native.yaml", plan: true, stages: []string{"secrets", "image", "deploy, ECS-native"},
+		values: withValues(map[string][]string{"secret": {"api/db"}, "repository": {"web"}, "cluster": {"prod"}, "service": {"api-native"}}),
+		deployFirst: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, nativeInputs(image, "api-native"))
+		},
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := nativeInputs(image, "api-native")
+			in["command"] = "plan"
+			mustRun(t, sb, in)
+		},
+	},
+	{
+		name: "plan lambda", plan: true, stages: []string{"image", "deploy", "deploy, Lambda"},
+		sandbox: func(t *testing.T) (*awssimtest.Sandbox, string) {
+			return lambdaSandbox(t, awssim.DefaultTimeScale, false)
+		},
+		values: withValues(map[string][]string{"repository": {"fn"}, "application": {"fn"}, "group": {"canary"}, "function": {"web"}}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			in := lambdaInputs(image, "canary")
+			in["command"] = "plan"
+			mustRun(t, sb, in)
+		},
+	},
+}
+
 // iamExempt are the table's actions no sandbox run calls, and why.
 var iamExempt = map[string]string{
 	"ecr:GetDownloadUrlForLayer":             "read only by a build on an engine without the cache's layers (TestImageBuildCache's case); these runs share one engine",
-	"codedeploy:ListDeployments":             "the fallback when DeploymentLimitExceeded's message does not name the active deployment; AWS's and the sandbox's do",
-	"codedeploy:GetDeploymentConfig":         "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
 	"codedeploy:RegisterApplicationRevision": "CodeDeploy checks it itself on CreateDeployment; the sandbox does not",
 }
 
@@ -240,7 +320,7 @@ func TestREADMEPermissions(t *testing.T) {
 	var mu sync.Mutex
 	called, skipped := map[string]bool{}, false
 	t.Run("runs", func(t *testing.T) {
-		for _, r := range iamRuns {
+		for _, r := range append(slices.Clone(iamRuns), planRuns...) {
 			t.Run(r.name, func(t *testing.T) {
 				t.Parallel()
 				if r.docker {
@@ -263,7 +343,14 @@ func TestREADMEPermissions(t *testing.T) {
 				default:
 					sb = awssimtest.Start(t, awssim.Options{})
 				}
-				sb.SetPolicy(readmePolicy(t, perms, r.stages, r.values, ""))
+				if r.deployFirst != nil {
+					r.deployFirst(t, sb, image)
+				}
+				policyPerms := perms
+				if r.plan {
+					policyPerms = planOnly(perms)
+				}
+				sb.SetPolicy(readmePolicy(t, policyPerms, r.stages, r.values, ""))
 				r.runs(t, sb, image)
 				mu.Lock()
 				defer mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
@@ -45,6 +46,7 @@ type run struct {
 	target  Target               // the deployment target, once discovered or attached
 	cleanup context.Context      // outlives a cancel by ghdeploy.CancelGrace, for the final GitHub status
 	fetched *secrets.Result      // the secrets stage's result: mounts for the build, references for the deployment
+	plan    *plan.Plan           // command plan's plan, as the stages make it
 }
 
 // Run reads the inputs, runs the stages they ask for and returns the exit code.
@@ -82,13 +84,22 @@ func (r *run) stages(ctx context.Context) error {
 		}
 		r.clients = clients
 	}
-	for _, stage := range []struct {
+	type stage struct {
 		name string
 		run  func(context.Context) error
-	}{{"deploy", r.discover}, {"secrets", r.secrets}, {"image", r.image}, {"deploy", r.deploy}} {
-		if err := stage.run(ctx); err != nil {
-			return r.neededBy(stage.name, err)
+	}
+	stages := []stage{{"deploy", r.discover}, {"secrets", r.secrets}, {"image", r.image}, {"deploy", r.deploy}}
+	if r.cfg.Command == config.CommandPlan { // the same reads, nothing that changes anything
+		r.plan = &plan.Plan{}
+		stages = []stage{{"deploy", r.discover}, {"secrets", r.planSecrets}, {"image", r.planImage}, {"deploy", r.planTarget}}
+	}
+	for _, s := range stages {
+		if err := s.run(ctx); err != nil {
+			return r.neededBy(s.name, err)
 		}
+	}
+	if r.plan != nil {
+		return r.publishPlan(ctx)
 	}
 	return nil
 }

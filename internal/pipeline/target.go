@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/plan"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
@@ -21,6 +22,10 @@ type Target interface {
 	// Prepare makes the revision that runs image, with the secrets by
 	// reference.
 	Prepare(ctx context.Context, image string, secrets []secrets.Reference) error
+	// Plan fills p with what Prepare and Deploy would change, reading
+	// only: what is live, the differences, the rollout and the warnings.
+	// image is by digest, or by tag when it would be built.
+	Plan(ctx context.Context, p *plan.Plan, image string, secrets []secrets.Reference) error
 	// Deploy starts the deployment of the prepared revision and follows it
 	// as the inputs ask.
 	Deploy(ctx context.Context) error

@@ -27,6 +27,9 @@ var Outputs = []string{
 	"duration-seconds",
 	"error-code",
 	"error-message",
+	"plan",
+	"plan-json",
+	"changes",
 }
 
 // OutputResult sets every step output the result knows so far. Stages call

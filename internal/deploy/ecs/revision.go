@@ -14,10 +14,15 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
-// API is the ECS calls the ECS revision makes; *ecs.Client has them.
-type API interface {
+// ReadAPI is the ECS calls Prepare and Draft make: reads only.
+type ReadAPI interface {
 	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
 	DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// API is the ECS calls the ECS revision makes; *ecs.Client has them.
+type API interface {
+	ReadAPI
 	RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
 }
 
@@ -32,10 +37,66 @@ type Input struct {
 	Secrets        []deploy.SecretRef
 }
 
-// Revision is the ECS platform's contribution to a deployment. It takes
-// the task definition (the file, or the service's current one without its
-// read-only fields), sets the container's image to ImageURI, adds Secrets as
-// valueFrom ARNs, registers it, and renders the AppSpec: the new task
+// Prepared is an ECS revision before anything is registered: the task
+// definition as it would be registered, and where it would run.
+type Prepared struct {
+	TaskDefinition *ecs.RegisterTaskDefinitionInput
+	// Live is the ARN of the task definition the service runs now (its
+	// primary task set's).
+	Live string
+	lb   types.LoadBalancer
+	at   ecsPlacement
+	tmpl *ecsTemplate
+}
+
+// Prepare makes what Revision registers, reading only: the task definition
+// (the file, or the service's current one without its read-only fields)
+// with the container's image set to ImageURI and Secrets added as valueFrom
+// ARNs, checked against the service's load balancer and the template.
+func Prepare(ctx context.Context, api ReadAPI, in Input) (*Prepared, error) {
+	if in.ImageURI == "" {
+		return nil, fmt.Errorf("deploying to ECS needs an image")
+	}
+	var td *ecs.RegisterTaskDefinitionInput
+	if in.TaskDefinition != "" {
+		var err error
+		if td, err = LoadTaskDefinition(in.TaskDefinition); err != nil {
+			return nil, err
+		}
+	}
+	var tmpl *ecsTemplate
+	if in.AppSpec != "" {
+		var err error
+		if tmpl, err = loadECSTemplate(in.AppSpec); err != nil {
+			return nil, err
+		}
+	}
+	svc, err := codeDeployService(ctx, api, in.Group)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := LoadBalancer(svc, in.ContainerName, in.ContainerPort)
+	if err != nil {
+		return nil, err
+	}
+	if tmpl != nil {
+		if err := tmpl.checkLoadBalancer(aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); err != nil {
+			return nil, err
+		}
+	}
+	place := placement(svc)
+	draft, err := Draft(ctx, api, TaskDefinition{
+		File: td, Current: place.taskDef, Service: aws.ToString(svc.ServiceName), Container: in.ContainerName,
+		LoadBalancer: &lb, ImageURI: in.ImageURI, Secrets: in.Secrets,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{TaskDefinition: draft, Live: place.taskDef, lb: lb, at: place.ecsPlacement, tmpl: tmpl}, nil
+}
+
+// Revision is the ECS platform's contribution to a deployment. It
+// registers Prepare's task definition and renders the AppSpec: the new task
 // definition behind the service's load balancer container and port, placed
 // as the service's tasks are (platform version, network configuration,
 // capacity provider strategy) unless the template says otherwise, with the
@@ -43,45 +104,15 @@ type Input struct {
 // and the TaskDefinitionARN. Everything is checked before the task
 // definition is registered: on error nothing is.
 func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
-	if in.ImageURI == "" {
-		return deploy.Revision{}, fmt.Errorf("deploying to ECS needs an image")
-	}
-	var td *ecs.RegisterTaskDefinitionInput
-	if in.TaskDefinition != "" {
-		var err error
-		if td, err = LoadTaskDefinition(in.TaskDefinition); err != nil {
-			return deploy.Revision{}, err
-		}
-	}
-	var tmpl *ecsTemplate
-	if in.AppSpec != "" {
-		var err error
-		if tmpl, err = loadECSTemplate(in.AppSpec); err != nil {
-			return deploy.Revision{}, err
-		}
-	}
-	svc, err := codeDeployService(ctx, api, in.Group)
+	p, err := Prepare(ctx, api, in)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	lb, err := LoadBalancer(svc, in.ContainerName, in.ContainerPort)
+	arn, err := register(ctx, api, p.TaskDefinition)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	if tmpl != nil {
-		if err := tmpl.checkLoadBalancer(aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)); err != nil {
-			return deploy.Revision{}, err
-		}
-	}
-	place := placement(svc)
-	arn, err := Register(ctx, api, TaskDefinition{
-		File: td, Current: place.taskDef, Service: aws.ToString(svc.ServiceName), Container: in.ContainerName,
-		LoadBalancer: &lb, ImageURI: in.ImageURI, Secrets: in.Secrets,
-	})
-	if err != nil {
-		return deploy.Revision{}, err
-	}
-	content, err := renderECSAppSpec(arn, lb, place.ecsPlacement, tmpl)
+	content, err := renderECSAppSpec(arn, p.lb, p.at, p.tmpl)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
@@ -99,7 +130,7 @@ func CheckService(ctx context.Context, api API, g deploy.Group) error {
 
 // codeDeployService reads the group's ECS service and refuses one that
 // CodeDeploy does not control.
-func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Service, error) {
+func codeDeployService(ctx context.Context, api ReadAPI, g deploy.Group) (*types.Service, error) {
 	if len(g.ECSServices) != 1 {
 		return nil, fmt.Errorf("deployment group %q names %d ECS services, want 1", g.Name, len(g.ECSServices))
 	}
@@ -146,20 +177,29 @@ type TaskDefinition struct {
 	Secrets      []deploy.SecretRef
 }
 
-// Register registers td: the file's task definition, or the service's
-// current one without its read-only fields, with the container's image set
-// to ImageURI and Secrets added as valueFrom ARNs, checked to map the load
-// balancer's port. It returns the new revision's ARN; on error nothing is
-// registered.
+// Register registers Draft's task definition of td and returns the new
+// revision's ARN; on error nothing is registered.
 func Register(ctx context.Context, api API, td TaskDefinition) (string, error) {
+	in, err := Draft(ctx, api, td)
+	if err != nil {
+		return "", err
+	}
+	return register(ctx, api, in)
+}
+
+// Draft is the task definition Register would register for td, reading
+// only: the file's task definition, or the service's current one without
+// its read-only fields, with the container's image set to ImageURI and
+// Secrets added as valueFrom ARNs, checked to map the load balancer's port.
+func Draft(ctx context.Context, api ReadAPI, td TaskDefinition) (*ecs.RegisterTaskDefinitionInput, error) {
 	in := td.File
 	if in == nil {
 		if td.Current == "" {
-			return "", fmt.Errorf("ECS service %q runs no task definition: give task-definition", td.Service)
+			return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", td.Service)
 		}
 		var err error
 		if in, err = currentTaskDefinition(ctx, api, td.Service, td.Current); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	container := td.Container
@@ -167,16 +207,21 @@ func Register(ctx context.Context, api API, td TaskDefinition) (string, error) {
 		container = aws.ToString(td.LoadBalancer.ContainerName)
 	}
 	if container == "" {
-		return "", &config.InputError{Input: "container-name", Problem: fmt.Sprintf("ECS service %q has no load balancer naming the container to deploy: give container-name", td.Service)}
+		return nil, &config.InputError{Input: "container-name", Problem: fmt.Sprintf("ECS service %q has no load balancer naming the container to deploy: give container-name", td.Service)}
 	}
 	if err := setContainer(in, container, td.ImageURI, td.Secrets); err != nil {
-		return "", err
+		return nil, err
 	}
 	if td.LoadBalancer != nil {
 		if err := mapsPort(in, *td.LoadBalancer); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
+	return in, nil
+}
+
+// register registers the task definition in and returns its ARN.
+func register(ctx context.Context, api API, in *ecs.RegisterTaskDefinitionInput) (string, error) {
 	out, err := api.RegisterTaskDefinition(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("registering task definition %q: %w", aws.ToString(in.Family), err)
@@ -234,7 +279,7 @@ func placement(svc *types.Service) servicePlacement {
 
 // currentTaskDefinition reads the task definition the service runs, as
 // register-task-definition takes it.
-func currentTaskDefinition(ctx context.Context, api API, service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
+func currentTaskDefinition(ctx context.Context, api ReadAPI, service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
 	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 	if err != nil {
 		return nil, fmt.Errorf("reading task definition %s of ECS service %q: %w", arn, service, err)

@@ -29,11 +29,7 @@ type S3API interface {
 // at either end) and a key made of its content hash (an identical bundle is
 // not uploaded again), and returns the S3 revision with its ETag.
 func Upload(ctx context.Context, api S3API, bucket, prefix string, data []byte) (deploy.Revision, error) {
-	sum := sha256.Sum256(data)
-	key := "bundle-" + hex.EncodeToString(sum[:]) + ".zip"
-	if prefix != "" {
-		key = prefix + "/" + key
-	}
+	key := Key(prefix, data)
 	where := "s3://" + bucket + "/" + key
 
 	var etag string
@@ -67,6 +63,16 @@ func Upload(ctx context.Context, api S3API, bucket, prefix string, data []byte) 
 			},
 		},
 	}, nil
+}
+
+// Key is where under prefix Upload puts the bundle data: its content hash.
+func Key(prefix string, data []byte) string {
+	sum := sha256.Sum256(data)
+	key := "bundle-" + hex.EncodeToString(sum[:]) + ".zip"
+	if prefix != "" {
+		key = prefix + "/" + key
+	}
+	return key
 }
 
 // unknown reports whether a HeadObject error leaves the bundle to be

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
@@ -26,25 +27,43 @@ type RevisionInput struct {
 // port checked. It returns the revision's ARN; on error nothing is
 // registered.
 func (d *Driver) Revision(ctx context.Context, s *Service, in RevisionInput) (string, error) {
+	td, err := taskDefinition(s, in)
+	if err != nil {
+		return "", err
+	}
+	return taskdef.Register(ctx, d.API, td)
+}
+
+// Draft is the task definition Revision would register, reading only.
+func (d *Driver) Draft(ctx context.Context, s *Service, in RevisionInput) (*ecs.RegisterTaskDefinitionInput, error) {
+	td, err := taskDefinition(s, in)
+	if err != nil {
+		return nil, err
+	}
+	return taskdef.Draft(ctx, d.API, td)
+}
+
+// taskDefinition is the revision to make for s from in.
+func taskDefinition(s *Service, in RevisionInput) (taskdef.TaskDefinition, error) {
 	if in.ImageURI == "" {
-		return "", fmt.Errorf("deploying to ECS needs an image")
+		return taskdef.TaskDefinition{}, fmt.Errorf("deploying to ECS needs an image")
 	}
 	td := taskdef.TaskDefinition{Current: s.TaskDefinition, Service: s.Name, Container: in.ContainerName, ImageURI: in.ImageURI, Secrets: in.Secrets}
 	if in.TaskDefinition != "" {
 		file, err := taskdef.LoadTaskDefinition(in.TaskDefinition)
 		if err != nil {
-			return "", err
+			return taskdef.TaskDefinition{}, err
 		}
 		td.File = file
 	}
 	if len(s.described.LoadBalancers) > 0 {
 		lb, err := taskdef.LoadBalancer(s.described, in.ContainerName, in.ContainerPort)
 		if err != nil {
-			return "", err
+			return taskdef.TaskDefinition{}, err
 		}
 		td.LoadBalancer = &lb
 	} else if s.Strategy != types.DeploymentStrategyRolling {
-		return "", fmt.Errorf("ECS service %q has no load balancer: a %s deployment shifts traffic between its target groups", s.Name, s.Strategy)
+		return taskdef.TaskDefinition{}, fmt.Errorf("ECS service %q has no load balancer: a %s deployment shifts traffic between its target groups", s.Name, s.Strategy)
 	}
-	return taskdef.Register(ctx, d.API, td)
+	return td, nil
 }
