@@ -14,12 +14,12 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) bool
 }
 
-// wallClock is the real time.
-type wallClock struct{}
+// WallClock is the real time, the clock of a driver whose Clock is nil.
+type WallClock struct{}
 
-func (wallClock) Now() time.Time { return time.Now() }
+func (WallClock) Now() time.Time { return time.Now() }
 
-func (wallClock) Sleep(ctx context.Context, d time.Duration) bool {
+func (WallClock) Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -32,7 +32,7 @@ func (wallClock) Sleep(ctx context.Context, d time.Duration) bool {
 
 func (d *Driver) clock() Clock {
 	if d.Clock == nil {
-		return wallClock{}
+		return WallClock{}
 	}
 	return d.Clock
 }

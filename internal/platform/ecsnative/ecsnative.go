@@ -84,25 +84,9 @@ func (d *Driver) Now() time.Time { return d.clock().Now() }
 
 func (d *Driver) clock() deploy.Clock {
 	if d.Clock == nil {
-		return wallClock{}
+		return deploy.WallClock{}
 	}
 	return d.Clock
-}
-
-// wallClock is the real time.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) Sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // survivor is a context that outlives ctx's cancel by StopTimeout of wall
