@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,9 @@ func TestQuickStart(t *testing.T) {
 	}
 	templates := filepath.Join(root, "examples/cloudformation")
 	network := []string{"VpcId=vpc-0sandbox", "SubnetIds=subnet-0a,subnet-0b"}
+	// The EC2 workflow's bundle goes to the stack's bucket, the secret's
+	// name to the outputs.
+	serverOutputs := map[string]string{"revision-location": `^s3://app-bundles-123456789012-us-east-1/bluegreen-deploy/`, "secrets": `^DB$`}
 	type run struct {
 		name, repo, removeAction, wantError string
 	}
@@ -81,10 +85,14 @@ func TestQuickStart(t *testing.T) {
 		// ImageUri, deployed again once the repository it made has one
 		// (lambda.yaml's two steps).
 		firstImage bool
-		runs       []run
+		// outputs are what the deploy step outputs on success, beyond
+		// deployment-status Succeeded: regular expressions by name.
+		outputs map[string]string
+		runs    []run
 	}{
 		{name: "ec2", template: "ec2-blue-green.yaml", workflow: "quickstart-ec2.yml", params: network,
 			roleParams: []string{"Ec2Path=true", "SecretsPrefix=app/"},
+			outputs:    serverOutputs,
 			runs: []run{
 				{name: "role", repo: "octo/app"},
 				{name: "action removed", repo: "octo/app", removeAction: "codedeploy:CreateDeployment", wantError: "is not authorized to perform: codedeploy:CreateDeployment"},
@@ -92,15 +100,18 @@ func TestQuickStart(t *testing.T) {
 			}},
 		{name: "single-host", template: "single-host.yaml", workflow: "quickstart-ec2.yml", params: network,
 			roleParams: []string{"Ec2Path=true", "SecretsPrefix=app/"},
+			outputs:    serverOutputs,
 			runs:       []run{{name: "role", repo: "octo/app"}}},
 		{name: "ecs-codedeploy", template: "ecs-codedeploy.yaml", workflow: "quickstart-ecs.yml", params: network,
 			roleParams: []string{"Ec2Path=false", "EcsCodeDeployPath=true"},
+			outputs:    map[string]string{"task-definition-arn": `:task-definition/app:2$`},
 			runs: []run{
 				{name: "role", repo: "octo/app"},
 				{name: "action removed", repo: "octo/app", removeAction: "iam:PassRole", wantError: "is not authorized to perform: iam:PassRole"},
 			}},
 		{name: "lambda", template: "lambda.yaml", workflow: "quickstart-lambda.yml", firstImage: true,
 			roleParams: []string{"Ec2Path=false", "LambdaPath=true"},
+			outputs:    map[string]string{"lambda-version": `^2$`},
 			runs:       []run{{name: "role", repo: "octo/app"}}},
 	}
 	for _, p := range paths {
@@ -144,7 +155,7 @@ func TestQuickStart(t *testing.T) {
 						}
 						roleArn = without["RoleArn"]
 					}
-					runQuickStart(t, actBin, root, sb, p.workflow, roleArn, r.repo, r.wantError)
+					runQuickStart(t, actBin, root, sb, p.workflow, roleArn, r.repo, r.wantError, p.outputs)
 				})
 			}
 		})
@@ -153,8 +164,9 @@ func TestQuickStart(t *testing.T) {
 
 // runQuickStart runs a quick-start workflow with act as repo's workflow and
 // roleArn as its role, and checks it deploys or, with wantError, fails
-// with it. The secret's value must not reach act's log.
-func runQuickStart(t *testing.T, actBin, root string, sb *awssimtest.Sandbox, workflow, roleArn, repo, wantError string) {
+// with it; a deploy's outputs must match outputs. The secret's value must
+// not reach act's log.
+func runQuickStart(t *testing.T, actBin, root string, sb *awssimtest.Sandbox, workflow, roleArn, repo, wantError string, outputs map[string]string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
@@ -182,6 +194,11 @@ func runQuickStart(t *testing.T, actBin, root string, sb *awssimtest.Sandbox, wo
 	if wantError == "" {
 		if run.Job != "success" || out["deployment-status"] != "Succeeded" {
 			t.Errorf("job %s, deployment-status %q, want success and Succeeded", run.Job, out["deployment-status"])
+		}
+		for name, pattern := range outputs {
+			if !regexp.MustCompile(pattern).MatchString(out[name]) {
+				t.Errorf("output %s = %q, want a match for %s", name, out[name], pattern)
+			}
 		}
 		return
 	}
