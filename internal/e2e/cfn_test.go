@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,7 @@ func TestQuickStart(t *testing.T) {
 			}
 			if p.firstImage {
 				image := sb.PushImageTag(t, "app", "first")
-				if status, _ := sb.DeployStack(t, "app-"+p.name, template, append(p.params, "ImageUri="+image)...); status != "UPDATE_COMPLETE" {
+				if status, _ := sb.DeployStack(t, "app-"+p.name, template, slices.Concat(p.params, []string{"ImageUri=" + image})...); status != "UPDATE_COMPLETE" {
 					t.Fatalf("%s stack with ImageUri %s", p.name, status)
 				}
 			}
@@ -149,7 +150,7 @@ func TestQuickStart(t *testing.T) {
 					roleArn := role["RoleArn"]
 					if r.removeAction != "" {
 						file := withoutAction(t, filepath.Join(templates, "github-role.yaml"), r.removeAction)
-						status, without := sb.DeployStack(t, "app-github-role-without", file, append(roleParams, "OidcProviderArn="+oidcProvider)...)
+						status, without := sb.DeployStack(t, "app-github-role-without", file, slices.Concat(roleParams, []string{"OidcProviderArn=" + oidcProvider})...)
 						if status != "CREATE_COMPLETE" {
 							t.Fatalf("role stack without %s: %s", r.removeAction, status)
 						}
