@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -119,7 +120,7 @@ func TestEveryInputIsRead(t *testing.T) {
 	config.Load(func(key string) string {
 		read[key] = true
 		return enableAll[key]
-	})
+	}, pipeline.Platforms())
 	for _, in := range config.Inputs {
 		key := config.InputKey(in.Name)
 		if !read[key] {

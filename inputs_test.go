@@ -12,6 +12,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
 )
 
@@ -67,7 +68,7 @@ func TestInputsAsPeopleTypeThem(t *testing.T) {
 				Stdout:  &stdout,
 			})
 			log := stdout.String()
-			if code != pipeline.ExitOK || !strings.Contains(log, "output deployment-status="+tt.wantStatus+"\n") {
+			if code != exitcode.OK || !strings.Contains(log, "output deployment-status="+tt.wantStatus+"\n") {
 				t.Errorf("exit %d, want 0 with deployment-status=%s; log:\n%s", code, tt.wantStatus, log)
 			}
 			var warnings []string
@@ -105,7 +106,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{bin, []string{"--version"}, 0, []string{"bluegreen-deploy v9.8.7-test\n"}},
 		{plain, []string{"--version"}, 0, []string{"bluegreen-deploy (devel)"}},
 		{bin, []string{"--help"}, 0, append(wantHelp, "bluegreen-deploy v9.8.7-test:", "env 'INPUT_PARSE-JSON-SECRETS=true'", "INPUT_PARSE_JSON_SECRETS=true")},
-		{bin, []string{"deploy"}, pipeline.ExitBadInput, []string{"not arguments"}},
+		{bin, []string{"deploy"}, exitcode.BadInput, []string{"not arguments"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -11,12 +11,13 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
 )
 
 // TestBadInputMakesNoAWSCall runs the whole action in-process with invalid
 // inputs for every stage against the sandbox, and checks that it exits with
-// ExitBadInput having sent the sandbox nothing.
+// exitcode.BadInput having sent the sandbox nothing.
 func TestBadInputMakesNoAWSCall(t *testing.T) {
 	t.Parallel()
 	sb := awssimtest.Start(t, awssim.Options{})
@@ -34,8 +35,8 @@ func TestBadInputMakesNoAWSCall(t *testing.T) {
 	}
 	var out bytes.Buffer
 	code := run(context.Background(), nil, pipeline.Env{Getenv: func(k string) string { return env[k] }, Stdout: &out})
-	if code != pipeline.ExitBadInput {
-		t.Errorf("exit code = %d, want %d\n%s", code, pipeline.ExitBadInput, out.String())
+	if code != exitcode.BadInput {
+		t.Errorf("exit code = %d, want %d\n%s", code, exitcode.BadInput, out.String())
 	}
 	for _, want := range []string{`input "secrets"`, `input "timeout"`, "output error-code=INVALID_INPUT"} {
 		if !strings.Contains(out.String(), want) {
@@ -57,8 +58,8 @@ func TestBinaryOutsideActions(t *testing.T) {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "INPUT_COMMAND=status", "INPUT_DEPLOYMENT-ID=bad"}
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != pipeline.ExitBadInput {
-		t.Fatalf("exit = %v, want code %d\n%s", err, pipeline.ExitBadInput, out)
+	if !errors.As(err, &exit) || exit.ExitCode() != exitcode.BadInput {
+		t.Fatalf("exit = %v, want code %d\n%s", err, exitcode.BadInput, out)
 	}
 	if bytes.Contains(out, []byte("panic")) {
 		t.Errorf("the binary panicked:\n%s", out)

@@ -18,7 +18,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestDeploySIGTERM runs the built action, sends it SIGTERM in the middle of
@@ -89,8 +89,8 @@ func TestDeploySIGTERM(t *testing.T) {
 	if took > 7*time.Second {
 		t.Errorf("exited %s after SIGTERM, want within 7 s", took)
 	}
-	if cmd.ProcessState.ExitCode() != pipeline.ExitFailed {
-		t.Errorf("exit code %d, want %d; log:\n%s", cmd.ProcessState.ExitCode(), pipeline.ExitFailed, log.String())
+	if cmd.ProcessState.ExitCode() != exitcode.Failed {
+		t.Errorf("exit code %d, want %d; log:\n%s", cmd.ProcessState.ExitCode(), exitcode.Failed, log.String())
 	}
 	got, err := codedeploy.NewFromConfig(sb.Config()).GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
 	if err != nil {

@@ -50,13 +50,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if doc.Version != "2012-10-17" && doc.Version != "2008-10-17" {
 		return nil, fmt.Errorf("parsing IAM policy: Version %q, want 2012-10-17", doc.Version)
 	}
-	var raw []map[string]json.RawMessage
-	if err := json.Unmarshal(doc.Statement, &raw); err != nil {
-		var one map[string]json.RawMessage
-		if err := json.Unmarshal(doc.Statement, &one); err != nil || one == nil {
-			return nil, fmt.Errorf("parsing IAM policy: Statement must be a statement or a list of them")
-		}
-		raw = []map[string]json.RawMessage{one}
+	raw, err := oneOrList[map[string]json.RawMessage](doc.Statement)
+	if err != nil {
+		return nil, fmt.Errorf("parsing IAM policy: Statement must be a statement or a list of them")
 	}
 	p := &Policy{}
 	for i, st := range raw {
@@ -90,15 +86,25 @@ func ParsePolicy(data []byte) (*Policy, error) {
 }
 
 func stringOrList(val json.RawMessage) ([]string, error) {
-	var one string
-	if json.Unmarshal(val, &one) == nil {
-		return []string{one}, nil
-	}
-	var list []string
-	if err := json.Unmarshal(val, &list); err != nil {
+	list, err := oneOrList[string](val)
+	if err != nil {
 		return nil, fmt.Errorf("want a string or a list of strings")
 	}
 	return list, nil
+}
+
+// oneOrList reads a policy element that is one T or a list of them, as
+// IAM's Statement, Action and Resource are.
+func oneOrList[T any](val json.RawMessage) ([]T, error) {
+	var list []T
+	if err := json.Unmarshal(val, &list); err == nil {
+		return list, nil
+	}
+	var one T
+	if err := json.Unmarshal(val, &one); err != nil {
+		return nil, err
+	}
+	return []T{one}, nil
 }
 
 // Decision is the outcome of evaluating a request against a policy.

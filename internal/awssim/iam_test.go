@@ -329,3 +329,36 @@ func TestIAMScenarioReplacesPolicy(t *testing.T) {
 		t.Errorf("DescribeRepositories under the new policy: %v, want the seeded repository", err)
 	}
 }
+
+// TestTrustAllowsCase: IAM matches actions and condition key names whatever
+// their case, and StringEquals values case-sensitively ("Context key names
+// are not case-sensitive", IAM User Guide, IAM JSON policy elements:
+// Condition).
+func TestTrustAllowsCase(t *testing.T) {
+	const issuer = "token.actions.githubusercontent.com"
+	trust, err := awssim.ParseTrustPolicy([]byte(`{"Statement": {
+		"Effect": "Allow",
+		"Principal": {"Federated": "arn:aws:iam::` + awssim.Account + `:oidc-provider/` + issuer + `"},
+		"Action": "STS:assumeRoleWithWebIdentity",
+		"Condition": {
+			"StringEquals": {"Token.Actions.GitHubUserContent.com:AUD": "sts.amazonaws.com"},
+			"StringLike": {"token.actions.githubusercontent.com:SUB": "repo:team/app:*"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &awssim.Role{Trust: trust}
+	for _, tt := range []struct {
+		action, aud, sub string
+		want             bool
+	}{
+		{"sts:AssumeRoleWithWebIdentity", "sts.amazonaws.com", "repo:team/app:ref:refs/heads/main", true},
+		{"sts:assumerolewithwebidentity", "sts.amazonaws.com", "repo:team/app:ref:refs/heads/main", true},
+		{"sts:AssumeRoleWithWebIdentity", "STS.amazonaws.com", "repo:team/app:ref:refs/heads/main", false},
+		{"sts:AssumeRoleWithWebIdentity", "sts.amazonaws.com", "repo:Team/App:ref:refs/heads/main", false},
+		{"sts:AssumeRole", "sts.amazonaws.com", "repo:team/app:ref:refs/heads/main", false},
+	} {
+		if got := role.TrustAllows(tt.action, issuer, tt.aud, tt.sub); got != tt.want {
+			t.Errorf("TrustAllows(%s, aud %s, sub %s) = %v, want %v", tt.action, tt.aud, tt.sub, got, tt.want)
+		}
+	}
+}

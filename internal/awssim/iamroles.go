@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Role is an IAM role of the sandbox: its trust policy and the policies its
@@ -32,13 +33,9 @@ func ParseTrustPolicy(data []byte) ([]TrustStatement, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parsing trust policy: %w", err)
 	}
-	var list []TrustStatement
-	if err := json.Unmarshal(doc.Statement, &list); err != nil {
-		var one TrustStatement
-		if err := json.Unmarshal(doc.Statement, &one); err != nil {
-			return nil, fmt.Errorf("parsing trust policy: Statement: %w", err)
-		}
-		list = []TrustStatement{one}
+	list, err := oneOrList[TrustStatement](doc.Statement)
+	if err != nil {
+		return nil, fmt.Errorf("parsing trust policy: Statement: %w", err)
 	}
 	return list, nil
 }
@@ -96,12 +93,14 @@ func (s *Server) principal(keyID string) (string, []*Policy, bool) {
 // (its token's issuer host, audience and subject) assume it with action
 // (sts:AssumeRoleWithWebIdentity). It evaluates Federated principals and
 // the StringEquals and StringLike conditions on <issuer>:aud and
-// <issuer>:sub; a statement with any other condition never matches.
+// <issuer>:sub; a statement with any other condition never matches. As in
+// IAM, actions and context key names match whatever their case; values
+// match case-sensitively.
 func (r *Role) TrustAllows(action, issuer, aud, sub string) bool {
 	provider := "arn:aws:iam::" + Account + ":oidc-provider/" + issuer
 	allowed := false
 	for _, st := range r.Trust {
-		if !matchAny(Strings(st.Action), action, false) || !matchAny(Strings(st.Principal["Federated"]), provider, false) || !conditionsHold(st.Condition, issuer, aud, sub) {
+		if !matchAny(Strings(st.Action), action, true) || !matchAny(Strings(st.Principal["Federated"]), provider, false) || !conditionsHold(st.Condition, issuer, aud, sub) {
 			continue
 		}
 		if st.Effect == "Deny" {
@@ -113,10 +112,10 @@ func (r *Role) TrustAllows(action, issuer, aud, sub string) bool {
 }
 
 func conditionsHold(conds map[string]map[string]any, issuer, aud, sub string) bool {
-	claims := map[string]string{issuer + ":aud": aud, issuer + ":sub": sub}
+	claims := map[string]string{strings.ToLower(issuer + ":aud"): aud, strings.ToLower(issuer + ":sub"): sub}
 	for op, kv := range conds {
 		for key, want := range kv {
-			got, ok := claims[key]
+			got, ok := claims[strings.ToLower(key)]
 			if !ok {
 				return false
 			}

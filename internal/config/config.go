@@ -46,6 +46,7 @@ const (
 type Config struct {
 	Command      Command
 	DeploymentID string // for continue, stop and status
+	Platform     string // the deployment platform the inputs or deployment-id chose: Platform.Name, or ""
 
 	AWS     AWS
 	Secrets Secrets
@@ -210,7 +211,7 @@ func (c *Config) SecretsEnabled() bool { return len(c.Secrets.Specs) > 0 }
 func (c *Config) BuildEnabled() bool { return c.Image.Repository != "" }
 
 // DeployEnabled reports whether a deployment is created.
-func (c *Config) DeployEnabled() bool { return c.Deploy.Application != "" }
+func (c *Config) DeployEnabled() bool { return c.Command == CommandDeploy && c.Platform != "" }
 
 // NeedsAWS reports whether the run makes any AWS call.
 func (c *Config) NeedsAWS() bool {
@@ -229,9 +230,10 @@ func (e *InputError) Error() string { return fmt.Sprintf("input %q: %s", e.Input
 func (e *InputError) ErrorCode() string { return "INVALID_INPUT" }
 
 // Load reads and validates every input from getenv (INPUT_<NAME> variables,
-// as the runner sets them, and the GITHUB_* context). The error joins one
-// *InputError per problem.
-func Load(getenv func(string) string) (*Config, error) {
+// as the runner sets them, and the GITHUB_* context), choosing the
+// deployment platform among platforms. The error joins one *InputError per
+// problem.
+func Load(getenv func(string) string, platforms []Platform) (*Config, error) {
 	r := &reader{getenv: getenv, inActions: getenv("GITHUB_ACTIONS") == "true"}
 	c := &Config{}
 	c.GitHub = r.github()
@@ -318,7 +320,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.GitHub.Environment = r.str("environment")
 	c.GitHub.EnvironmentURL = r.str("environment-url")
 
-	c.validate(r)
+	c.validate(r, platforms)
 	if len(r.errs) > 0 {
 		return nil, errors.Join(r.errs...)
 	}

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
 )
 
 // workspace makes a workspace with an app to build, a bundle and a task
@@ -30,7 +33,7 @@ func workspace(t *testing.T) string {
 	return ws
 }
 
-// env returns a getenv over the inputs (by name) and GitHub variables.
+// env returns a getenv over the inputs (by name) and config.GitHub variables.
 func env(ws string, inputs map[string]string) func(string) string {
 	m := map[string]string{
 		"GITHUB_WORKSPACE": ws,
@@ -42,7 +45,7 @@ func env(ws string, inputs map[string]string) func(string) string {
 			m[k] = v
 			continue
 		}
-		m[InputKey(k)] = v
+		m[config.InputKey(k)] = v
 	}
 	return func(k string) string { return m[k] }
 }
@@ -70,13 +73,13 @@ func TestLoadValid(t *testing.T) {
 	tests := []struct {
 		name   string
 		inputs map[string]string
-		check  func(t *testing.T, c *Config)
+		check  func(t *testing.T, c *config.Config)
 	}{
-		{"secrets only", map[string]string{"secrets": "DB,prod/db\nprod/app/*\narn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf", "parse-json-secrets": "true"}, func(t *testing.T, c *Config) {
+		{"secrets only", map[string]string{"secrets": "DB,prod/db\nprod/app/*\narn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf", "parse-json-secrets": "true"}, func(t *testing.T, c *config.Config) {
 			if !c.SecretsEnabled() || c.BuildEnabled() || c.DeployEnabled() {
 				t.Errorf("stages = %v %v %v, want secrets only", c.SecretsEnabled(), c.BuildEnabled(), c.DeployEnabled())
 			}
-			want := []SecretSpec{{Alias: "DB", ID: "prod/db"}, {ID: "prod/app/", Prefix: true}, {ID: "arn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf"}}
+			want := []config.SecretSpec{{Alias: "DB", ID: "prod/db"}, {ID: "prod/app/", Prefix: true}, {ID: "arn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf"}}
 			if len(c.Secrets.Specs) != len(want) {
 				t.Fatalf("specs = %+v, want %+v", c.Secrets.Specs, want)
 			}
@@ -92,7 +95,7 @@ func TestLoadValid(t *testing.T) {
 				t.Error("ParseJSON = false, want true")
 			}
 		}},
-		{"build with defaults", build, func(t *testing.T, c *Config) {
+		{"build with defaults", build, func(t *testing.T, c *config.Config) {
 			if got, want := c.Image.Tags, []string{"0123456789abcdef0123456789abcdef01234567"}; len(got) != 1 || got[0] != want[0] {
 				t.Errorf("tags = %v, want %v (the commit SHA)", got, want)
 			}
@@ -103,62 +106,62 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("skip-existing/create-repository/no-cache = %v/%v/%v, want true/false/false", c.Image.SkipExisting, c.Image.CreateRepository, c.Build.NoCache)
 			}
 		}},
-		{"build args and tags", merge(build, map[string]string{"image-tags": "v1, latest\nrc", "build-args": "A=1\nB=x=y", "labels": "team=core"}), func(t *testing.T, c *Config) {
+		{"build args and tags", merge(build, map[string]string{"image-tags": "v1, latest\nrc", "build-args": "A=1\nB=x=y", "labels": "team=core"}), func(t *testing.T, c *config.Config) {
 			if got := strings.Join(c.Image.Tags, " "); got != "v1 latest rc" {
 				t.Errorf("tags = %q, want v1 latest rc", got)
 			}
-			if len(c.Build.Args) != 2 || c.Build.Args[1] != (KeyValue{"B", "x=y"}) {
+			if len(c.Build.Args) != 2 || c.Build.Args[1] != (config.KeyValue{"B", "x=y"}) {
 				t.Errorf("build args = %v", c.Build.Args)
 			}
 		}},
-		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True", "health-check-timeout": "90s"}), func(t *testing.T, c *Config) {
+		{"deploy everything", merge(deploy, map[string]string{"timeout": "45m", "on-ready": "pause", "on-active-deployment": "stop", "container-port": "8080", "bundle": "bundle", "s3-bucket": "my-bundles", "wait": "True", "health-check-timeout": "90s"}), func(t *testing.T, c *config.Config) {
 			d := c.Deploy
 			if d.HealthTimeout != 90*time.Second {
 				t.Errorf("health-check-timeout = %v, want 90s", d.HealthTimeout)
 			}
-			if d.Timeout != 45*time.Minute || d.OnReady != ReadyPause || d.OnActive != ActiveStop || d.ContainerPort != 8080 || !d.Wait {
+			if d.Timeout != 45*time.Minute || d.OnReady != config.ReadyPause || d.OnActive != config.ActiveStop || d.ContainerPort != 8080 || !d.Wait {
 				t.Errorf("deploy = %+v", d)
 			}
 			if d.Bundle != filepath.Join(ws, "bundle") {
 				t.Errorf("bundle = %q, want the absolute path", d.Bundle)
 			}
 		}},
-		{"wait traffic-shifted", merge(deploy, map[string]string{"wait": "traffic-shifted"}), func(t *testing.T, c *Config) {
+		{"wait traffic-shifted", merge(deploy, map[string]string{"wait": "traffic-shifted"}), func(t *testing.T, c *config.Config) {
 			if !c.Deploy.Wait || !c.Deploy.UntilTrafficShifted {
 				t.Errorf("wait/until traffic shifted = %v/%v, want true/true", c.Deploy.Wait, c.Deploy.UntilTrafficShifted)
 			}
 		}},
-		{"existing image", map[string]string{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64), "codedeploy-application": "app", "codedeploy-deployment-group": "g", "task-definition": "taskdef.json"}, func(t *testing.T, c *Config) {
+		{"existing image", map[string]string{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("a", 64), "codedeploy-application": "app", "codedeploy-deployment-group": "g", "task-definition": "taskdef.json"}, func(t *testing.T, c *config.Config) {
 			if c.BuildEnabled() || !c.DeployEnabled() {
 				t.Error("want deploy without build")
 			}
 		}},
-		{"lambda", merge(deploy, map[string]string{"lambda-function": "arn:aws:lambda:eu-west-1:123456789012:function:web"}), func(t *testing.T, c *Config) {
+		{"lambda", merge(deploy, map[string]string{"lambda-function": "arn:aws:lambda:eu-west-1:123456789012:function:web"}), func(t *testing.T, c *config.Config) {
 			if d := c.Deploy; d.LambdaFunction != "arn:aws:lambda:eu-west-1:123456789012:function:web" || d.LambdaAlias != "live" {
 				t.Errorf("lambda-function %q, lambda-alias %q; want the ARN and live", d.LambdaFunction, d.LambdaAlias)
 			}
 		}},
-		{"continue", map[string]string{"command": "continue", "deployment-id": "d-ABCDEF123"}, func(t *testing.T, c *Config) {
-			if c.Command != CommandContinue || c.DeploymentID != "d-ABCDEF123" {
+		{"continue", map[string]string{"command": "continue", "deployment-id": "d-ABCDEF123"}, func(t *testing.T, c *config.Config) {
+			if c.Command != config.CommandContinue || c.DeploymentID != "d-ABCDEF123" {
 				t.Errorf("command = %q %q", c.Command, c.DeploymentID)
 			}
 		}},
-		{"region from AWS_DEFAULT_REGION", map[string]string{"secrets": "x/y", "AWS_REGION": "", "AWS_DEFAULT_REGION": "ap-south-1"}, func(t *testing.T, c *Config) {
+		{"region from AWS_DEFAULT_REGION", map[string]string{"secrets": "x/y", "AWS_REGION": "", "AWS_DEFAULT_REGION": "ap-south-1"}, func(t *testing.T, c *config.Config) {
 			if c.AWS.Region != "ap-south-1" {
 				t.Errorf("region = %q", c.AWS.Region)
 			}
 		}},
-		{"region input wins", map[string]string{"secrets": "x/y", "aws-region": "us-gov-west-1"}, func(t *testing.T, c *Config) {
+		{"region input wins", map[string]string{"secrets": "x/y", "aws-region": "us-gov-west-1"}, func(t *testing.T, c *config.Config) {
 			if c.AWS.Region != "us-gov-west-1" {
 				t.Errorf("region = %q", c.AWS.Region)
 			}
 		}},
-		{"engine address", merge(build, map[string]string{"DOCKER_HOST": "tcp://127.0.0.1:2375"}), func(t *testing.T, c *Config) {
+		{"engine address", merge(build, map[string]string{"DOCKER_HOST": "tcp://127.0.0.1:2375"}), func(t *testing.T, c *config.Config) {
 			if c.Build.DockerHost != "tcp://127.0.0.1:2375" {
 				t.Errorf("docker host = %q, want DOCKER_HOST", c.Build.DockerHost)
 			}
 		}},
-		{"token default outside Actions", map[string]string{"secrets": "x/y", "github-token": "${{ github.token }}", "GITHUB_TOKEN": "ghs_x"}, func(t *testing.T, c *Config) {
+		{"token default outside Actions", map[string]string{"secrets": "x/y", "github-token": "${{ github.token }}", "GITHUB_TOKEN": "ghs_x"}, func(t *testing.T, c *config.Config) {
 			if c.GitHub.Token != "ghs_x" {
 				t.Errorf("token = %q, want GITHUB_TOKEN", c.GitHub.Token)
 			}
@@ -167,7 +170,7 @@ func TestLoadValid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Load(env(ws, tt.inputs))
+			c, err := config.Load(env(ws, tt.inputs), platforms)
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -272,13 +275,13 @@ func TestLoadInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load(env(ws, tt.inputs))
+			_, err := config.Load(env(ws, tt.inputs), platforms)
 			if err == nil {
 				t.Fatalf("Load succeeded, want an error naming input %q", tt.input)
 			}
 			var found bool
 			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-				var ie *InputError
+				var ie *config.InputError
 				if errors.As(e, &ie) && ie.Input == tt.input && strings.Contains(ie.Problem, tt.want) {
 					found = true
 				}
@@ -300,19 +303,19 @@ func TestLoadInvalid(t *testing.T) {
 func TestLoadReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	ws := workspace(t)
-	_, err := Load(env(ws, merge(deploy, map[string]string{
+	_, err := config.Load(env(ws, merge(deploy, map[string]string{
 		"timeout":        "soon",
 		"on-ready":       "maybe",
 		"container-port": "0",
 		"image-tags":     "-bad",
 		"secrets":        "x*",
-	})))
+	})), platforms)
 	if err == nil {
 		t.Fatal("Load succeeded, want errors")
 	}
 	got := map[string]bool{}
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var ie *InputError
+		var ie *config.InputError
 		if errors.As(e, &ie) {
 			got[ie.Input] = true
 		}
@@ -340,7 +343,7 @@ func TestLoadDockerHost(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load(env(ws, tt.inputs))
+			_, err := config.Load(env(ws, tt.inputs), platforms)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("Load: %v, want error %q", err, tt.wantErr)
 			}
@@ -351,7 +354,7 @@ func TestLoadDockerHost(t *testing.T) {
 func TestInputKey(t *testing.T) {
 	t.Parallel()
 	for name, want := range map[string]string{"ecr-repository": "INPUT_ECR-REPOSITORY", "command": "INPUT_COMMAND", "a b": "INPUT_A_B"} {
-		if got := InputKey(name); got != want {
+		if got := config.InputKey(name); got != want {
 			t.Errorf("InputKey(%q) = %q, want %q", name, got, want)
 		}
 	}
@@ -359,7 +362,7 @@ func TestInputKey(t *testing.T) {
 
 func TestGitHubRel(t *testing.T) {
 	t.Parallel()
-	g := GitHub{Workspace: "/github/workspace"}
+	g := config.GitHub{Workspace: "/github/workspace"}
 	for path, want := range map[string]string{
 		"/github/workspace/app/Dockerfile": "app/Dockerfile",
 		"app/Dockerfile":                   "app/Dockerfile",
@@ -374,16 +377,16 @@ func TestGitHubRel(t *testing.T) {
 
 func TestNoGitHubDeployment(t *testing.T) {
 	t.Parallel()
-	ok := Config{GitHub: GitHub{Token: "t", Repository: "o/r", SHA: "abc"}, Deploy: Deploy{Wait: true}}
+	ok := config.Config{GitHub: config.GitHub{Token: "t", Repository: "o/r", SHA: "abc"}, Deploy: config.Deploy{Wait: true}}
 	tests := map[string]struct {
-		change func(c *Config)
+		change func(c *config.Config)
 		want   string
 	}{
-		"made":     {func(*Config) {}, ""},
-		"act":      {func(c *Config) { c.GitHub.InAct = true }, "running under act"},
-		"no token": {func(c *Config) { c.GitHub.Token = "" }, "no github-token"},
-		"no sha":   {func(c *Config) { c.GitHub.SHA = "" }, "GITHUB_REPOSITORY or GITHUB_SHA is not set"},
-		"no wait":  {func(c *Config) { c.Deploy.Wait = false }, "wait is false, so the run would not see the deployment end"},
+		"made":     {func(*config.Config) {}, ""},
+		"act":      {func(c *config.Config) { c.GitHub.InAct = true }, "running under act"},
+		"no token": {func(c *config.Config) { c.GitHub.Token = "" }, "no github-token"},
+		"no sha":   {func(c *config.Config) { c.GitHub.SHA = "" }, "GITHUB_REPOSITORY or GITHUB_SHA is not set"},
+		"no wait":  {func(c *config.Config) { c.Deploy.Wait = false }, "wait is false, so the run would not see the deployment end"},
 	}
 	for name, tt := range tests {
 		c := ok
@@ -393,3 +396,6 @@ func TestNoGitHubDeployment(t *testing.T) {
 		}
 	}
 }
+
+// platforms are the platforms the action chooses among.
+var platforms = []config.Platform{codedeploy.Inputs}

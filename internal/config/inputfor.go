@@ -6,9 +6,9 @@ import (
 )
 
 // InputFor names the input that made stage ("secrets", "image" or "deploy")
-// call the IAM action (service:Operation), for an AccessDenied error.
-func (c *Config) InputFor(stage, action string) string {
-	d := c.Deploy
+// call an IAM action, for an AccessDenied error; ""
+// for a deployment's deploy stage, whose platform names its own inputs.
+func (c *Config) InputFor(stage string) string {
 	switch {
 	case stage == "secrets":
 		var ids []string
@@ -25,10 +25,6 @@ func (c *Config) InputFor(stage, action string) string {
 		return fmt.Sprintf("ecr-repository %q", c.Image.Repository)
 	case c.Command != CommandDeploy:
 		return fmt.Sprintf("deployment-id %q", c.DeploymentID)
-	case strings.HasPrefix(action, "s3:"):
-		return fmt.Sprintf("s3-bucket %q", d.S3Bucket)
-	case d.TaskDefinition != "" && (strings.HasPrefix(action, "ecs:") || strings.HasPrefix(action, "iam:")):
-		return fmt.Sprintf("task-definition %q", c.GitHub.Rel(d.TaskDefinition))
 	}
-	return fmt.Sprintf("codedeploy-deployment-group %q", d.Application+"/"+d.DeploymentGroup)
+	return ""
 }

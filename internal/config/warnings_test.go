@@ -50,7 +50,7 @@ func TestUnderscoreSpelling(t *testing.T) {
 			t.Parallel()
 			tt.env["GITHUB_WORKSPACE"] = t.TempDir()
 			tt.env["INPUT_SECRETS"], tt.env["AWS_REGION"] = "app/db", "eu-west-1" // something to do
-			c, err := Load(func(k string) string { return tt.env[k] })
+			c, err := Load(func(k string) string { return tt.env[k] }, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -135,6 +135,9 @@ func startSandbox(root string) (map[string]string, func(), error) {
 	go hs.Serve(ln)
 	stop := func() {
 		hs.Close()
+		if err := srv.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "demo:", err)
+		}
 		// The images the action built for the sandbox's registry.
 		if err := e2e.RemoveImages(context.Background(), ln.Addr().String()+"/"); err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)

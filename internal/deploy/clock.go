@@ -37,6 +37,9 @@ func (d *Driver) clock() Clock {
 	return d.Clock
 }
 
+// Now is the time on the driver's clock.
+func (d *Driver) Now() time.Time { return d.clock().Now() }
+
 // withTimeout is context.WithTimeout on the driver's clock.
 func (d *Driver) withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)

@@ -43,14 +43,47 @@ type Spec struct {
 	SupersedeCheck bool
 }
 
-// SupersededError says which newer run's deployment made the run deploy nothing.
+// SupersededError says which newer run's deployment made the run deploy
+// nothing.
 type SupersededError struct {
 	Group, ID string
 	By        Run
+	// Stopped is the run's own deployment when the newer run's was found
+	// only once it existed (the supersede race): stopped with rollback, as
+	// it ended. Nil when the run created none.
+	Stopped *Outcome
+	// TrafficMoved: traffic had already moved to Stopped's revision when
+	// the newer run's deployment was found.
+	TrafficMoved bool
 }
 
 func (e *SupersededError) Error() string {
-	return fmt.Sprintf("deployment group %q has deployment %s of a newer run (%d): this run deploys nothing", e.Group, e.ID, e.By.ID)
+	return fmt.Sprintf("deployment group %q has deployment %s of a newer run (%d): %s", e.Group, e.ID, e.By.ID, e.Done())
+}
+
+// Done says what became of the run's own deployment.
+func (e *SupersededError) Done() string {
+	o := e.Stopped
+	switch {
+	case o == nil:
+		return "this run deploys nothing"
+	case o.Status == types.DeploymentStatusSucceeded:
+		return fmt.Sprintf("this run's deployment %s, created meanwhile, had already succeeded: its older revision is live and this run redeploys nothing (deploy the newer commit again to put it back)", o.ID)
+	case o.StopErr != nil:
+		return fmt.Sprintf("this run's deployment %s, created meanwhile, could not be stopped (%v): it is %s", o.ID, o.StopErr, o.statusWord())
+	}
+	moved := "before traffic moved"
+	if e.TrafficMoved {
+		moved = "after traffic had moved to it: the rollback moves traffic back to the group's last successful revision, the newer run's; nothing older is redeployed"
+	}
+	done := fmt.Sprintf("this run's deployment %s, created meanwhile, was stopped with rollback %s", o.ID, moved)
+	if o.Status != types.DeploymentStatusStopped {
+		done += fmt.Sprintf(" (it is %s)", o.statusWord())
+	}
+	if o.RollbackID != "" {
+		done += fmt.Sprintf("; rollback %s is %s", o.RollbackID, o.RollbackStatus)
+	}
+	return done
 }
 
 func (e *SupersededError) Unwrap() error { return ErrSuperseded }
@@ -60,7 +93,8 @@ func (e *SupersededError) Unwrap() error { return ErrSuperseded }
 // group is busy it waits, stops or fails per OnActive, within ActiveLimit.
 // When it returns an id with an error, the deployment exists and Create
 // tried to stop it (the run was cancelled, or CreateDeployment failed after
-// AWS created it); the error says what became of the stop.
+// AWS created it, or a newer run's deployment was found once it existed: a
+// *SupersededError); the error says what became of the stop.
 func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName:     aws.String(s.Application),
@@ -80,7 +114,8 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 	deadline := d.clock().Now().Add(limitWait)
 	stopped := map[string]bool{}
 	for {
-		if err := d.checkSuperseded(ctx, s); err != nil {
+		checked := d.clock().Now()
+		if err := d.checkSuperseded(ctx, s, time.Time{}); err != nil {
 			if !errors.Is(err, ErrSuperseded) && d.waitOut(ctx, s.Group, deadline, err) {
 				continue
 			}
@@ -89,7 +124,9 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 		id, err := d.createOnce(ctx, s, in)
 		var limit *types.DeploymentLimitExceededException
 		switch {
-		case id != "" || err == nil:
+		case err == nil:
+			return id, d.checkAgain(ctx, s, id, checked, limitWait)
+		case id != "":
 			return id, err
 		case !errors.As(err, &limit) && d.waitOut(ctx, s.Group, deadline, err):
 			continue

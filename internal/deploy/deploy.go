@@ -3,9 +3,9 @@
 // contributes (Server: an S3 bundle; ECS and Lambda: an AppSpec), watches it to its end
 // (continuing at Ready, stopping on cancel or timeout, following the
 // rollback), and continues, stops or reports on an existing deployment.
-// The platforms live in packages of their own under it (server, ecs,
-// lambda), each
-// making the driver's Revision; deploy imports none of them.
+// The revision sources live in packages of their own under it (server, ecs,
+// lambda, inplace), each making the driver's Revision; deploy imports none
+// of them. internal/platform/codedeploy wires them to the pipeline.
 // It reports progress through an Observer and prints nothing.
 package deploy
 

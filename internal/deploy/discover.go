@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 )
 
 // timeoutMargin is added to a group's wait times for the default timeout.
@@ -27,12 +29,13 @@ func (g Group) DefaultTimeout() time.Duration {
 // Discover reads a deployment group and refuses what the driver cannot
 // deploy to yet: in-place groups other than Server groups without traffic
 // control (single-host blue/green, InPlace). Every Lambda deployment is
-// blue/green.
+// blue/green. As nothing has changed yet, it retries transient errors for
+// up to awscfg.ReadRetryLimit; refusals fail at once.
 func Discover(ctx context.Context, api API, application, group string) (Group, error) {
 	out, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
 		ApplicationName:     aws.String(application),
 		DeploymentGroupName: aws.String(group),
-	})
+	}, func(o *codedeploy.Options) { o.Retryer = awscfg.Patient(o.Retryer, awscfg.ReadRetryLimit) })
 	if err != nil {
 		return Group{}, fmt.Errorf("reading deployment group %q of application %q: %w", group, application, err)
 	}

@@ -1,8 +1,6 @@
 package deploy
 
 import (
-	"time"
-
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 )
 
@@ -35,6 +33,3 @@ func Plan(in config.Deploy, gh config.GitHub, group Group, rev Revision) (Spec, 
 			UntilTrafficShifted: in.UntilTrafficShifted,
 		}
 }
-
-// Now is the time on the driver's clock.
-func (d *Driver) Now() time.Time { return d.clock().Now() }

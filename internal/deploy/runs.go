@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,8 +100,9 @@ func (d *Driver) findMarked(ctx context.Context, s Spec, from time.Time) string 
 }
 
 // checkSuperseded returns a *SupersededError when a newer run's deployment
-// is active or last succeeded in the group.
-func (d *Driver) checkSuperseded(ctx context.Context, s Spec) error {
+// is active or last succeeded in the group, or, when since is set, has
+// succeeded in it since then.
+func (d *Driver) checkSuperseded(ctx context.Context, s Spec, since time.Time) error {
 	if !s.SupersedeCheck || s.Run.ID <= 0 || s.Run.Attempt > 1 {
 		return nil
 	}
@@ -116,10 +118,17 @@ func (d *Driver) checkSuperseded(ctx context.Context, s Spec) error {
 			ids = append(ids, id)
 		}
 	}
+	statuses := nonTerminal
+	var created *types.TimeRange
+	if !since.IsZero() {
+		statuses = append(slices.Clone(nonTerminal), types.DeploymentStatusSucceeded)
+		created = &types.TimeRange{Start: aws.Time(since.Add(-time.Minute))} // a minute for the clocks' skew
+	}
 	list, err := d.API.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
 		ApplicationName:     aws.String(s.Application),
 		DeploymentGroupName: aws.String(s.Group),
-		IncludeOnlyStatuses: nonTerminal,
+		IncludeOnlyStatuses: statuses,
+		CreateTimeRange:     created,
 	})
 	if err != nil {
 		return fmt.Errorf("listing the active deployments of group %q (supersede-check): %w", s.Group, err)
@@ -136,4 +145,44 @@ func (d *Driver) checkSuperseded(ctx context.Context, s Spec) error {
 		}
 	}
 	return nil
+}
+
+// checkAgain closes the supersede race: between checkSuperseded (at
+// checked) and CreateDeployment a newer run may have created its deployment
+// and seen it succeed. Once the run's deployment id holds the group (no
+// other can start), it checks again, also among the deployments that
+// succeeded since checked (this run's may have succeeded meanwhile, and be
+// the group's last). When a newer run's deployment is found it stops id
+// with rollback (StopDeployment's autoRollbackEnabled, botocore's codedeploy
+// model: updated instances are "rolled back to the previous version of the
+// application revision", the newer run's), follows the stop and the
+// rollback to their end within limit and returns the *SupersededError. A
+// check that cannot read the group is noted and the run carries on.
+func (d *Driver) checkAgain(ctx context.Context, s Spec, id string, checked time.Time, limit time.Duration) error {
+	err := d.checkSuperseded(ctx, s, checked)
+	var sup *SupersededError
+	if !errors.As(err, &sup) {
+		if err != nil && ctx.Err() == nil {
+			d.observer().Note(id, fmt.Sprintf("checking again for a newer run's deployment once %s existed failed (%v): carrying on", id, err))
+		}
+		return nil
+	}
+	w := d.watcher(id)
+	if _, err := w.poll(ctx); err == nil {
+		sup.TrafficMoved = w.status() == types.DeploymentStatusSucceeded || w.trafficShifted()
+	}
+	if w.status() == types.DeploymentStatusSucceeded {
+		sup.Stopped = w.outcome()
+		return sup
+	}
+	moved := "before traffic moves"
+	if sup.TrafficMoved {
+		moved = "after traffic moved to it"
+	}
+	w.note(fmt.Sprintf("newer run %d's deployment %s appeared before this run's %s: stopping %s with rollback %s", sup.By.ID, sup.ID, id, id, moved))
+	stopErr := d.stopAndSettle(ctx, w, true)
+	out, err := d.finish(ctx, w, limit)
+	out.StopRequested, out.StopErr = stopErr == nil, stopErr
+	sup.Stopped = out
+	return errors.Join(sup, err)
 }

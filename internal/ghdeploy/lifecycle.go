@@ -2,7 +2,6 @@ package ghdeploy
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
@@ -32,12 +31,13 @@ type Deployment struct {
 }
 
 // Start creates the GitHub deployment of the commit to the `environment`
-// input and marks it in_progress, just before the deploy stage; created
+// input, described as description (what the run deploys, as its platform
+// names it), and marks it in_progress, just before the deploy stage; created
 // hears its id first. Without a token, under act, or with wait: false (the
 // run would not see the end), it is skipped with a notice. A GitHub API error
 // is a warning: Start returns nil and no error, and the AWS deployment goes
 // on; only a cancelled ctx is an error.
-func Start(ctx context.Context, cfg *config.Config, log Log, created func(id int64)) (*Deployment, error) {
+func Start(ctx context.Context, cfg *config.Config, log Log, description string, created func(id int64)) (*Deployment, error) {
 	g := cfg.GitHub
 	if g.Environment == "" || !cfg.Deploys() {
 		return nil, nil
@@ -53,10 +53,6 @@ func Start(ctx context.Context, cfg *config.Config, log Log, created func(id int
 	}
 	cctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	description := fmt.Sprintf("CodeDeploy %s/%s", cfg.Deploy.Application, cfg.Deploy.DeploymentGroup)
-	if cfg.Command == config.CommandContinue {
-		description = fmt.Sprintf("continue CodeDeploy deployment %s", cfg.DeploymentID)
-	}
 	id, err := gh.Create(cctx, g.SHA, g.Environment, description)
 	if err != nil {
 		if ctx.Err() != nil {

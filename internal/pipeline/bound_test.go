@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestManyMissingSecretsBounded asks the sandbox for 8000 secrets that do
@@ -18,8 +20,8 @@ func TestManyMissingSecretsBounded(t *testing.T) {
 		ids[i] = fmt.Sprintf("app/missing-%04d", i)
 	}
 	a := runWithRunnerFiles(t, sb, map[string]string{"secrets": strings.Join(ids, "\n"), "export-secrets": "true"})
-	if a.code != ExitFailed {
-		t.Errorf("exit %d, want %d", a.code, ExitFailed)
+	if a.code != exitcode.Failed {
+		t.Errorf("exit %d, want %d", a.code, exitcode.Failed)
 	}
 	out := runnerFileVars(t, a.outputs)
 	if got := out["error-code"]; got != "FAILED" {
@@ -52,8 +54,8 @@ func TestHealthCheckPathBadInput(t *testing.T) {
 			"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1", "codedeploy-application": "app",
 			"codedeploy-deployment-group": "g", "container-port": "8080", "s3-bucket": "bkt", "health-check-path": path,
 		})
-		if a.code != ExitBadInput || !strings.Contains(a.stdout, `input "health-check-path"`) {
-			t.Errorf("health-check-path %q: exit %d, want %d naming the input; log:\n%s", path, a.code, ExitBadInput, a.stdout)
+		if a.code != exitcode.BadInput || !strings.Contains(a.stdout, `input "health-check-path"`) {
+			t.Errorf("health-check-path %q: exit %d, want %d naming the input; log:\n%s", path, a.code, exitcode.BadInput, a.stdout)
 		}
 		if n := len(sb.Calls()); n != 0 {
 			t.Errorf("health-check-path %q: %d AWS calls, want none", path, n)

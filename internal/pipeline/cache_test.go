@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestImageBuildCache runs the action twice, the second time with a new tag
@@ -31,7 +32,7 @@ func TestImageBuildCache(t *testing.T) {
 			sb := awssimtest.Start(t, awssim.Options{})
 			inputs := map[string]string{"ecr-repository": "team/app", "create-repository": "true", "context": "testdata/app", "image-tags": "v1"}
 			code, out, log := runAction(t, sb, inputs)
-			if code != ExitOK {
+			if code != exitcode.OK {
 				t.Fatalf("first run: exit %d; log:\n%s", code, log)
 			}
 			if !strings.Contains(log, "Build cache: inline (nothing to import: a cold build)") {
@@ -41,7 +42,7 @@ func TestImageBuildCache(t *testing.T) {
 			before := len(sb.Calls())
 			inputs["image-tags"], inputs["build-cache"] = "v2", tt.cache
 			code, _, log = runAction(t, sb, inputs)
-			if code != ExitOK {
+			if code != exitcode.OK {
 				t.Fatalf("second run: exit %d; log:\n%s", code, log)
 			}
 			want := tt.wantLog

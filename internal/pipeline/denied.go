@@ -20,5 +20,9 @@ func (r *run) neededBy(stage string, err error) error {
 	if m == nil {
 		return err
 	}
-	return fmt.Errorf("%w (needed by the %s stage: %s)", err, stage, r.cfg.InputFor(stage, m[1]))
+	input := r.cfg.InputFor(stage)
+	if input == "" && r.target != nil {
+		input = r.target.InputFor(m[1])
+	}
+	return fmt.Errorf("%w (needed by the %s stage: %s)", err, stage, input)
 }

@@ -3,163 +3,65 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/lambda"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
 // checkDeploy validates the deploy stage's files before anything is sent
-// to AWS, each platform its own.
+// to AWS, as the chosen platform checks them.
 func (r *run) checkDeploy() error {
-	if r.cfg.Command != config.CommandDeploy {
+	if !r.cfg.DeployEnabled() {
 		return nil
 	}
-	d := r.cfg.Deploy
-	for _, check := range []func(config.Deploy) error{server.CheckFiles, ecs.CheckFiles, lambda.CheckFiles} {
-		if err := check(d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return platforms[r.chosen()].checkFiles(r.cfg.Deploy)
 }
 
-// deploy creates and drives the CodeDeploy deployment, or runs the
-// continue, stop and status commands.
+// discover reads the deployment target and checks the inputs it needs,
+// before the secrets and image stages run and before anything is created
+// in AWS.
+func (r *run) discover(ctx context.Context) error {
+	if !r.cfg.DeployEnabled() {
+		return nil
+	}
+	r.target = r.newTarget()
+	return r.target.Discover(ctx)
+}
+
+// deploy prepares the revision, starts the GitHub deployment and deploys,
+// or runs the continue, stop and status commands.
 func (r *run) deploy(ctx context.Context) error {
 	switch r.cfg.Command {
 	case config.CommandContinue, config.CommandStop, config.CommandStatus:
 		return r.deploymentCommand(ctx)
 	}
-	if !r.cfg.DeployEnabled() {
+	if r.target == nil {
 		return nil
 	}
-	in := r.cfg.Deploy
-	start := time.Now()
-	group := *r.group
-	res := &report.Deployment{Application: in.Application, Group: in.DeploymentGroup, Platform: string(group.Platform), Config: in.DeploymentConfig}
-	if res.Config == "" {
-		res.Config = group.Config
-	}
-	r.result.Deploy = res
-	rev, err := r.revision(ctx, group)
-	if err != nil {
-		return err
-	}
-	res.RevisionLocation, res.TaskDefinitionARN, res.LambdaVersion = rev.Where, rev.TaskDefinitionARN, rev.Version
-	r.rep.OutputResult(r.result)
-	r.rep.Infof("Revision %s for %s deployment group %s/%s", rev.Where, group.Platform, in.Application, in.DeploymentGroup)
-	r.result.AddSpan("revision", start, time.Now())
-
-	if err := r.githubDeployment(ctx); err != nil {
-		return err
-	}
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Clock: r.env.Clock}
-	prog := report.NewProgress(r.rep, r.result, drv.Now)
-	drv.Observer = prog
-	spec, watch := deploy.Plan(in, r.cfg.GitHub, group, rev)
-	id, err := drv.Create(ctx, spec)
-	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
-		res.Status = StatusSuperseded
-		r.result.Outcome = report.OutcomeSuperseded
-		r.rep.OutputResult(r.result)
-		r.rep.Noticef("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; nothing deployed (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup)
-		return nil
-	}
-	if id != "" && err == nil {
-		res.Status = string(types.DeploymentStatusCreated)
-	}
-	if id != "" {
-		prog.Track(id, r.cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
-	}
-	if err != nil {
-		return err
-	}
-	r.rep.Infof("Deployment %s created: %s", id, res.URL)
-	if !in.Wait {
-		r.rep.Infof("Deployment %s created; not waiting for it (wait: false)", id)
-		return nil
-	}
-	out, err := drv.Watch(ctx, id, watch)
-	prog.Finish(out, in.Bundle)
-	return err
-}
-
-// discover reads the deployment group (read-only) and checks the inputs its
-// platform needs, before the secrets and image stages run and before
-// anything is created in AWS.
-func (r *run) discover(ctx context.Context) error {
-	if r.cfg.Command != config.CommandDeploy || !r.cfg.DeployEnabled() {
-		return nil
-	}
-	in := r.cfg.Deploy
-	g, err := deploy.Discover(ctx, r.clients.CodeDeploy, in.Application, in.DeploymentGroup)
-	if err != nil {
-		return err
-	}
-	p, ok := platforms[g.Platform]
-	if !ok {
-		return fmt.Errorf("deployment group %q: compute platform %q is %w", g.Name, g.Platform, deploy.ErrUnsupported)
-	}
-	if err := p.check(in, g.Name); err != nil {
-		return err
-	}
-	r.group = &g
-	return nil
-}
-
-// revision builds the revision the group's platform deploys.
-func (r *run) revision(ctx context.Context, g deploy.Group) (deploy.Revision, error) {
 	if r.result.Image == nil || r.result.Image.URI == "" {
-		return deploy.Revision{}, errors.New("the deploy stage has no image: the image stage gave no image URI")
+		return errors.New("the deploy stage has no image: the image stage gave no image URI")
 	}
-	var refs []deploy.SecretRef
+	var refs []secrets.Reference
 	if r.fetched != nil {
-		for _, ref := range r.fetched.References() {
-			refs = append(refs, deploy.SecretRef{Name: ref.Name, ValueFrom: ref.ValueFrom})
-		}
+		refs = r.fetched.References()
 	}
-	return platforms[g.Platform].revision(ctx, r, g, r.result.Image.URI, refs)
+	if err := r.target.Prepare(ctx, r.result.Image.URI, refs); err != nil {
+		return err
+	}
+	if err := r.githubDeployment(ctx, r.target.Title()); err != nil {
+		return err
+	}
+	return r.target.Deploy(ctx)
 }
 
 // deploymentCommand runs continue, stop or status on deployment-id.
 func (r *run) deploymentCommand(ctx context.Context) error {
-	id, in := r.cfg.DeploymentID, r.cfg.Deploy
-	r.result.Deploy = &report.Deployment{}
-	drv := &deploy.Driver{API: r.clients.CodeDeploy, Clock: r.env.Clock}
-	prog := report.NewProgress(r.rep, r.result, drv.Now)
-	drv.Observer = prog
-	prog.Track(id, r.cfg.AWS.Region)
+	r.target = r.newTarget()
+	r.target.Attach(r.cfg.DeploymentID)
 	if r.cfg.Command == config.CommandContinue {
-		if err := r.githubDeployment(ctx); err != nil {
+		if err := r.githubDeployment(ctx, "continue "+r.target.Title()); err != nil {
 			return err
 		}
 	}
-	acted, err := drv.Command(ctx, deploy.Act(r.cfg.Command), id, in.Wait, deploy.WatchOptions{
-		Timeout: in.Timeout, RollbackOnTimeout: in.RollbackOnTimeout, RollbackOnCancel: in.RollbackOnCancel,
-		UntilTrafficShifted: in.UntilTrafficShifted,
-	})
-	if acted.Watched {
-		prog.Finish(acted.Outcome, in.Bundle)
-	} else {
-		prog.Record(acted.Outcome, in.Bundle)
-	}
-	if out := acted.Outcome; r.cfg.Command == config.CommandStatus && !out.TerminationWaitEnds.IsZero() {
-		r.rep.Infof("Deployment %s is in its termination wait until %s", id, out.TerminationWaitEnds.UTC().Format(time.RFC3339))
-	}
-	if acted.Done {
-		r.result.Outcome = report.OutcomeDone
-	}
-	return err
+	return r.target.Command(ctx, r.cfg.Command)
 }
-
-// StatusSuperseded is deployment-status when a newer run's deployment made
-// the run deploy nothing.
-const StatusSuperseded = "Superseded"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // ecsSandbox starts a sandbox seeded with testdata/sandbox/ecs.yaml and the
@@ -60,7 +61,7 @@ func TestDeployECSLinear(t *testing.T) {
 	image := sb.PushImage(t, "web")
 	summaryFile := filepath.Join(t.TempDir(), "summary.md")
 	code, out, log := runActionEnv(t, sb, ecsInputs(image, "linear"), map[string]string{"GITHUB_STEP_SUMMARY": summaryFile})
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d, want 0; log:\n%s", code, log)
 	}
 	summary, err := os.ReadFile(summaryFile)
@@ -132,7 +133,7 @@ func TestDeployECSTaskDefinitionFile(t *testing.T) {
 	inputs["task-definition"] = "testdata/taskdefs/api.json"
 	inputs["appspec"] = "testdata/appspecs/hooks.yaml"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
 	}
 	td := ecsTaskDef(t, sb, out["task-definition-arn"])
@@ -173,8 +174,8 @@ func TestDeployECSRefuses(t *testing.T) {
 			}
 			before := len(sb.Calls())
 			code, out, log := runAction(t, sb, inputs)
-			if code != ExitFailed || !strings.Contains(log, tt.want) {
-				t.Errorf("exit %d, want %d with %q; log:\n%s", code, ExitFailed, tt.want, log)
+			if code != exitcode.Failed || !strings.Contains(log, tt.want) {
+				t.Errorf("exit %d, want %d with %q; log:\n%s", code, exitcode.Failed, tt.want, log)
 			}
 			if n := countCalls(sb, "ecs", "RegisterTaskDefinition"); n != 0 || out["task-definition-arn"] != "" {
 				t.Errorf("%d RegisterTaskDefinition calls, task-definition-arn %q; want none", n, out["task-definition-arn"])
@@ -198,8 +199,8 @@ func TestDeployECSHookFailureRollsBack(t *testing.T) {
 	inputs := ecsInputs(sb.PushImage(t, "web"), "linear")
 	inputs["appspec"] = "testdata/appspecs/hooks.yaml"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitFailed, log)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
 	}
 	if out["deployment-status"] != "Failed" || out["rollback-deployment-id"] == "" || out["error-code"] != "HOOK_EXECUTION_FAILURE" {
 		t.Errorf("status %q, rollback %q, error-code %q; want Failed, a rollback, HOOK_EXECUTION_FAILURE",
@@ -219,14 +220,14 @@ func TestDeployECSPauseAtReady(t *testing.T) {
 	inputs := ecsInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK || out["deployment-status"] != "Ready" || out["task-definition-arn"] == "" {
+	if code != exitcode.OK || out["deployment-status"] != "Ready" || out["task-definition-arn"] == "" {
 		t.Fatalf("exit %d, status %q, task-definition-arn %q; want 0, Ready, the new revision; log:\n%s", code, out["deployment-status"], out["task-definition-arn"], log)
 	}
 	if !strings.Contains(log, "Green 0%") || !strings.Contains(log, "AfterAllowTestTraffic") {
 		t.Errorf("at Ready the log should show the installed green task set at 0%% and its events; log:\n%s", log)
 	}
 	code, out, log = runAction(t, sb, map[string]string{"command": "continue", "deployment-id": out["deployment-id"]})
-	if code != ExitOK || out["deployment-status"] != "Succeeded" || !strings.Contains(log, "Green 100%") {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" || !strings.Contains(log, "Green 100%") {
 		t.Fatalf("continue: exit %d, status %q; want 0, Succeeded with green at 100%%; log:\n%s", code, out["deployment-status"], log)
 	}
 }

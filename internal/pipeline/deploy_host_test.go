@@ -18,6 +18,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/e2e"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // testAppImage is the app the host tests deploy (.ci/images.sh makes it).
@@ -111,7 +112,7 @@ func TestServerDeployOnHost(t *testing.T) {
 						t.Errorf("%s: error-message lacks %q:\n%s", st.version, want, msg)
 					}
 				}
-				if code == ExitOK {
+				if code == exitcode.OK {
 					t.Errorf("%s: exit %d, want a failure; log:\n%s", st.version, code, log)
 				}
 			}
@@ -124,7 +125,7 @@ func TestServerDeployOnHost(t *testing.T) {
 // environment from a root-only env file.
 func checkServing(t *testing.T, name string, port int, version string, code int, out map[string]string, log string) {
 	t.Helper()
-	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("%s: exit %d, status %q; want 0, Succeeded; log:\n%s", version, code, out["deployment-status"], log)
 	}
 	if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != version+"\n" {

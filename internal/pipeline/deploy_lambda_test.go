@@ -19,6 +19,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // lambdaSandbox starts a sandbox seeded with testdata/sandbox/lambda.yaml
@@ -143,7 +144,7 @@ func TestDeployLambdaSucceeds(t *testing.T) {
 	t.Parallel()
 	sb, image := lambdaSandbox(t, awssim.DefaultTimeScale, true)
 	code, out, log := runAction(t, sb, lambdaInputs(image, "live"))
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d, want 0; log:\n%s", code, log)
 	}
 	for k, want := range map[string]string{"deployment-status": "Succeeded", "lambda-version": "2", "image-uri": image} {
@@ -172,7 +173,7 @@ func TestDeployLambdaCanaryWeights(t *testing.T) {
 	// 5 s: the driver's polls see them.
 	sb, image := lambdaSandbox(t, 60, false)
 	code, out, log := runAction(t, sb, lambdaInputs(image, "canary"))
-	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
 	}
 	i10, i100 := strings.Index(log, "alias live: version 2 10%"), strings.Index(log, "alias live: version 2 100%")
@@ -192,8 +193,8 @@ func TestDeployLambdaHookFailure(t *testing.T) {
 	inputs := lambdaInputs(image, "live")
 	inputs["appspec"] = "testdata/appspecs/lambda-hooks.yaml"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitFailed, log)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
 	}
 	if out["error-code"] != "HOOK_EXECUTION_FAILURE" || out["rollback-deployment-id"] == "" {
 		t.Errorf("error-code %q, rollback-deployment-id %q; want HOOK_EXECUTION_FAILURE and a rollback", out["error-code"], out["rollback-deployment-id"])
@@ -210,8 +211,8 @@ func TestDeployLambdaImageIndex(t *testing.T) {
 	t.Parallel()
 	sb, _ := lambdaSandbox(t, awssim.DefaultTimeScale, false)
 	code, out, log := runAction(t, sb, lambdaInputs(pushIndex(t, sb, "multi"), "live"))
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitFailed, log)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
 	}
 	if msg := out["error-message"]; out["error-code"] != "InvalidImage" || !strings.Contains(msg, `Lambda function "web"`) || !strings.Contains(msg, "image index") {
 		t.Errorf("error-code %q, error-message %q; want InvalidImage, naming the function, with a word on image indexes", out["error-code"], msg)
@@ -251,8 +252,8 @@ func TestDeployLambdaCancelMidShift(t *testing.T) {
 	cancel()
 	code := <-done
 	outputs := parseOutputs(out.String())
-	if code != ExitFailed || outputs["error-code"] != "CANCELLED" {
-		t.Fatalf("exit %d, error-code %q; want %d, CANCELLED; log:\n%s", code, outputs["error-code"], ExitFailed, out.String())
+	if code != exitcode.Failed || outputs["error-code"] != "CANCELLED" {
+		t.Fatalf("exit %d, error-code %q; want %d, CANCELLED; log:\n%s", code, outputs["error-code"], exitcode.Failed, out.String())
 	}
 	// StopDeployment is asynchronous: the deployment ends Stopped and the
 	// alias moves back soon after the run ends.
@@ -293,7 +294,7 @@ func TestDeployLambdaInputs(t *testing.T) {
 			inputs := lambdaInputs(image, "live")
 			maps.Copy(inputs, tt.change)
 			code, out, log := runAction(t, sb, inputs)
-			if code == ExitOK || !strings.Contains(out["error-message"], tt.wantErr) {
+			if code == exitcode.OK || !strings.Contains(out["error-message"], tt.wantErr) {
 				t.Errorf("exit %d, error-message %q; want a failure with %q; log:\n%s", code, out["error-message"], tt.wantErr, log)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 func TestDeployFullPipelineSucceeds(t *testing.T) {
@@ -23,7 +24,7 @@ func TestDeployFullPipelineSucceeds(t *testing.T) {
 	inputs["description"] = "release"
 
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d, want 0; log:\n%s", code, log)
 	}
 	for k, want := range map[string]string{"deployment-status": "Succeeded", "secrets": "API_TOKEN"} {
@@ -70,15 +71,15 @@ func TestDeployPauseAtReadyThenContinue(t *testing.T) {
 	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK || out["deployment-status"] != "Ready" {
+	if code != exitcode.OK || out["deployment-status"] != "Ready" {
 		t.Fatalf("pause: exit %d, status %q; want 0, Ready; log:\n%s", code, out["deployment-status"], log)
 	}
 	code, out, log = runAction(t, sb, map[string]string{"command": "continue", "deployment-id": out["deployment-id"]})
-	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("continue: exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
 	}
 	code, out, log = runAction(t, sb, map[string]string{"command": "status", "deployment-id": out["deployment-id"]})
-	if code != ExitOK || out["deployment-status"] != "Succeeded" {
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("status: exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
 	}
 }
@@ -89,11 +90,11 @@ func TestDeployStopCommand(t *testing.T) {
 	inputs := deployInputs(sb.PushImage(t, "web"), "ready")
 	inputs["on-ready"] = "pause"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("pause: exit %d; log:\n%s", code, log)
 	}
 	code, out, log = runAction(t, sb, map[string]string{"command": "stop", "deployment-id": out["deployment-id"]})
-	if code != ExitOK || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
+	if code != exitcode.OK || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
 		t.Fatalf("stop: exit %d, status %q, rollback %q; want 0, Stopped, a rollback; log:\n%s", code, out["deployment-status"], out["rollback-deployment-id"], log)
 	}
 }
@@ -108,8 +109,8 @@ func TestDeployHookFailure(t *testing.T) {
 	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["bundle"] = "testdata/bundles/web"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitFailed {
-		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitFailed, log)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
 	}
 	if out["rollback-deployment-id"] == "" || out["deployment-status"] != "Failed" {
 		t.Errorf("status %q, rollback %q; want Failed with a rollback", out["deployment-status"], out["rollback-deployment-id"])
@@ -131,8 +132,8 @@ func TestDeployBadBundleMakesNoAWSCall(t *testing.T) {
 	inputs["bundle"] = "testdata/bundles/escape"
 	before := len(sb.Calls())
 	code, _, log := runAction(t, sb, inputs)
-	if code != ExitFailed || !strings.Contains(log, "::error file=testdata/bundles/escape/appspec.yml,line=5::") {
-		t.Errorf("exit %d, want %d with an annotation on appspec.yml line 5; log:\n%s", code, ExitFailed, log)
+	if code != exitcode.Failed || !strings.Contains(log, "::error file=testdata/bundles/escape/appspec.yml,line=5::") {
+		t.Errorf("exit %d, want %d with an annotation on appspec.yml line 5; log:\n%s", code, exitcode.Failed, log)
 	}
 	if n := len(sb.Calls()) - before; n != 0 {
 		t.Errorf("made %d AWS calls, want none", n)
@@ -148,8 +149,8 @@ func TestDeployInPlaceGroup(t *testing.T) {
 	inputs := deployInputs(sb.PushImage(t, "web"), "inplace")
 	inputs["proxy-image"] = "registry.example.com/caddy:2.11"
 	code, _, log := runAction(t, sb, inputs)
-	if code != ExitOK {
-		t.Fatalf("exit %d, want %d; log:\n%s", code, ExitOK, log)
+	if code != exitcode.OK {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.OK, log)
 	}
 	all := bundles(t, sb)
 	if len(all) != 1 {
@@ -167,9 +168,9 @@ func TestDeployTimeout(t *testing.T) {
 	inputs := deployInputs(sb.PushImage(t, "web"), "bg")
 	inputs["timeout"] = "5m" // on the sandbox's clock: half a second at 600x
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitFailed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
+	if code != exitcode.Failed || out["error-code"] != "TIMEOUT" || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
 		t.Errorf("exit %d, error-code %q, status %q, rollback %q; want %d, TIMEOUT, Stopped, a rollback; log:\n%s",
-			code, out["error-code"], out["deployment-status"], out["rollback-deployment-id"], ExitFailed, log)
+			code, out["error-code"], out["deployment-status"], out["rollback-deployment-id"], exitcode.Failed, log)
 	}
 }
 
@@ -180,13 +181,13 @@ func TestDeployActiveDeploymentFail(t *testing.T) {
 	inputs := deployInputs(image, "ready")
 	inputs["on-ready"] = "pause"
 	code, first, log := runAction(t, sb, inputs)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("first: exit %d; log:\n%s", code, log)
 	}
 	inputs["on-active-deployment"] = "fail"
 	code, _, log = runAction(t, sb, inputs)
-	if code != ExitFailed || !strings.Contains(log, first["deployment-id"]) {
-		t.Errorf("second: exit %d, want %d naming %s; log:\n%s", code, ExitFailed, first["deployment-id"], log)
+	if code != exitcode.Failed || !strings.Contains(log, first["deployment-id"]) {
+		t.Errorf("second: exit %d, want %d naming %s; log:\n%s", code, exitcode.Failed, first["deployment-id"], log)
 	}
 }
 
@@ -203,8 +204,8 @@ func TestDeployPlatformInputsBeforeBuild(t *testing.T) {
 	inputs["context"] = "testdata/app"
 	inputs["secrets"] = "web/token"
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitFailed || !strings.Contains(log, `input "container-port": is required to generate the default bundle`) || out["error-code"] != "INVALID_INPUT" {
-		t.Errorf("exit %d, error-code %q; want %d, INVALID_INPUT naming container-port; log:\n%s", code, out["error-code"], ExitFailed, log)
+	if code != exitcode.Failed || !strings.Contains(log, `input "container-port": is required to generate the default bundle`) || out["error-code"] != "INVALID_INPUT" {
+		t.Errorf("exit %d, error-code %q; want %d, INVALID_INPUT naming container-port; log:\n%s", code, out["error-code"], exitcode.Failed, log)
 	}
 	for _, c := range sb.Calls() {
 		if c.Service != "codedeploy" || c.Operation != "GetDeploymentGroup" {

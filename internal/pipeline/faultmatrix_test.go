@@ -10,6 +10,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // matrixFaults are the faults the matrix injects, three calls in a row
@@ -100,9 +101,9 @@ func TestFaultMatrix(t *testing.T) {
 					}
 				}
 				switch {
-				case j.code == ExitOK && j.out["deployment-status"] == "Succeeded":
+				case j.code == exitcode.OK && j.out["deployment-status"] == "Succeeded":
 					survived++
-				case j.code == ExitFailed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
+				case j.code == exitcode.Failed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
 					failedClean++
 					t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
 				default:
@@ -124,7 +125,7 @@ func matrixOperations(t *testing.T, p matrixPlatform) []string {
 	image := sb.PushImage(t, "web")
 	before := len(sb.Calls())
 	code, _, log := runActionCtx(context.Background(), t, sb, p.inputs(image), runEnv(500, 1))
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("%s without faults: exit %d\n%s", p.name, code, log)
 	}
 	seen := map[string]bool{}

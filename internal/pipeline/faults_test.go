@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestDeployFaults runs deployments whose CodeDeploy calls fail, and checks
@@ -45,7 +46,7 @@ func TestDeployFaults(t *testing.T) {
 		"AccessDenied on GetDeployment stops the deployment": {
 			group:      "bg",
 			faults:     []awssim.Fault{{Service: "codedeploy", Operation: "GetDeployment", Error: "AccessDeniedException"}},
-			wantCode:   ExitFailed,
+			wantCode:   exitcode.Failed,
 			wantError:  "AccessDeniedException",
 			wantMsg:    []string{"was given up on", "stop requested"},
 			notMsg:     "was stopped",
@@ -54,7 +55,7 @@ func TestDeployFaults(t *testing.T) {
 		"a refused ContinueDeployment stops the deployment at Ready": {
 			group:      "ready",
 			faults:     []awssim.Fault{{Service: "codedeploy", Operation: "ContinueDeployment", Error: "AccessDeniedException"}},
-			wantCode:   ExitFailed,
+			wantCode:   exitcode.Failed,
 			wantError:  "MANUAL_STOP", // the deployment's own error code once stopped; the message names AccessDenied
 			wantMsg:    []string{"was given up on", "continuing deployment", "AccessDeniedException", "stopped"},
 			wantStatus: types.DeploymentStatusStopped,
@@ -63,7 +64,7 @@ func TestDeployFaults(t *testing.T) {
 			group:      "bg",
 			faults:     []awssim.Fault{{Service: "codedeploy", Operation: "CreateDeployment", Latency: time.Second}},
 			cancelWhen: func(calls []awssim.Call) bool { return hasCall(calls, "PutObject") },
-			wantCode:   ExitFailed,
+			wantCode:   exitcode.Failed,
 			wantError:  "CANCELLED",
 			wantMsg:    []string{"cancelled while deployment", "stop"},
 			wantStatus: types.DeploymentStatusStopped,
@@ -72,7 +73,7 @@ func TestDeployFaults(t *testing.T) {
 			group:      "bg",
 			faults:     []awssim.Fault{{Service: "codedeploy", Operation: "StopDeployment", Error: "AccessDeniedException"}},
 			cancelWhen: func(calls []awssim.Call) bool { return hasCall(calls, "GetDeployment") },
-			wantCode:   ExitFailed,
+			wantCode:   exitcode.Failed,
 			wantError:  "CANCELLED",
 			wantMsg:    []string{"stop refused", "AccessDeniedException", "still needs a stop"},
 			notMsg:     "was stopped",
@@ -123,7 +124,7 @@ func TestDeployFaults(t *testing.T) {
 			if tt.notMsg != "" && strings.Contains(msg, tt.notMsg) {
 				t.Errorf("error-message %q says %q", msg, tt.notMsg)
 			}
-			if tt.wantCode == ExitOK && out["deployment-status"] != string(tt.wantStatus) {
+			if tt.wantCode == exitcode.OK && out["deployment-status"] != string(tt.wantStatus) {
 				t.Errorf("deployment-status %q, want %s", out["deployment-status"], tt.wantStatus)
 			}
 		})

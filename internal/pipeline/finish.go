@@ -4,19 +4,20 @@ import (
 	"context"
 	"errors"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
 )
 
 // finish reports how the run ended, cancelled or not, posts the GitHub
 // deployment's final status, and returns the exit code.
 func (r *run) finish(ctx context.Context, err error) int {
-	final, err := r.rep.Conclude(ctx, err, r.result, r.cfg.AWS.Region, r.cfg.GitHub.Rel)
+	final, err := r.rep.Conclude(ctx, err, r.result, r.cfg.GitHub.Rel)
 	r.gh.Finish(r.cleanup, ghdeploy.Status{State: final.State, Description: final.Description, AutoInactive: final.AutoInactive})
 	if bad := (badInput{}); errors.As(err, &bad) {
-		return ExitBadInput
+		return exitcode.BadInput
 	}
 	if r.result.Outcome.OK() {
-		return ExitOK
+		return exitcode.OK
 	}
-	return ExitFailed
+	return exitcode.Failed
 }

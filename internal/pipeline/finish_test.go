@@ -13,6 +13,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -28,14 +29,14 @@ func TestFinish(t *testing.T) {
 		wantSummary string   // the summary's first line
 	}{
 		"deployed": {
-			res:         report.Result{Outcome: report.OutcomeDeployed, Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Succeeded"}},
-			wantCode:    ExitOK,
-			wantOutputs: map[string]string{"deployment-id": "d-A1B2C3D4E", "deployment-status": "Succeeded", "deployment-url": report.ConsoleURL("eu-west-1", "d-A1B2C3D4E")},
+			res:         report.Result{Outcome: report.OutcomeDeployed, Deploy: &report.Deployment{ID: "d-A1B2C3D4E", URL: "https://console.example/d-A1B2C3D4E", Status: "Succeeded"}},
+			wantCode:    exitcode.OK,
+			wantOutputs: map[string]string{"deployment-id": "d-A1B2C3D4E", "deployment-status": "Succeeded", "deployment-url": "https://console.example/d-A1B2C3D4E"},
 			wantSummary: "## ✅ Deployed in",
 		},
 		"paused at Ready": {
 			res:         report.Result{Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Ready"}},
-			wantCode:    ExitOK,
+			wantCode:    exitcode.OK,
 			wantOutputs: map[string]string{"deployment-status": "Ready"},
 			wantSummary: "## ⏸️ Paused at Ready after",
 		},
@@ -45,14 +46,14 @@ func TestFinish(t *testing.T) {
 				ID: "d-A1B2C3D4E", Status: "Failed", RollbackID: "d-B2C3D4E5F", ErrorCode: "HOOK_EXECUTION_FAILURE",
 				Failure: &report.Diagnostics{Target: "i-01", Event: "AfterInstall", ErrorCode: "ScriptFailed", File: "/github/workspace/deploy/appspec.yml", Line: 4},
 			}},
-			wantCode:    ExitFailed,
+			wantCode:    exitcode.Failed,
 			wantOutputs: map[string]string{"error-code": "HOOK_EXECUTION_FAILURE", "rollback-deployment-id": "d-B2C3D4E5F", "error-message": "deployment d-A1B2C3D4E failed\nAfterInstall failed on i-01 (ScriptFailed)"},
 			wantLog:     []string{"::error file=deploy/appspec.yml,line=4::deployment d-A1B2C3D4E failed%0AAfterInstall failed on i-01 (ScriptFailed)"},
 			wantSummary: "## ↩️ Rolled back after",
 		},
 		"build failed on the Dockerfile": {
 			err:         &report.FileError{File: "/github/workspace/app/Dockerfile", Line: 2, Err: errors.New("unknown instruction")},
-			wantCode:    ExitFailed,
+			wantCode:    exitcode.Failed,
 			wantOutputs: map[string]string{"error-code": "FAILED"},
 			wantLog:     []string{"::error file=app/Dockerfile,line=2::app/Dockerfile:2: unknown instruction"},
 			wantSummary: "## ❌ Failed after",
@@ -61,14 +62,14 @@ func TestFinish(t *testing.T) {
 			cancel:      true,
 			err:         fmt.Errorf("watching: %w", context.Canceled),
 			res:         report.Result{Deploy: &report.Deployment{ID: "d-A1B2C3D4E", Status: "Stopped", RollbackID: "d-B2C3D4E5F"}},
-			wantCode:    ExitFailed,
+			wantCode:    exitcode.Failed,
 			wantOutputs: map[string]string{"error-code": "CANCELLED", "error-message": "watching: context canceled"},
 			wantLog:     []string{"::error::watching: context canceled"},
 			wantSummary: "## 🚫 Cancelled after",
 		},
 		"secrets only": {
 			res:         report.Result{Secrets: []string{"DB_PASSWORD"}},
-			wantCode:    ExitOK,
+			wantCode:    exitcode.OK,
 			wantOutputs: map[string]string{"secrets": "DB_PASSWORD"},
 			wantSummary: "## ✅ Done in",
 		},
@@ -97,7 +98,7 @@ func TestFinish(t *testing.T) {
 			if _, ok := outputs["duration-seconds"]; !ok {
 				t.Error("duration-seconds is not set")
 			}
-			if tt.wantCode == ExitOK && (outputs["error-code"] != "" || strings.Contains(tr.out.String(), "::error")) {
+			if tt.wantCode == exitcode.OK && (outputs["error-code"] != "" || strings.Contains(tr.out.String(), "::error")) {
 				t.Errorf("a successful run reports an error:\n%s", tr.out.String())
 			}
 			for _, line := range tt.wantLog {
@@ -128,8 +129,8 @@ func TestRunReports(t *testing.T) {
 		wantSummary string
 		wantOutputs []string
 	}{
-		"secrets fetched": {wantCode: ExitOK, wantSummary: "## ✅ Done in", wantOutputs: []string{"secrets", "duration-seconds"}},
-		"secret denied":   {denied: []string{"prod/db"}, wantCode: ExitFailed, wantSummary: "## ❌ Failed after", wantOutputs: []string{"error-code", "error-message", "duration-seconds"}},
+		"secrets fetched": {wantCode: exitcode.OK, wantSummary: "## ✅ Done in", wantOutputs: []string{"secrets", "duration-seconds"}},
+		"secret denied":   {denied: []string{"prod/db"}, wantCode: exitcode.Failed, wantSummary: "## ❌ Failed after", wantOutputs: []string{"error-code", "error-message", "duration-seconds"}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -161,7 +162,7 @@ func TestRunReports(t *testing.T) {
 			if !strings.HasPrefix(string(summary), tt.wantSummary) {
 				t.Errorf("summary starts %q, want %q", strings.SplitN(string(summary), "\n", 2)[0], tt.wantSummary)
 			}
-			if tt.wantCode == ExitOK && !strings.Contains(string(summary), "`DB_PASSWORD`") {
+			if tt.wantCode == exitcode.OK && !strings.Contains(string(summary), "`DB_PASSWORD`") {
 				t.Errorf("summary does not name the secret:\n%s", summary)
 			}
 			outputs, err := os.ReadFile(env["GITHUB_OUTPUT"])

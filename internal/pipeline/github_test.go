@@ -16,6 +16,8 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -69,8 +71,9 @@ func fakeGitHubAPI(t *testing.T, status int) (*httptest.Server, func() []githubC
 // context of a run on Enterprise Server at apiURL.
 func githubConfig(apiURL string) *config.Config {
 	return &config.Config{
-		Command: config.CommandDeploy,
-		Deploy:  config.Deploy{Application: "shop", DeploymentGroup: "web", Wait: true},
+		Command:  config.CommandDeploy,
+		Platform: codedeploy.Inputs.Name,
+		Deploy:   config.Deploy{Application: "shop", DeploymentGroup: "web", Wait: true},
 		GitHub: config.GitHub{
 			Token: "ghs_secret", Environment: "production", EnvironmentURL: "https://shop.example.com",
 			Repository: "acme/shop", SHA: "9f3c2ab1", ServerURL: "https://ghes.example.com", APIURL: apiURL + "/api/v3", RunID: "77",
@@ -126,7 +129,7 @@ func TestGitHubDeploymentLifecycle(t *testing.T) {
 			tr := newTestRun(t, githubConfig(srv.URL), nil)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			if err := tr.githubDeployment(ctx); err != nil {
+			if err := tr.githubDeployment(ctx, "CodeDeploy shop/web"); err != nil {
 				t.Fatalf("githubDeployment() = %v", err)
 			}
 			if got := tr.rep.Outputs()["github-deployment-id"]; got != "501" {
@@ -169,7 +172,7 @@ func TestGitHubDeploymentSkipped(t *testing.T) {
 		wantNotice string // "": nothing said
 	}{
 		"no environment":    {edit: func(c *config.Config) { c.GitHub.Environment = "" }},
-		"no deploy stage":   {edit: func(c *config.Config) { c.Deploy.Application = "" }},
+		"no deploy stage":   {edit: func(c *config.Config) { c.Platform = "" }},
 		"status command":    {edit: func(c *config.Config) { c.Command = config.CommandStatus }},
 		"no token":          {edit: func(c *config.Config) { c.GitHub.Token = "" }, wantNotice: `::notice::environment "production": no GitHub deployment: no github-token`},
 		"under act":         {edit: func(c *config.Config) { c.GitHub.InAct = true }, wantNotice: `::notice::environment "production": no GitHub deployment: running under act`},
@@ -184,7 +187,7 @@ func TestGitHubDeploymentSkipped(t *testing.T) {
 			cfg := githubConfig(srv.URL)
 			tt.edit(cfg)
 			tr := newTestRun(t, cfg, nil)
-			if err := tr.githubDeployment(context.Background()); err != nil {
+			if err := tr.githubDeployment(context.Background(), "CodeDeploy shop/web"); err != nil {
 				t.Fatalf("githubDeployment() = %v", err)
 			}
 			tr.finish(context.Background(), nil)
@@ -208,15 +211,15 @@ func TestGitHubDeploymentAPIError(t *testing.T) {
 	t.Parallel()
 	srv, calls := fakeGitHubAPI(t, http.StatusForbidden)
 	tr := newTestRun(t, githubConfig(srv.URL), nil)
-	if err := tr.githubDeployment(context.Background()); err != nil {
+	if err := tr.githubDeployment(context.Background(), "CodeDeploy shop/web"); err != nil {
 		t.Fatalf("githubDeployment() = %v, want nil: a GitHub error must not stop the deployment", err)
 	}
 	if !strings.Contains(tr.out.String(), `::warning::creating the GitHub deployment of 9f3c2ab1 to "production"`) || !strings.Contains(tr.out.String(), "403") {
 		t.Errorf("stdout lacks the warning:\n%s", tr.out.String())
 	}
 	tr.result.Outcome = report.OutcomeDeployed
-	if code := tr.finish(context.Background(), nil); code != ExitOK {
-		t.Errorf("finish() = %d, want %d", code, ExitOK)
+	if code := tr.finish(context.Background(), nil); code != exitcode.OK {
+		t.Errorf("finish() = %d, want %d", code, exitcode.OK)
 	}
 	if n := len(calls()); n != 1 {
 		t.Errorf("%d GitHub API calls, want 1 (the failed create, and no status)", n)
@@ -238,7 +241,7 @@ func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
 		wantSummary []string
 	}{
 		"succeeded": {
-			wantCode: ExitOK, wantState: "success",
+			wantCode: exitcode.OK, wantState: "success",
 			wantSummary: []string{"## ✅ Deployed in", "GitHub deployment 501: success", "### Targets", "section Lifecycle events"},
 		},
 		"hook failed and rolled back": {
@@ -247,7 +250,7 @@ func TestGitHubDeploymentAgainstSandbox(t *testing.T) {
 				Message: "Script at specified location: scripts/health.sh run as user root failed with exit code 22",
 				LogTail: "[stderr]curl: (22) The requested URL returned error: 503",
 			}},
-			wantCode: ExitFailed, wantState: "failure",
+			wantCode: exitcode.Failed, wantState: "failure",
 			wantSummary: []string{"## ↩️ Rolled back after", "GitHub deployment 501: failure", "<details><summary>ValidateService failed on", "returned error: 503", "❌ Failed"},
 		},
 	}

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
 )
 
 // TestMissingPermission removes one permission at a time from the README's
@@ -35,7 +38,7 @@ func TestMissingPermission(t *testing.T) {
 	// The actions of the README's policy that a run with all of it is
 	// checked against are the ones to remove.
 	calls, code, _, log := run(t, "")
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d with the whole policy, want 0; log:\n%s", code, log)
 	}
 	var listed []string
@@ -61,12 +64,12 @@ func TestMissingPermission(t *testing.T) {
 			calls, code, out, log := run(t, action)
 			msg := out["error-message"]
 			if d, ok := missingDegrades[action]; ok {
-				if code != ExitOK || d.warned && !strings.Contains(log, action) {
+				if code != exitcode.OK || d.warned && !strings.Contains(log, action) {
 					t.Errorf("exit %d, want 0 (%s), with a warning naming it: %t; log:\n%s", code, d.lost, d.warned, log)
 				}
 				return
 			}
-			if code != ExitFailed || !strings.Contains(msg, "not authorized to perform: "+action+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
+			if code != exitcode.Failed || !strings.Contains(msg, "not authorized to perform: "+action+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
 				t.Fatalf("exit %d, error-message %q; want exit 1 naming %s, its resource and the stage that needs it", code, msg, action)
 			}
 			if why, ok := missingAfterChange[action]; ok {
@@ -106,10 +109,11 @@ func TestNeededBy(t *testing.T) {
 		return fmt.Errorf("doing it: api error AccessDeniedException: User: arn:aws:iam::123456789012:user/u is not authorized to perform: %s on resource: * because no identity-based policy allows the %s action", action, action)
 	}
 	cfg := &config.Config{
-		Command: config.CommandDeploy,
-		Secrets: config.Secrets{Specs: []config.SecretSpec{{ID: "web/token"}, {ID: "web/", Prefix: true}}},
-		Image:   config.Image{Repository: "team/app"},
-		Deploy:  config.Deploy{Application: "web", DeploymentGroup: "bg", S3Bucket: "bundles"},
+		Command:  config.CommandDeploy,
+		Platform: codedeploy.Inputs.Name,
+		Secrets:  config.Secrets{Specs: []config.SecretSpec{{ID: "web/token"}, {ID: "web/", Prefix: true}}},
+		Image:    config.Image{Repository: "team/app"},
+		Deploy:   config.Deploy{Application: "web", DeploymentGroup: "bg", S3Bucket: "bundles"},
 	}
 	for _, tc := range []struct {
 		stage string
@@ -122,7 +126,8 @@ func TestNeededBy(t *testing.T) {
 		{"deploy", denied("s3:PutObject"), ` (needed by the deploy stage: s3-bucket "bundles")`},
 		{"deploy", errors.New("reading deployment group: DeploymentGroupDoesNotExistException"), ""},
 	} {
-		r := &run{cfg: cfg}
+		r := &run{cfg: cfg, clients: &awscfg.Clients{}}
+		r.target = r.newTarget()
 		got := r.neededBy(tc.stage, tc.err)
 		if !errors.Is(got, tc.err) || got.Error() != tc.err.Error()+tc.want {
 			t.Errorf("%s, %v:\ngot  %v\nwant the error with %q", tc.stage, tc.err, got, tc.want)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // permission is one row of the README's IAM table: a stage's actions on
@@ -212,7 +213,7 @@ var iamExempt = map[string]string{
 
 func mustRun(t *testing.T, sb *awssimtest.Sandbox, inputs map[string]string) {
 	t.Helper()
-	if code, _, log := runAction(t, sb, inputs); code != ExitOK {
+	if code, _, log := runAction(t, sb, inputs); code != exitcode.OK {
 		t.Fatalf("exit %d under the README's policy, want 0; log:\n%s", code, log)
 	}
 }

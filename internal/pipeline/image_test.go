@@ -20,6 +20,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 )
 
@@ -30,7 +31,7 @@ func TestImageBuildPushAndRerun(t *testing.T) {
 	inputs := map[string]string{"ecr-repository": "team/app", "create-repository": "true", "context": "testdata/app"}
 
 	code, out, log := runAction(t, sb, inputs)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("first run: exit %d, want 0; log:\n%s", code, log)
 	}
 	digest := out["image-digest"]
@@ -61,7 +62,7 @@ func TestImageBuildPushAndRerun(t *testing.T) {
 	}
 
 	code, out2, log2 := runAction(t, sb, inputs)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("second run: exit %d, want 0; log:\n%s", code, log2)
 	}
 	if got, want := out2["image-pushed"], "false"; got != want {
@@ -79,7 +80,7 @@ func TestImageBuildPushAndRerun(t *testing.T) {
 
 	// The image input deploys that image: its digest comes from ECR.
 	code, out3, log3 := runAction(t, sb, map[string]string{"image": sb.Host + "/team/app:" + out["image-tags"]})
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("image input: exit %d, want 0; log:\n%s", code, log3)
 	}
 	if got, want := out3["image-uri"], out["image-uri"]; got != want {
@@ -126,7 +127,7 @@ func TestImageFailures(t *testing.T) {
 		{
 			name: "immutable tag",
 			before: func(t *testing.T, sb *awssimtest.Sandbox) {
-				if code, _, log := runAction(t, sb, app); code != ExitOK {
+				if code, _, log := runAction(t, sb, app); code != exitcode.OK {
 					t.Fatalf("first push: exit %d; log:\n%s", code, log)
 				}
 			},
@@ -161,8 +162,8 @@ func TestImageFailures(t *testing.T) {
 				tt.before(t, sb)
 			}
 			code, out, log := runActionEnv(t, sb, tt.inputs, tt.env)
-			if code != ExitFailed {
-				t.Errorf("exit %d, want %d", code, ExitFailed)
+			if code != exitcode.Failed {
+				t.Errorf("exit %d, want %d", code, exitcode.Failed)
 			}
 			if !strings.Contains(log, tt.wantErr) {
 				t.Errorf("log lacks %q:\n%s", tt.wantErr, log)

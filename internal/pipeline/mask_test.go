@@ -12,6 +12,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // shortSecret is a JSON secret whose values are short enough to occur
@@ -72,7 +73,7 @@ func TestShortSecretValuesLeaveOutputsAlone(t *testing.T) {
 		inputs[k] = v
 	}
 	a := runUnderRunner(t, sb, inputs)
-	if a.code != ExitOK {
+	if a.code != exitcode.OK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s", a.code, a.stdout)
 	}
 	for _, v := range []string{"1", "true", "d"} {
@@ -142,8 +143,8 @@ func scrubbedFromFreeText(t *testing.T, actions string) {
 	inputs["parse-json-secrets"] = "true"
 	inputs["bundle"] = "testdata/bundles/web"
 	a := runWithFiles(t, sb, inputs, actions)
-	if a.code != ExitFailed {
-		t.Fatalf("exit %d, want %d; stdout:\n%s", a.code, ExitFailed, a.stdout)
+	if a.code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; stdout:\n%s", a.code, exitcode.Failed, a.stdout)
 	}
 	out := runnerFileVars(t, a.outputs)
 	if !regexp.MustCompile(`^d-[A-Z0-9]{9}$`).MatchString(out["deployment-id"]) || out["deployment-status"] != "Failed" ||

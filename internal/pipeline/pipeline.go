@@ -1,5 +1,5 @@
 // Package pipeline is the one place that orders the action's stages
-// (deployment group discovery, secrets, image, deploy), carries each stage's result to the next, and
+// (deployment target discovery, secrets, image, deploy), carries each stage's result to the next, and
 // turns the outcome into an exit code.
 package pipeline
 
@@ -11,21 +11,15 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
-// Exit codes of the action.
-const (
-	ExitOK       = 0 // every stage succeeded; a deployment Succeeded, or is Ready with on-ready: pause
-	ExitFailed   = 1 // a stage failed, a deployment failed or was rolled back, or the run was cancelled
-	ExitBadInput = 2 // the inputs are invalid; nothing was sent to AWS
-)
-
 // badInput is an invalid input found before any AWS call: the run exits
-// with ExitBadInput.
+// with exitcode.BadInput.
 type badInput struct{ error }
 
 func (e badInput) Unwrap() error { return e.error }
@@ -35,9 +29,9 @@ type Env struct {
 	Getenv  func(string) string
 	Environ func() []string // every variable as KEY=value, to warn about stray INPUT_*; nil: none
 	Stdout  io.Writer
-	// Clock is the deployment driver's time (nil: the real time); tests
+	// Clock is the deployment platform's time (nil: the real time); tests
 	// pass the sandbox's simulated clock.
-	Clock deploy.Clock
+	Clock platform.Clock
 }
 
 // run is the state of one pipeline run.
@@ -48,7 +42,7 @@ type run struct {
 	clients *awscfg.Clients
 	result  *report.Result
 	gh      *ghdeploy.Deployment // the GitHub deployment, once it exists
-	group   *deploy.Group        // the deployment group, once discovered
+	target  Target               // the deployment target, once discovered or attached
 	cleanup context.Context      // outlives a cancel by ghdeploy.CancelGrace, for the final GitHub status
 	fetched *secrets.Result      // the secrets stage's result: mounts for the build, references for the deployment
 }
@@ -64,10 +58,10 @@ func Run(ctx context.Context, env Env) int {
 			rep.Warningf("%s", w)
 		}
 	}
-	cfg, err := config.Load(env.Getenv)
+	cfg, err := config.Load(env.Getenv, Platforms())
 	if err != nil {
 		rep.InvalidInput(err)
-		return ExitBadInput
+		return exitcode.BadInput
 	}
 	rep.UnderRunner(cfg.GitHub.InActions)
 	cleanup, stop := ghdeploy.WithGrace(ctx, ghdeploy.CancelGrace)

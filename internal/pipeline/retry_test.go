@@ -5,6 +5,7 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // TestPushSurvivesRegistryBlips injects one 500 on a layer upload and one
@@ -21,7 +22,7 @@ func TestPushSurvivesRegistryBlips(t *testing.T) {
 	}
 	code, out, log := runAction(t, sb, map[string]string{"ecr-repository": "team/app", "create-repository": "true",
 		"context": "testdata/app", "build-args": "RUN_ID=" + t.Name()})
-	if code != ExitOK || out["image-pushed"] != "true" {
+	if code != exitcode.OK || out["image-pushed"] != "true" {
 		t.Fatalf("exit %d, image-pushed %q; want 0 and true; log:\n%s", code, out["image-pushed"], log)
 	}
 	if got := countCalls(sb, "registry", "PutManifest"); got != 2 {

@@ -19,6 +19,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // runnerFiles is one in-process run of the action and what it left behind.
@@ -186,7 +187,7 @@ func TestSecretsBatched(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(batchGetCalls(sb))
 			a := runWithRunnerFiles(t, sb, map[string]string{"secrets": strings.Join(tt.secrets, "\n"), "export-secrets": "true"})
-			if a.code != ExitOK {
+			if a.code != exitcode.OK {
 				t.Fatalf("exit %d, want 0; stdout:\n%s", a.code, a.stdout)
 			}
 			if got := len(batchGetCalls(sb)) - before; got != tt.wantCalls {
@@ -226,7 +227,7 @@ func TestSecretsNoLeaks(t *testing.T) {
 		"parse-json-secrets": "true",
 		"export-secrets":     "true",
 	})
-	if a.code != ExitOK {
+	if a.code != exitcode.OK {
 		t.Fatalf("exit %d, want 0; stdout:\n%s", a.code, a.stdout)
 	}
 
@@ -314,62 +315,62 @@ func TestSecretsErrors(t *testing.T) {
 	}{{
 		name:     "missing secret",
 		inputs:   map[string]string{"secrets": "app/ok\napp/missing"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`secret "app/missing": ResourceNotFoundException`},
 		wantAWS:  true,
 	}, {
 		name:     "access denied, with a missing one",
 		inputs:   map[string]string{"secrets": "app/denied\napp/ok\napp/missing"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`secret "app/denied": AccessDeniedException`, `secret "app/missing": ResourceNotFoundException`},
 		wantAWS:  true,
 	}, {
 		name:     "malformed JSON with parse on",
 		inputs:   map[string]string{"secrets": "app/ok\napp/bad-json", "parse-json-secrets": "true"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`secret "app/bad-json": parse-json-secrets is on and the value starts with "{" but is not valid JSON`},
 		wantAWS:  true,
 	}, {
 		name:     "duplicate env names from two prefixes",
 		inputs:   map[string]string{"secrets": "one/*\ntwo/*"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`env name X comes from both secret "one/x" and secret "two/x"`},
 		wantAWS:  true,
 	}, {
 		name:     "duplicate aliases, caught before AWS",
 		inputs:   map[string]string{"secrets": "X,one/x\nX,two/x"},
-		wantCode: ExitBadInput,
+		wantCode: exitcode.BadInput,
 		want:     []string{`input "secrets": lines 1 and 2 both map to env name X`},
 		wantErr:  "INVALID_INPUT",
 	}, {
 		name:     "alias to PATH, caught before AWS",
 		inputs:   map[string]string{"secrets": "app/ok\nPath,env/path"},
-		wantCode: ExitBadInput,
+		wantCode: exitcode.BadInput,
 		want:     []string{`input "secrets": line 2: secret "env/path" would set PATH for later steps`},
 		wantErr:  "INVALID_INPUT",
 	}, {
 		name:     "prefix match to PATH, caught after fetching",
 		inputs:   map[string]string{"secrets": "app/ok\nenv/*"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`input "secrets": secret "env/path" would set PATH for later steps`},
 		wantAWS:  true,
 		wantErr:  "INVALID_INPUT",
 	}, {
 		name:     "JSON key to LD_PRELOAD, caught after fetching",
 		inputs:   map[string]string{"secrets": "app/ok\nLD,cfg", "parse-json-secrets": "true"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`input "secrets": secret "cfg" key "preload" would set LD_PRELOAD for later steps`},
 		wantAWS:  true,
 		wantErr:  "INVALID_INPUT",
 	}, {
 		name:     "prefix too short",
 		inputs:   map[string]string{"secrets": "app/ok\nab*"},
-		wantCode: ExitBadInput,
+		wantCode: exitcode.BadInput,
 		want:     []string{`"ab*": a prefix needs at least 3 characters before '*'`},
 	}, {
 		name:     "prefix matching nothing",
 		inputs:   map[string]string{"secrets": "app/ok\nnothing/*"},
-		wantCode: ExitFailed,
+		wantCode: exitcode.Failed,
 		want:     []string{`prefix "nothing/*": no secret's name starts with it`},
 		wantAWS:  true,
 	}}
@@ -420,12 +421,12 @@ func TestSecretsRetriedBySDK(t *testing.T) {
 			{Service: "secretsmanager", Operation: "BatchGetSecretValue", Error: "ThrottlingException", Count: 1},
 			{Service: "secretsmanager", Operation: "BatchGetSecretValue", Error: "InternalFailure", Status: 500, Count: 1},
 		},
-		wantCode:  ExitOK,
+		wantCode:  exitcode.OK,
 		wantCalls: []int{400, 500, 200},
 	}, {
 		name:      "503 until the retryer gives up",
 		faults:    []awssim.Fault{{Service: "secretsmanager", Operation: "BatchGetSecretValue", Error: "ServiceUnavailable", Status: 503}},
-		wantCode:  ExitFailed,
+		wantCode:  exitcode.Failed,
 		wantCalls: []int{503, 503, 503}, // the SDK's default of 3 attempts
 	}}
 	for _, tt := range tests {
@@ -439,7 +440,7 @@ func TestSecretsRetriedBySDK(t *testing.T) {
 			if got := batchGetCalls(sb); !slices.Equal(got, tt.wantCalls) {
 				t.Errorf("BatchGetSecretValue statuses = %v, want %v", got, tt.wantCalls)
 			}
-			if got, want := runnerFileVars(t, a.env)["APP_OK"], map[bool]string{true: "retried-value"}[tt.wantCode == ExitOK]; got != want {
+			if got, want := runnerFileVars(t, a.env)["APP_OK"], map[bool]string{true: "retried-value"}[tt.wantCode == exitcode.OK]; got != want {
 				t.Errorf("GITHUB_ENV APP_OK = %q, want %q", got, want)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // longWait adds to testdata/sandbox/ecs.yaml service api-long and its
@@ -61,7 +62,7 @@ func TestDeployUntilTrafficShifted(t *testing.T) {
 	summaryFile := filepath.Join(t.TempDir(), "summary.md")
 	code, out, log := runActionEnv(t, sb, inputs, map[string]string{"GITHUB_STEP_SUMMARY": summaryFile})
 	id := out["deployment-id"]
-	if code != ExitOK || out["deployment-status"] != "TrafficShifted" || id == "" {
+	if code != exitcode.OK || out["deployment-status"] != "TrafficShifted" || id == "" {
 		t.Fatalf("exit %d, status %q, id %q; want 0, TrafficShifted, the id; log:\n%s", code, out["deployment-status"], id, log)
 	}
 	if summary, _ := os.ReadFile(summaryFile); !strings.Contains(string(summary), "Traffic shifted in") {
@@ -73,12 +74,12 @@ func TestDeployUntilTrafficShifted(t *testing.T) {
 	// its 60-minute termination wait, which status reports.
 	sb.Clock.Advance(time.Minute)
 	code, out, log = runAction(t, sb, map[string]string{"command": "status", "deployment-id": id})
-	if code != ExitOK || out["deployment-status"] != "InProgress" || !strings.Contains(log, "is in its termination wait until") {
+	if code != exitcode.OK || out["deployment-status"] != "InProgress" || !strings.Contains(log, "is in its termination wait until") {
 		t.Fatalf("status: exit %d, status %q; want 0, InProgress, the termination wait's end; log:\n%s", code, out["deployment-status"], log)
 	}
 
 	code, out, log = runAction(t, sb, map[string]string{"command": "stop", "deployment-id": id})
-	if code != ExitOK || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
+	if code != exitcode.OK || out["deployment-status"] != "Stopped" || out["rollback-deployment-id"] == "" {
 		t.Fatalf("stop: exit %d, status %q, rollback %q; want 0, Stopped, a rollback; log:\n%s", code, out["deployment-status"], out["rollback-deployment-id"], log)
 	}
 }

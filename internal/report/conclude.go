@@ -7,18 +7,15 @@ import (
 
 // Conclude records how the run ended, cancelled or not, and reports it: the
 // outputs, one error annotation on the file to blame, the job summary. rel
-// makes a workspace path relative; region is the deployment's. It returns
+// makes a workspace path relative. It returns
 // the GitHub deployment's final status and the error as reported.
-func (r *Reporter) Conclude(ctx context.Context, err error, res *Result, region string, rel func(string) string) (Status, error) {
+func (r *Reporter) Conclude(ctx context.Context, err error, res *Result, rel func(string) string) (Status, error) {
 	res.End = time.Now()
 	err = Relative(err, rel) // as the annotation and the summary show it
 	res.Err = err
 	res.Outcome = Decide(ctx, err, res)
 	res.Scrub(r.Scrub)
 	if d := res.Deploy; d != nil {
-		if d.ID != "" && d.URL == "" {
-			d.URL = ConsoleURL(region, d.ID)
-		}
 		if d.Failure != nil {
 			d.Failure.File = rel(d.Failure.File)
 		}

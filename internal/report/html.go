@@ -32,7 +32,7 @@ func HTML(res *Result) string {
 		Title:    h.icon + " " + fmt.Sprintf(h.text, formatDuration(res.Duration())),
 		Sentence: strings.NewReplacer("`", "").Replace(strings.TrimSpace(sentence)),
 		Res:      res,
-		Timeline: svgTimeline(run, events, scale),
+		Timeline: svgTimeline(run, events, scaleNote(res.Deploy, scale)),
 	}
 	if !res.Outcome.OK() {
 		switch {
@@ -76,20 +76,19 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 {{with .Res.Secrets}}<h2>Secrets</h2><p id="secrets">{{len .}} fetched (names only): <code>{{join .}}</code></p>{{end}}
 {{if or .Res.Deploy .Res.GitHub}}<h2>Deployment</h2><ul id="deployment">{{with .Res.Deploy}}
 {{with .ID}}<li>ID: {{if $.Res.Deploy.URL}}<a href="{{$.Res.Deploy.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}}</li>{{end}}
-{{with .Application}}<li>Application: <code>{{.}}</code></li>{{end}}{{with .Group}}<li>Group: <code>{{.}}</code></li>{{end}}
-{{with .Config}}<li>Config: <code>{{.}}</code></li>{{end}}{{with .Platform}}<li>Platform: {{.}}</li>{{end}}
+{{range .Where}}{{template "fact" .}}{{end}}
 {{with .Status}}<li>Status: {{.}}</li>{{end}}{{with .RollbackID}}<li>Rollback: <code>{{.}}</code></li>{{end}}
-{{with .TaskDefinitionARN}}<li>Task definition: <code>{{.}}</code></li>{{end}}{{with .RevisionLocation}}<li>Revision: <code>{{.}}</code></li>{{end}}{{end}}
+{{range .What}}{{template "fact" .}}{{end}}{{end}}
 {{with .Res.GitHub}}<li>Environment: {{if .URL}}<a href="{{.URL}}">{{.Environment}}</a>{{else}}<code>{{.Environment}}</code>{{end}} (GitHub deployment {{.ID}}: {{.State}})</li>{{end}}</ul>{{end}}
 {{with .Res.Deploy}}{{with .Targets}}<h2>Targets</h2>{{range .}}<h3><code>{{.ID}}</code>{{with .Label}} ({{.}}){{end}}: {{.Status}}</h3>
 {{with .Events}}<table><tr><th>Event</th><th>Status</th><th>Duration</th></tr>{{range .}}<tr><td>{{.Name}}</td><td{{if eq .Status "Failed"}} class="failed"{{end}}>{{.Status}}</td><td class="d">{{duration .}}</td></tr>{{end}}</table>{{end}}{{end}}{{end}}{{end}}
 {{with .Timeline}}<h2>Timeline</h2>{{.}}{{end}}
 </body></html>
-`))
+{{define "fact"}}{{if .Value}}<li>{{.Label}}: {{if .Link}}<a href="{{.Link}}">{{end}}{{if .Plain}}{{.Value}}{{else}}<code>{{.Value}}</code>{{end}}{{if .Link}}</a>{{end}}</li>{{end}}{{end}}`))
 
 // svgTimeline draws the timeline's bars, one row each, on an axis of
 // elapsed seconds; "" when there is nothing to draw.
-func svgTimeline(run, events []bar, scale float64) template.HTML {
+func svgTimeline(run, events []bar, note string) template.HTML {
 	if len(run) == 0 && len(events) == 0 {
 		return ""
 	}
@@ -120,7 +119,7 @@ func svgTimeline(run, events []bar, scale float64) template.HTML {
 		}
 	}
 	if len(events) > 0 {
-		section("Lifecycle events" + scaleNote(scale))
+		section("Lifecycle events" + note)
 		for _, s := range events {
 			color := "#1a7f37"
 			if s.Crit {

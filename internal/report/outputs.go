@@ -48,9 +48,13 @@ func (r *Reporter) OutputResult(res *Result) {
 		r.outputIf("deployment-url", d.URL)
 		r.outputIf("deployment-status", d.Status)
 		r.outputIf("rollback-deployment-id", d.RollbackID)
-		r.outputIf("task-definition-arn", d.TaskDefinitionARN)
-		r.outputIf("lambda-version", d.LambdaVersion)
-		r.outputIf("revision-location", d.RevisionLocation)
+		for _, facts := range [][]Fact{d.Where, d.What} {
+			for _, f := range facts {
+				if f.Output != "" {
+					r.outputIf(f.Output, f.Value)
+				}
+			}
+		}
 	}
 	if gh := res.GitHub; gh != nil && gh.ID != 0 {
 		r.Output("github-deployment-id", strconv.FormatInt(gh.ID, 10))

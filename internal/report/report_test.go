@@ -142,7 +142,7 @@ func TestOutputResult(t *testing.T) {
 		"finished": {
 			Result{
 				Start: t0, End: t0.Add(61600 * time.Millisecond),
-				Deploy: &Deployment{ID: "d-A1B2C3D4E", Status: "Failed", RollbackID: "d-B2C3D4E5F", TaskDefinitionARN: "arn:td:3", RevisionLocation: "sha256:9"},
+				Deploy: &Deployment{ID: "d-A1B2C3D4E", Status: "Failed", RollbackID: "d-B2C3D4E5F", What: what("arn:td:3", "", "sha256:9")},
 				GitHub: &GitHubDeployment{ID: 99},
 			},
 			map[string]string{

@@ -91,13 +91,13 @@ func deploymentOutcome(d *Deployment) Outcome {
 		return ""
 	}
 	switch d.Status {
-	case "Succeeded":
+	case StatusSucceeded:
 		return OutcomeDeployed
-	case "Ready":
+	case StatusReady:
 		return OutcomePaused
 	case StatusTrafficShifted:
 		return OutcomeShifted
-	case "Failed", "Stopped":
+	case StatusFailed, StatusStopped:
 		if d.RollbackID != "" {
 			return OutcomeRolledBack
 		}
@@ -122,30 +122,50 @@ type Image struct {
 	Pushed bool // false: the tag was already in ECR, or an existing image was given
 }
 
-// Deployment is the CodeDeploy deployment the run created or acted on.
+// Deployment is the deployment the run created or acted on, as its platform
+// describes it: the report renders the facts it is given and knows no
+// platform.
 type Deployment struct {
-	ID                string
-	URL               string // console link
-	Application       string
-	Group             string
-	Config            string
-	Platform          string // Server, ECS, Lambda
-	Status            string // CodeDeploy's status: Succeeded, Failed, Stopped, Ready, ...
-	RollbackID        string
-	TaskDefinitionARN string
-	LambdaVersion     string
-	RevisionLocation  string
-	ErrorCode         string
-	ErrorMessage      string
-	Targets           []Target
-	Failure           *Diagnostics // the failing lifecycle event, when there is one
+	ID           string
+	URL          string // console link
+	Service      string // the service that deploys, as sentences name it
+	Title        string // the deployment in a few words, for the terminal ("web/bg, Server")
+	Status       string // deployment-status: one of the Status values, or the platform's own phase
+	RollbackID   string
+	Where        []Fact // where it deploys (application, group, ...), listed before the status
+	What         []Fact // what it deploys (the revision), listed after the rollback
+	ErrorCode    string
+	ErrorMessage string
+	Targets      []Target
+	Failure      *Diagnostics // the failing lifecycle event, when there is one
 
 	TerminationWaitEnds time.Time // in its termination wait: when the wait ends
 }
 
-// StatusTrafficShifted is the deployment-status of a deployment left in
-// progress once its traffic moved (wait: traffic-shifted).
-const StatusTrafficShifted = "TrafficShifted"
+// Fact is one thing a platform says about its deployment: the summary, the
+// HTML page and the terminal list it, and a fact with an Output sets that
+// step output.
+type Fact struct {
+	Label  string // as the summary names it: "Task definition"
+	Value  string // "" leaves the fact out
+	Link   string // optional: the Value links there
+	Output string // the step output it sets, if any: "task-definition-arn"
+	Plain  bool   // shown as text, not code
+}
+
+// The deployment-status values a run reports besides a platform's own
+// phases (Created, InProgress, ...).
+const (
+	StatusSucceeded = "Succeeded"
+	StatusFailed    = "Failed"
+	StatusStopped   = "Stopped"
+	StatusReady     = "Ready"
+	// StatusTrafficShifted: left in progress once its traffic moved (wait:
+	// traffic-shifted).
+	StatusTrafficShifted = "TrafficShifted"
+	// StatusSuperseded: a newer run's deployment made the run deploy nothing.
+	StatusSuperseded = "Superseded"
+)
 
 // Target is one deployment target (an instance, or the ECS service).
 type Target struct {
@@ -180,11 +200,6 @@ type Span struct {
 	Name  string // secrets, build, push, deployment phases, traffic shift, termination wait
 	Start time.Time
 	End   time.Time
-}
-
-// ConsoleURL links to a CodeDeploy deployment in the AWS console.
-func ConsoleURL(region, id string) string {
-	return fmt.Sprintf("https://%s.console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s", region, id, region)
 }
 
 // FileError is an error a file in the workspace is to blame for

@@ -66,18 +66,18 @@ func writeHeadline(b *strings.Builder, res *Result) {
 		fmt.Fprintf(b, "Deployment %s waits at Ready: the new version is installed and production traffic has not moved. "+
 			"Run the action with `command: continue` to shift traffic, or `command: stop` to roll back, and `deployment-id: %s`.\n\n", id, d.ID)
 	case OutcomeShifted:
-		fmt.Fprintf(b, "Deployment %s has moved all production traffic to the new version; CodeDeploy keeps the original environment through its termination wait%s. "+
-			"Until then, `command: stop` with `deployment-id: %s` rolls it back.\n\n", id, waitEnd(d, " (until %s)"), d.ID)
+		fmt.Fprintf(b, "Deployment %s has moved all production traffic to the new version; %s keeps the original environment through its termination wait%s. "+
+			"Until then, `command: stop` with `deployment-id: %s` rolls it back.\n\n", id, d.Service, waitEnd(d, " (until %s)"), d.ID)
 	case OutcomeRolledBack:
 		if d.RollbackID != "" {
-			fmt.Fprintf(b, "Deployment %s ended %s and CodeDeploy rolled it back with %s: production traffic stays on the previous version.\n\n",
-				id, escape(d.Status), codeSpan(d.RollbackID))
+			fmt.Fprintf(b, "Deployment %s ended %s and %s rolled it back with %s: production traffic stays on the previous version.\n\n",
+				id, escape(d.Status), d.Service, codeSpan(d.RollbackID))
 		} else {
 			fmt.Fprintf(b, "Deployment %s ended %s and was rolled back: production traffic stays on the previous version.\n\n", id, escape(d.Status))
 		}
 	case OutcomeFailed:
 		if d.Status != "" {
-			fmt.Fprintf(b, "Deployment %s ended %s, and CodeDeploy did not roll it back.\n\n", id, escape(d.Status))
+			fmt.Fprintf(b, "Deployment %s ended %s, and %s did not roll it back.\n\n", id, escape(d.Status), d.Service)
 		}
 	case OutcomeDone:
 		if d.Status != "" {
@@ -176,17 +176,13 @@ func writeDeployment(b *strings.Builder, d *Deployment, gh *GitHubDeployment) {
 		if d.ID != "" && d.URL != "" {
 			id = fmt.Sprintf("[%s](%s)", escape(d.ID), d.URL)
 		}
-		rows := [][2]string{
-			{"ID", id},
-			{"Application", codeSpan(d.Application)},
-			{"Group", codeSpan(d.Group)},
-			{"Config", codeSpan(d.Config)},
-			{"Platform", escape(d.Platform)},
-			{"Status", escape(d.Status)},
-			{"Rollback", codeSpan(d.RollbackID)},
-			{"Task definition", codeSpan(d.TaskDefinitionARN)},
-			{"Lambda version", codeSpan(d.LambdaVersion)},
-			{"Revision", codeSpan(d.RevisionLocation)},
+		rows := [][2]string{{"ID", id}}
+		for _, f := range d.Where {
+			rows = append(rows, [2]string{f.Label, factMarkdown(f)})
+		}
+		rows = append(rows, [2]string{"Status", escape(d.Status)}, [2]string{"Rollback", codeSpan(d.RollbackID)})
+		for _, f := range d.What {
+			rows = append(rows, [2]string{f.Label, factMarkdown(f)})
 		}
 		for _, row := range rows {
 			if row[1] != "" {
@@ -202,6 +198,19 @@ func writeDeployment(b *strings.Builder, d *Deployment, gh *GitHubDeployment) {
 		fmt.Fprintf(b, "- **Environment:** %s (GitHub deployment %d: %s)\n", env, gh.ID, escape(gh.State))
 	}
 	b.WriteString("\n")
+}
+
+// factMarkdown renders a fact's value: code unless Plain, linked when it
+// has a link; "" when it has no value.
+func factMarkdown(f Fact) string {
+	v := codeSpan(f.Value)
+	if f.Plain {
+		v = escape(f.Value)
+	}
+	if f.Value != "" && f.Link != "" {
+		v = fmt.Sprintf("[%s](%s)", v, f.Link)
+	}
+	return v
 }
 
 func writeTargets(b *strings.Builder, d *Deployment) {
@@ -258,7 +267,7 @@ func writeTimeline(b *strings.Builder, res *Result) {
 		}
 	}
 	if len(events) > 0 {
-		fmt.Fprintf(b, "    section %s\n", ganttName("Lifecycle events"+scaleNote(scale)))
+		fmt.Fprintf(b, "    section %s\n", ganttName("Lifecycle events"+scaleNote(res.Deploy, scale)))
 		for _, s := range events {
 			task(s)
 		}

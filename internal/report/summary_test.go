@@ -76,9 +76,9 @@ func summaryCases() map[string]*Result {
 			Secrets: []string{"DB_PASSWORD", "STRIPE_KEY"},
 			Image:   testImage(true),
 			Deploy: &Deployment{
-				ID: "d-A1B2C3D4E", URL: ConsoleURL("eu-west-1", "d-A1B2C3D4E"),
-				Application: "shop", Group: "web-prod", Config: "CodeDeployDefault.OneAtATime", Platform: "Server",
-				Status: "Succeeded", RevisionLocation: "s3://shop-revisions/web/5d41402abc4b2a76.zip",
+				ID: "d-A1B2C3D4E", URL: consoleURL("eu-west-1", "d-A1B2C3D4E"),
+				Service: "CodeDeploy", Where: where("shop", "web-prod", "CodeDeployDefault.OneAtATime", "Server"),
+				Status: "Succeeded", What: what("", "", "s3://shop-revisions/web/5d41402abc4b2a76.zip"),
 				Targets: []Target{
 					{ID: "i-0a1b2c3d4e5f60718", Label: "Green", Status: "Succeeded", Events: append(serverEvents("Succeeded", 70),
 						Event{Name: "BeforeAllowTraffic", Status: "Succeeded", Start: at(100), End: at(101)},
@@ -107,12 +107,11 @@ func summaryCases() map[string]*Result {
 			Image: testImage(false),
 			Err:   errors.New("deployment d-B2C3D4E5F failed: HOOK_EXECUTION_FAILURE: lifecycle event AfterAllowTestTraffic failed"),
 			Deploy: &Deployment{
-				ID: "d-B2C3D4E5F", URL: ConsoleURL("us-east-1", "d-B2C3D4E5F"),
-				Application: "shop", Group: "api-ecs", Config: "CodeDeployDefault.ECSAllAtOnce", Platform: "ECS",
+				ID: "d-B2C3D4E5F", URL: consoleURL("us-east-1", "d-B2C3D4E5F"),
+				Service: "CodeDeploy", Where: where("shop", "api-ecs", "CodeDeployDefault.ECSAllAtOnce", "ECS"),
 				Status: "Failed", RollbackID: "d-C3D4E5F6G", ErrorCode: "HOOK_EXECUTION_FAILURE",
-				ErrorMessage:      "The deployment failed because one or more lifecycle event hooks failed.",
-				TaskDefinitionARN: "arn:aws:ecs:us-east-1:123456789012:task-definition/api:42",
-				RevisionLocation:  "sha256:7c4a8d09ca3762af61e59520943dc26494f8941b",
+				ErrorMessage: "The deployment failed because one or more lifecycle event hooks failed.",
+				What:         what("arn:aws:ecs:us-east-1:123456789012:task-definition/api:42", "", "sha256:7c4a8d09ca3762af61e59520943dc26494f8941b"),
 				Targets: []Target{{ID: "shop-cluster:api", Status: "Failed", Events: []Event{
 					{Name: "BeforeInstall", Status: "Succeeded", Start: at(20), End: at(21)},
 					{Name: "Install", Status: "Succeeded", Start: at(21), End: at(80)},
@@ -147,10 +146,10 @@ func summaryCases() map[string]*Result {
 			Outcome: OutcomePaused, Start: t0, End: at(95),
 			Image: testImage(false),
 			Deploy: &Deployment{
-				ID: "d-D4E5F6G7H", URL: ConsoleURL("eu-central-1", "d-D4E5F6G7H"),
-				Application: "shop", Group: "api-ecs", Config: "CodeDeployDefault.ECSLinear10PercentEvery1Minutes", Platform: "ECS",
-				Status:            "Ready",
-				TaskDefinitionARN: "arn:aws:ecs:eu-central-1:123456789012:task-definition/api:43",
+				ID: "d-D4E5F6G7H", URL: consoleURL("eu-central-1", "d-D4E5F6G7H"),
+				Service: "CodeDeploy", Where: where("shop", "api-ecs", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "ECS"),
+				Status: "Ready",
+				What:   what("arn:aws:ecs:eu-central-1:123456789012:task-definition/api:43", "", ""),
 				Targets: []Target{{ID: "shop-cluster:api", Status: "Ready", Events: []Event{
 					{Name: "BeforeInstall", Status: "Succeeded", Start: at(10), End: at(11)},
 					{Name: "Install", Status: "Succeeded", Start: at(11), End: at(70)},
@@ -166,8 +165,8 @@ func summaryCases() map[string]*Result {
 			Outcome: OutcomeShifted, Start: t0, End: at(80),
 			Image: testImage(false),
 			Deploy: &Deployment{
-				ID: "d-G7H8I9J0K", URL: ConsoleURL("eu-central-1", "d-G7H8I9J0K"),
-				Application: "shop", Group: "api-ecs", Config: "CodeDeployDefault.ECSAllAtOnce", Platform: "ECS",
+				ID: "d-G7H8I9J0K", URL: consoleURL("eu-central-1", "d-G7H8I9J0K"),
+				Service: "CodeDeploy", Where: where("shop", "api-ecs", "CodeDeployDefault.ECSAllAtOnce", "ECS"),
 				Status: StatusTrafficShifted, TerminationWaitEnds: at(3680),
 				Targets: []Target{{ID: "shop-cluster:api", Status: "InProgress", Events: []Event{
 					{Name: "Install", Status: "Succeeded", Start: at(10), End: at(60)},
@@ -181,8 +180,8 @@ func summaryCases() map[string]*Result {
 			Image: testImage(true),
 			Err:   errors.New("watching deployment d-E5F6G7H8I: context canceled"),
 			Deploy: &Deployment{
-				ID: "d-E5F6G7H8I", URL: ConsoleURL("eu-west-1", "d-E5F6G7H8I"),
-				Application: "shop", Group: "web-prod", Platform: "Server",
+				ID: "d-E5F6G7H8I", URL: consoleURL("eu-west-1", "d-E5F6G7H8I"),
+				Service: "CodeDeploy", Where: where("shop", "web-prod", "", "Server"),
 				Status: "Stopped", RollbackID: "d-F6G7H8I9J",
 				Targets: []Target{{ID: "i-0a1b2c3d4e5f60718", Label: "Green", Status: "InProgress", Events: []Event{
 					{Name: "ApplicationStop", Status: "Succeeded", Start: at(40), End: at(41)},
@@ -202,7 +201,7 @@ func summaryCases() map[string]*Result {
 			Outcome: OutcomeFailed, Start: t0, End: at(75),
 			Err: errors.New("deployment d-J0K1L2M3N ended Failed: HOOK_EXECUTION_FAILURE: one or more lifecycle events failed (AfterInstall on Green i-0a1b2c3d4e5f60718, script scripts/health.sh, ScriptFailed)"),
 			Deploy: &Deployment{
-				ID: "d-J0K1L2M3N", Application: "shop", Group: "web-prod", Platform: "Server", Status: "Failed", ErrorCode: "HOOK_EXECUTION_FAILURE",
+				ID: "d-J0K1L2M3N", Service: "CodeDeploy", Where: where("shop", "web-prod", "", "Server"), Status: "Failed", ErrorCode: "HOOK_EXECUTION_FAILURE",
 				Targets: []Target{{ID: "i-0a1b2c3d4e5f60718", Label: "Green", Status: "Failed", Events: serverEvents("Failed", 10)}},
 				Failure: &Diagnostics{
 					Target: "Green i-0a1b2c3d4e5f60718", Event: "AfterInstall", ErrorCode: "ScriptFailed", Script: "scripts/health.sh",
@@ -216,9 +215,9 @@ func summaryCases() map[string]*Result {
 			Outcome: OutcomeDone, Start: t0, End: at(9.2),
 			Image: testImage(false),
 			Deploy: &Deployment{
-				ID: "d-K1L2M3N4O", URL: ConsoleURL("eu-west-1", "d-K1L2M3N4O"),
-				Application: "shop", Group: "web-prod", Platform: "Server", Status: "Created",
-				RevisionLocation: "s3://shop-revisions/web/5d41402abc4b2a76.zip",
+				ID: "d-K1L2M3N4O", URL: consoleURL("eu-west-1", "d-K1L2M3N4O"),
+				Service: "CodeDeploy", Where: where("shop", "web-prod", "", "Server"), Status: "Created",
+				What: what("", "", "s3://shop-revisions/web/5d41402abc4b2a76.zip"),
 			},
 			Timeline: []Span{{Name: "revision", Start: at(0.3), End: at(8.7)}},
 		},
@@ -230,8 +229,8 @@ func summaryCases() map[string]*Result {
 			Outcome: OutcomeTimedOut, Start: t0, End: at(1830),
 			Err: errors.New("waiting for deployment d-G7H8I9J0K: timeout 30m0s: context deadline exceeded"),
 			Deploy: &Deployment{
-				ID: "d-G7H8I9J0K", URL: ConsoleURL("eu-west-1", "d-G7H8I9J0K"),
-				Application: "shop", Group: "web-prod", Platform: "Server", Status: "Stopped", RollbackID: "d-H8I9J0K1L",
+				ID: "d-G7H8I9J0K", URL: consoleURL("eu-west-1", "d-G7H8I9J0K"),
+				Service: "CodeDeploy", Where: where("shop", "web-prod", "", "Server"), Status: "Stopped", RollbackID: "d-H8I9J0K1L",
 			},
 		},
 	}
@@ -293,5 +292,25 @@ func TestFormatting(t *testing.T) {
 	}
 	if got, want := ganttName("deployment: Baking #2;\nnow"), "deployment Baking 2 now"; got != want {
 		t.Errorf("ganttName() = %q, want %q", got, want)
+	}
+}
+
+// consoleURL is a CodeDeploy deployment's console link, as the codedeploy
+// platform makes it.
+func consoleURL(region, id string) string {
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s", region, id, region)
+}
+
+// where and what are a CodeDeploy deployment's facts, as the codedeploy
+// platform gives them.
+func where(app, group, config, platform string) []Fact {
+	return []Fact{{Label: "Application", Value: app}, {Label: "Group", Value: group}, {Label: "Config", Value: config}, {Label: "Platform", Value: platform, Plain: true}}
+}
+
+func what(taskDefinition, lambdaVersion, revision string) []Fact {
+	return []Fact{
+		{Label: "Task definition", Value: taskDefinition, Output: "task-definition-arn"},
+		{Label: "Lambda version", Value: lambdaVersion, Output: "lambda-version"},
+		{Label: "Revision", Value: revision, Output: "revision-location"},
 	}
 }

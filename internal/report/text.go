@@ -48,7 +48,7 @@ func Text(res *Result) string {
 		row("secrets", "%d fetched: %s", len(res.Secrets), strings.Join(res.Secrets, ", "))
 	}
 	if d := res.Deploy; d != nil && d.ID != "" {
-		row("deployment", "%s %s (%s/%s, %s)", d.ID, d.Status, d.Application, d.Group, d.Platform)
+		row("deployment", "%s %s (%s)", d.ID, d.Status, d.Title)
 		if d.RollbackID != "" {
 			row("rollback", "%s", d.RollbackID)
 		}

@@ -17,12 +17,12 @@ type bar struct {
 // one clock: the wall clock, as offsets from the run's start.
 //
 // The stages are measured on the wall clock. Lifecycle events carry
-// CodeDeploy's own times, on another clock (the sandbox's runs up to 600
+// the deploying service's own times, on another clock (the sandbox's runs up to 600
 // times faster than the wall clock), so they are placed relative to the
 // first event's start, which is put where the wall clock saw the deployment
-// begin (its earliest "deployment ..." span; without one, at CodeDeploy's
+// begin (its earliest "deployment ..." span; without one, at the service's
 // own time or at the end of the last stage, whichever is earlier), and
-// scaled by scale: 1 unless CodeDeploy's span of events is longer than the
+// scaled by scale: 1 unless the service's span of events is longer than the
 // wall clock's span of the deployment, when scale shrinks it to fit (it
 // never stretches). The lifecycle section's title states the scale.
 func timeline(res *Result) (run, events []bar, scale float64) {
@@ -55,7 +55,7 @@ func timeline(res *Result) (run, events []bar, scale float64) {
 			origin = b.Start
 		}
 	}
-	if origin < 0 { // no deployment span: CodeDeploy's time, but not after the last stage
+	if origin < 0 { // no deployment span: the service's time, but not after the last stage
 		origin = at(first)
 		for _, b := range run {
 			origin = min(origin, max(b.End, b.Start))
@@ -95,10 +95,11 @@ func latest(t time.Time, more ...time.Time) time.Time {
 	return t
 }
 
-// scaleNote says how CodeDeploy's clock was scaled onto the wall clock, or "".
-func scaleNote(scale float64) string {
-	if scale >= 1 {
+// scaleNote says how the deploying service's clock was scaled onto the
+// wall clock, or "".
+func scaleNote(d *Deployment, scale float64) string {
+	if scale >= 1 || d == nil {
 		return ""
 	}
-	return fmt.Sprintf(" (CodeDeploy's clock scaled by 1/%.0f to fit)", 1/scale)
+	return fmt.Sprintf(" (%s's clock scaled by 1/%.0f to fit)", d.Service, 1/scale)
 }

@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 // Input is one input as action.yml declares it.
@@ -66,18 +66,18 @@ func Handle(args []string, actionYAML []byte, version string, stdout io.Writer) 
 	switch args[0] {
 	case "--version", "-version":
 		fmt.Fprintf(stdout, "bluegreen-deploy %s\n", Version(version))
-		return pipeline.ExitOK, true
+		return exitcode.OK, true
 	case "--help", "-help", "-h", "help":
 		m, err := Parse(actionYAML)
 		if err != nil {
 			fmt.Fprintln(stdout, err)
-			return pipeline.ExitFailed, true
+			return exitcode.Failed, true
 		}
 		m.Write(stdout, Version(version))
-		return pipeline.ExitOK, true
+		return exitcode.OK, true
 	}
 	fmt.Fprintf(stdout, "bluegreen-deploy takes its inputs as INPUT_<NAME> variables, not arguments: %q (see --help)\n", strings.Join(args, " "))
-	return pipeline.ExitBadInput, true
+	return exitcode.BadInput, true
 }
 
 // Write prints the usage: how to pass inputs, and every input with its

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/pipeline"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
 func TestParseActionYAML(t *testing.T) {
@@ -40,9 +40,9 @@ func TestHandle(t *testing.T) {
 		want     string
 	}{
 		{nil, 0, false, ""},
-		{[]string{"--version"}, pipeline.ExitOK, true, "bluegreen-deploy v1\n"},
-		{[]string{"-h"}, pipeline.ExitOK, true, "on-ready  INPUT_ON-READY  continue  what to do"},
-		{[]string{"--nope"}, pipeline.ExitBadInput, true, "not arguments"},
+		{[]string{"--version"}, exitcode.OK, true, "bluegreen-deploy v1\n"},
+		{[]string{"-h"}, exitcode.OK, true, "on-ready  INPUT_ON-READY  continue  what to do"},
+		{[]string{"--nope"}, exitcode.BadInput, true, "not arguments"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

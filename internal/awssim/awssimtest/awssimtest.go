@@ -37,6 +37,11 @@ type Sandbox struct {
 func Start(t testing.TB, opts awssim.Options) *Sandbox {
 	t.Helper()
 	srv := sandbox.New(opts)
+	t.Cleanup(func() { // after the server below closes: cleanups run last first
+		if err := srv.Close(); err != nil {
+			t.Errorf("removing the exec agent's deployment root: %v", err)
+		}
+	})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")

@@ -9,15 +9,15 @@ import (
 	"embed"
 	"fmt"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/s3bundle"
 )
 
 //go:embed scripts
 var scripts embed.FS
 
 // Add returns files with the shared scripts added as scripts/<name>.
-func Add(files []deploy.BundleFile) ([]deploy.BundleFile, error) {
-	helpers, err := deploy.EmbeddedFiles(scripts)
+func Add(files []s3bundle.File) ([]s3bundle.File, error) {
+	helpers, err := s3bundle.EmbeddedFiles(scripts)
 	if err != nil {
 		return nil, fmt.Errorf("reading the host scripts: %w", err)
 	}

@@ -12,10 +12,6 @@ func CheckInputs(in config.Deploy, group string) error {
 	switch {
 	case in.LambdaFunction == "":
 		return &config.InputError{Input: "lambda-function", Problem: fmt.Sprintf("is required for deployment group %q (AWS Lambda): the container-image function to update", group)}
-	case in.Bundle != "":
-		return &config.InputError{Input: "bundle", Problem: fmt.Sprintf("deployment group %q is for AWS Lambda; bundle is for EC2/on-premises", group)}
-	case in.TaskDefinition != "":
-		return &config.InputError{Input: "task-definition", Problem: fmt.Sprintf("deployment group %q is for AWS Lambda; task-definition is for ECS", group)}
 	case in.OnReady == config.ReadyPause:
 		return &config.InputError{Input: "on-ready", Problem: fmt.Sprintf("pause does not apply to deployment group %q: Lambda deployments have no Ready state (traffic shifts as the deployment configuration says)", group)}
 	}
@@ -23,10 +19,10 @@ func CheckInputs(in config.Deploy, group string) error {
 }
 
 // CheckFiles checks, before any AWS call, the appspec template of a Lambda
-// deployment (one with lambda-function).
-func CheckFiles(in config.Deploy) error {
-	if in.LambdaFunction == "" || in.AppSpec == "" {
+// deployment, when given.
+func CheckFiles(appSpec string) error {
+	if appSpec == "" {
 		return nil
 	}
-	return CheckAppSpec(in.AppSpec)
+	return CheckAppSpec(appSpec)
 }

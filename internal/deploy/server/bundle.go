@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/hostscripts"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/s3bundle"
 )
 
 //go:embed defaultbundle
@@ -23,11 +23,14 @@ func Bundle(in Input) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := envFile(in)
+	env, err := hostscripts.EnvFile(hostscripts.Env{
+		ImageURI: in.ImageURI, Region: in.Region, ContainerName: in.ContainerName, ContainerPort: in.ContainerPort,
+		HealthCheckPath: in.HealthCheckPath, HealthCheckTimeout: in.HealthTimeout, Secrets: in.Secrets,
+	})
 	if err != nil {
 		return nil, err
 	}
-	return deploy.ZipBundle(append(files, deploy.BundleFile{Name: EnvFile, Mode: 0o644, Data: env}))
+	return s3bundle.Zip(append(files, s3bundle.File{Name: hostscripts.EnvFileName, Mode: 0o644, Data: env}))
 }
 
 // CheckBundle checks a bundle folder before anything is sent to AWS: its
@@ -40,7 +43,7 @@ func CheckBundle(dir string) error {
 
 // bundleFiles reads the bundle folder, or the default bundle, and checks
 // its appspec.yml.
-func bundleFiles(in Input) ([]deploy.BundleFile, error) {
+func bundleFiles(in Input) ([]s3bundle.File, error) {
 	if in.Bundle == "" {
 		if in.ContainerPort == 0 {
 			return nil, fmt.Errorf("input %q: is required to generate the default bundle (the port the container listens on)", "container-port")
@@ -59,7 +62,7 @@ func bundleFiles(in Input) ([]deploy.BundleFile, error) {
 	return nil, fmt.Errorf("bundle %s has no appspec.yml at its root", in.Bundle)
 }
 
-func names(files []deploy.BundleFile) map[string]bool {
+func names(files []s3bundle.File) map[string]bool {
 	m := make(map[string]bool, len(files))
 	for _, f := range files {
 		m[f.Name] = true
@@ -68,12 +71,12 @@ func names(files []deploy.BundleFile) map[string]bool {
 }
 
 // embeddedFiles is the default bundle and the shared host scripts.
-func embeddedFiles() ([]deploy.BundleFile, error) {
+func embeddedFiles() ([]s3bundle.File, error) {
 	root, err := fs.Sub(defaultBundle, "defaultbundle")
 	if err != nil {
 		return nil, err
 	}
-	files, err := deploy.EmbeddedFiles(root)
+	files, err := s3bundle.EmbeddedFiles(root)
 	if err != nil {
 		return nil, fmt.Errorf("reading the default bundle: %w", err)
 	}
@@ -82,12 +85,12 @@ func embeddedFiles() ([]deploy.BundleFile, error) {
 
 // readBundle reads every file under dir. A symbolic link is followed when
 // it stays inside dir and names a file; any other link is refused.
-func readBundle(dir string) ([]deploy.BundleFile, error) {
+func readBundle(dir string) ([]s3bundle.File, error) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading bundle %s: %w", dir, err)
 	}
-	var files []deploy.BundleFile
+	var files []s3bundle.File
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -117,14 +120,14 @@ func readBundle(dir string) ([]deploy.BundleFile, error) {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("bundle file %s is not a regular file (a symbolic link to a folder, or a device)", name)
 		}
-		if name == EnvFile {
-			return fmt.Errorf("bundle has its own %s: the action writes that file, remove it", EnvFile)
+		if name == hostscripts.EnvFileName {
+			return fmt.Errorf("bundle has its own %s: the action writes that file, remove it", hostscripts.EnvFileName)
 		}
 		data, err := os.ReadFile(real)
 		if err != nil {
 			return err
 		}
-		files = append(files, deploy.BundleFile{Name: name, Mode: fi.Mode().Perm(), Data: data})
+		files = append(files, s3bundle.File{Name: name, Mode: fi.Mode().Perm(), Data: data})
 		return nil
 	})
 	if err != nil {

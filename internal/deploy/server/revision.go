@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/s3bundle"
 )
 
 // S3API is the S3 calls the Server revision makes; *s3.Client has them.
-type S3API = deploy.S3API
+type S3API = s3bundle.S3API
 
 // Input is what a Server (EC2/on-premises) revision is made from.
 type Input struct {
@@ -23,19 +24,16 @@ type Input struct {
 	ContainerName   string
 	ContainerPort   int
 	HealthCheckPath string
-	HealthTimeout   time.Duration // ValidateService's wait; 0: DefaultHealthCheckTimeout
+	HealthTimeout   time.Duration // ValidateService's wait; 0: hostscripts.DefaultHealthCheckTimeout
 	Secrets         []deploy.SecretRef
 }
 
-// EnvFile is the file added at the bundle's root for its hook scripts.
-const EnvFile = "deploy.env"
-
 // Revision zips the bundle (or the default one) with deploy.env and
-// uploads it to S3 by content hash (deploy.UploadBundle).
+// uploads it to S3 by content hash (s3bundle.Upload).
 func Revision(ctx context.Context, api S3API, in Input) (deploy.Revision, error) {
 	data, err := Bundle(in)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	return deploy.UploadBundle(ctx, api, in.Bucket, in.Prefix, data)
+	return s3bundle.Upload(ctx, api, in.Bucket, in.Prefix, data)
 }

@@ -1,4 +1,4 @@
-package deploy
+package s3bundle
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
 // S3API is the S3 calls an upload makes; *s3.Client has them.
@@ -23,10 +25,10 @@ type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
-// UploadBundle uploads a zipped bundle to S3 under prefix (without slashes
+// Upload uploads a zipped bundle to S3 under prefix (without slashes
 // at either end) and a key made of its content hash (an identical bundle is
 // not uploaded again), and returns the S3 revision with its ETag.
-func UploadBundle(ctx context.Context, api S3API, bucket, prefix string, data []byte) (Revision, error) {
+func Upload(ctx context.Context, api S3API, bucket, prefix string, data []byte) (deploy.Revision, error) {
 	sum := sha256.Sum256(data)
 	key := "bundle-" + hex.EncodeToString(sum[:]) + ".zip"
 	if prefix != "" {
@@ -47,13 +49,13 @@ func UploadBundle(ctx context.Context, api S3API, bucket, prefix string, data []
 			ContentType: aws.String("application/zip"),
 		})
 		if err != nil {
-			return Revision{}, fmt.Errorf("uploading the bundle to %s: %w", where, err)
+			return deploy.Revision{}, fmt.Errorf("uploading the bundle to %s: %w", where, err)
 		}
 		etag = aws.ToString(put.ETag)
 	default:
-		return Revision{}, fmt.Errorf("checking for the bundle at %s: %w", where, err)
+		return deploy.Revision{}, fmt.Errorf("checking for the bundle at %s: %w", where, err)
 	}
-	return Revision{
+	return deploy.Revision{
 		Where: where,
 		Location: types.RevisionLocation{
 			RevisionType: types.RevisionLocationTypeS3,

@@ -1,4 +1,4 @@
-package report
+package codedeploy
 
 import (
 	"fmt"
@@ -10,14 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
-// Progress is the deployment driver's Observer for a run: it turns the
+// Progress is the CodeDeploy driver's Observer for a run: it turns the
 // driver's progress into log lines, outputs and timeline spans of
 // res.Deploy, and records the deployment's outcome there.
 type Progress struct {
-	rep        *Reporter
-	res        *Result
+	rep        *report.Reporter
+	res        *report.Result
 	now        func() time.Time // the driver's clock
 	main       string           // the deployment the run drives; others are rollbacks or active ones
 	phase      string
@@ -26,7 +27,7 @@ type Progress struct {
 }
 
 // NewProgress returns the Progress of res.Deploy, on the clock now.
-func NewProgress(rep *Reporter, res *Result, now func() time.Time) *Progress {
+func NewProgress(rep *report.Reporter, res *report.Result, now func() time.Time) *Progress {
 	return &Progress{rep: rep, res: res, now: now, phaseStart: now()}
 }
 
@@ -35,7 +36,7 @@ func NewProgress(rep *Reporter, res *Result, now func() time.Time) *Progress {
 func (p *Progress) Track(id, region string) {
 	p.main = id
 	d := p.res.Deploy
-	d.ID, d.URL = id, ConsoleURL(region, id)
+	d.ID, d.URL = id, consoleURL(region, id)
 	p.rep.OutputResult(p.res)
 }
 
@@ -153,21 +154,21 @@ func (p *Progress) Record(out *deploy.Outcome, bundle string) {
 	d := p.res.Deploy
 	d.Status = string(out.Status)
 	if out.TrafficShifted {
-		d.Status = StatusTrafficShifted
+		d.Status = report.StatusTrafficShifted
 	}
 	d.TerminationWaitEnds = out.TerminationWaitEnds
 	d.RollbackID = out.RollbackID
 	d.ErrorCode, d.ErrorMessage = out.ErrorCode, out.ErrorMessage
 	d.Targets = d.Targets[:0]
 	for _, t := range out.Targets {
-		rt := Target{ID: t.ID, Label: t.Label, Status: t.Status}
+		rt := report.Target{ID: t.ID, Label: t.Label, Status: t.Status}
 		for _, e := range t.Events {
-			rt.Events = append(rt.Events, Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
+			rt.Events = append(rt.Events, report.Event{Name: e.Name, Status: e.Status, Start: e.Start, End: e.End})
 		}
 		d.Targets = append(d.Targets, rt)
 	}
 	if f := out.Failure; f != nil {
-		d.Failure = &Diagnostics{
+		d.Failure = &report.Diagnostics{
 			Target: strings.TrimSpace(f.Label + " " + f.Target), Event: f.Event, ErrorCode: f.ErrorCode,
 			Script: f.Script, Message: f.Message, LogTail: f.LogTail,
 		}
@@ -188,11 +189,11 @@ func (p *Progress) Finish(out *deploy.Outcome, bundle string) {
 	switch {
 	case out == nil:
 	case out.Paused:
-		p.res.Outcome = OutcomePaused
+		p.res.Outcome = report.OutcomePaused
 		id := p.res.Deploy.ID
 		p.rep.Noticef("Deployment %s is waiting at Ready (on-ready: pause): continue it with command: continue and deployment-id: %s", id, id)
 	case out.TimedOut:
-		p.res.Outcome = OutcomeTimedOut
+		p.res.Outcome = report.OutcomeTimedOut
 	}
 }
 

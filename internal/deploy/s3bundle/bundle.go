@@ -1,4 +1,7 @@
-package deploy
+// Package s3bundle makes the revision bundles of the Server and in-place
+// revision sources: files zipped in a stable order with fixed times, and
+// uploaded to S3 by content hash.
+package s3bundle
 
 import (
 	"archive/zip"
@@ -10,8 +13,8 @@ import (
 	"time"
 )
 
-// BundleFile is one file of a revision bundle.
-type BundleFile struct {
+// File is one file of a revision bundle.
+type File struct {
 	Name string // slash-separated, relative to the bundle's root
 	Mode fs.FileMode
 	Data []byte
@@ -23,8 +26,8 @@ var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // EmbeddedFiles reads every file of fsys (an embedded bundle folder);
 // scripts (.sh) are executable.
-func EmbeddedFiles(fsys fs.FS) ([]BundleFile, error) {
-	var files []BundleFile
+func EmbeddedFiles(fsys fs.FS) ([]File, error) {
+	var files []File
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -37,15 +40,15 @@ func EmbeddedFiles(fsys fs.FS) ([]BundleFile, error) {
 		if strings.HasSuffix(p, ".sh") {
 			mode = 0o755
 		}
-		files = append(files, BundleFile{Name: p, Mode: mode, Data: data})
+		files = append(files, File{Name: p, Mode: mode, Data: data})
 		return nil
 	})
 	return files, err
 }
 
-// ZipBundle zips files in the order of their names, with fixed times.
-func ZipBundle(files []BundleFile) ([]byte, error) {
-	files = append([]BundleFile(nil), files...)
+// Zip zips files in the order of their names, with fixed times.
+func Zip(files []File) ([]byte, error) {
+	files = append([]File(nil), files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
