@@ -110,7 +110,13 @@ func TestQuickStart(t *testing.T) {
 				{name: "role", repo: "octo/app"},
 				{name: "action removed", repo: "octo/app", removeAction: "iam:PassRole", wantError: "is not authorized to perform: iam:PassRole"},
 			}},
+		// All at once: the default canary's 5 minutes are half a second at
+		// the sandbox's time scale, but a poll that sees the 10% step sleeps
+		// to the wait's known end, up to a minute of wall time (the action's
+		// sparse schedule, right against AWS), which made the case take
+		// 5 s or 65 s by chance.
 		{name: "lambda", template: "lambda.yaml", workflow: "quickstart-lambda.yml", firstImage: true,
+			params:     []string{"DeploymentConfig=CodeDeployDefault.LambdaAllAtOnce"},
 			roleParams: []string{"Ec2Path=false", "LambdaPath=true"},
 			outputs:    map[string]string{"lambda-version": `^2$`},
 			runs:       []run{{name: "role", repo: "octo/app"}}},
