@@ -4,11 +4,21 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
 // serveControl answers the sandbox's own endpoints under /_awssim/.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	if path, ok := strings.CutPrefix(r.URL.Path, "/_awssim/imds/"); ok {
+		s.mu.Lock()
+		a := s.agent
+		s.mu.Unlock()
+		if a != nil {
+			a.ServeMetadata(w, r, path) // the exec agent's instance
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case r.URL.Path == "/_awssim/health" && r.Method == http.MethodGet:

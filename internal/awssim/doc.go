@@ -86,9 +86,9 @@
 //     (5 simulated seconds) after CreateFunction, UpdateFunctionCode or
 //     PublishVersion: State Pending / LastUpdateStatus InProgress, then
 //     Active / Successful. An ImageUri is checked against the sandbox's own
-//     registry (the repository named after the host): a missing image or an
-//     image index ends Failed with StateReasonCode (on create) or
-//     LastUpdateStatusReasonCode (on update) InvalidImage; GetFunction's
+//     registry (the repository named after the host): CreateFunction and
+//     UpdateFunctionCode refuse a missing image or an image index at once
+//     (400 InvalidParameterValueException), changing nothing; GetFunction's
 //     Code.ResolvedImageUri is repository@digest. Zip functions are accepted.
 //   - The ECR registry data plane: an OCI registry under /v2/ that needs
 //     Basic auth with a token from GetAuthorizationToken and honours image
@@ -107,7 +107,10 @@
 // Service Authorization Reference names for each action: an explicit Deny
 // wins, then an Allow, else the call is refused with AWS's AccessDenied
 // answer for its protocol and AWS's message. On top of the call's own
-// action: iam:PassRole for the roles of RegisterTaskDefinition and
+// action: codedeploy:GetDeploymentConfig on the configuration and
+// codedeploy:GetApplicationRevision or RegisterApplicationRevision on the
+// application for CreateDeployment (CodeDeploy's permissions reference);
+// iam:PassRole for the roles of RegisterTaskDefinition and
 // CreateDeploymentGroup, and for the roles in an ECS service's
 // loadBalancers[].advancedConfiguration and lifecycle hooks (CreateService,
 // UpdateService); GetSecretValue on each secret of a
@@ -119,8 +122,9 @@
 // Each call in the log lists the IAM actions it was checked against.
 //
 // IAM roles (CloudFormation's AWS::IAM::Role) keep their trust policy and
-// inline policies (managed policy ARNs grant nothing: their contents are
-// AWS's). AssumeRoleWithWebIdentity on such a role checks its trust policy:
+// inline policies; of managed policy ARNs only those in ManagedPolicies
+// grant anything (the others' contents are AWS's). AssumeRoleWithWebIdentity
+// on such a role checks its trust policy:
 // a Federated principal that is the token issuer's OIDC provider ARN, the
 // action, and StringEquals/StringLike conditions on <issuer>:aud and
 // <issuer>:sub; otherwise AccessDenied "Not authorized to perform
@@ -139,16 +143,24 @@
 // run ApplicationStop..ValidateService, then the AllowTraffic events, blue
 // ones the BlockTraffic events) and ECS deployments (a green task set whose
 // traffic weight follows the deployment config: all at once, linear or
-// canary), Lambda deployments (the AppSpec's alias moves from CurrentVersion
-// to TargetVersion by RoutingConfig weights per the configuration, between
-// the BeforeAllowTraffic and AfterAllowTraffic hooks), Ready with
-// STOP_DEPLOYMENT and its timeout, the termination wait, auto-rollback as a
-// new deployment, one active deployment per group. Custom configurations come
-// from CreateDeploymentConfig. A Lambda hook function named in the AppSpec
-// is played by the sandbox: it reports Succeeded 5 s after the event starts,
-// Failed when a scenario lifecycle entry matches (HOOK_EXECUTION_FAILURE),
-// or nothing when a hang matches, so the hook fails after its hour; a client
-// may report first with PutLifecycleEventHookExecutionStatus and the id that
+// canary; a hook function of the AppSpec is invoked and waits for its status
+// as a Lambda deployment's does), Lambda deployments (the AppSpec's alias
+// moves from CurrentVersion to TargetVersion by RoutingConfig weights per
+// the configuration, between the BeforeAllowTraffic and AfterAllowTraffic
+// hooks), Ready with STOP_DEPLOYMENT and its timeout, the termination wait,
+// auto-rollback as a new deployment, one active deployment per group. Custom
+// configurations come from CreateDeploymentConfig. A Lambda hook function
+// named in the AppSpec is invoked as the group's service role (in the call
+// log as lambda Invoke with its payload, DeploymentId and
+// LifecycleEventHookExecutionId); a role the sandbox knows
+// (CloudFormation's; of the AWS managed policies it knows
+// AWSCodeDeployRoleForLambda, which allows lambda:InvokeFunction on
+// CodeDeployHook_* functions only) that may not invoke it, or a function
+// that does not exist, fails the event at once. The function is then played by the sandbox: it reports Succeeded 5 s
+// after the event starts, Failed when a scenario lifecycle entry matches
+// (HOOK_EXECUTION_FAILURE), or nothing when a hang matches, so the hook
+// fails after its hour; a client may report first with
+// PutLifecycleEventHookExecutionStatus and the id that
 // codedeploy.Service.LambdaHookExecutionID returns. The
 // engine advances lazily on each call, so it is deterministic when a test
 // stops the clock (Clock.SetScale(0)) and moves it with Clock.Advance. At the
@@ -187,12 +199,24 @@
 // root/<group-id>/<deployment-id>/deployment-archive, Install copies the
 // AppSpec's files and sets their modes, and each hook script runs for real
 // with the agent's environment (LIFECYCLE_EVENT, DEPLOYMENT_ID,
-// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID) and the
-// instance role's (AWS_ENDPOINT_URL: the sandbox; AWS_REGION,
-// AWS_DEFAULT_REGION; temporary credentials), within its timeout, in real
-// time. ApplicationStop and the BlockTraffic hooks come from the last
-// successful install on the host; the exit status decides the event and the
-// output's last 2048 characters are its logTail. Traffic and waits stay
+// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID, and
+// BUNDLE_BUCKET, BUNDLE_KEY, BUNDLE_VERSION, BUNDLE_ETAG for S3 revisions)
+// and no AWS variables, as on EC2: HOME is the agent's root/home, whose
+// .aws/config names the sandbox as endpoint_url and its instance metadata
+// service (/_awssim/imds/: the instance role's temporary credentials and
+// the instance's region, the last deployment's) as
+// ec2_metadata_service_endpoint, so the AWS CLI and SDKs reach the sandbox
+// with the instance role and, like on EC2, without a configured region.
+// Each script runs within its timeout and all of an event's within 3600 s,
+// in real time; once it exits, its output must close within what is left
+// of its timeout (a background process holding it fails the event, as the
+// agent fails it). ApplicationStop and the BlockTraffic hooks come from the
+// last successful install on the host, none on a blue/green replacement
+// instance copying the Auto Scaling group, and a blue/green rollback runs
+// the AllowTraffic hooks of the original instances' revision and the
+// BlockTraffic hooks of the rolled-back one; the output goes to the
+// deployment's own logs/scripts.log. The exit status decides the event and
+// the output's last 2048 characters are its logTail. Traffic and waits stay
 // simulated. One instance per group, since two on one host would share its
 // ports; in-place groups without traffic control have one instance in either
 // mode. testdata/sandbox/README.md has the details.
@@ -228,7 +252,7 @@
 //	deniedSecrets: [app/locked] # reads answer AccessDeniedException
 //	breakBlobUploads: 1        # registry blob uploads that fail with 500 (-1: all)
 //	agent: exec                # Server hooks run on this host (default: simulated)
-//	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: a temp dir)
+//	agentRoot: /tmp/cd-root    # the exec agent's deployment root (default: -agent-root, else a temp dir)
 //	iam:                       # an IAM policy document; replaces the policy
 //	  Version: "2012-10-17"
 //	  Statement: [{Effect: Allow, Action: "codedeploy:*", Resource: "*"}]

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -198,8 +199,8 @@ func TestIAMS3MissingKey(t *testing.T) {
 				t.Errorf("HeadObject: status %d (%v), want %d", status, err, tt.wantStatus)
 			}
 			_, err = client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bundles"), Key: aws.String(tt.key)})
-			if code, msg := awssimtest.ErrorCode(t, err); tt.wantStatus == 403 && (code != "AccessDenied" || msg != denied("s3:ListBucket", "arn:aws:s3:::bundles")) {
-				t.Errorf("GetObject: got %s %q, want AccessDenied naming s3:ListBucket", code, msg)
+			if code, msg := awssimtest.ErrorCode(t, err); tt.wantStatus == 403 && (code != "AccessDenied" || msg != strings.Replace(denied("s3:ListBucket", "arn:aws:s3:::bundles"), "arn:aws:s3:::bundles", `"arn:aws:s3:::bundles"`, 1)) {
+				t.Errorf("GetObject: got %s %q, want AccessDenied naming s3:ListBucket and the bucket in quotes, as S3 does", code, msg)
 			}
 		})
 	}
@@ -361,4 +362,66 @@ func TestTrustAllowsCase(t *testing.T) {
 			t.Errorf("TrustAllows(%s, aud %s, sub %s) = %v, want %v", tt.action, tt.aud, tt.sub, got, tt.want)
 		}
 	}
+}
+
+// TestIAMCodeDeployDependentActions: CreateDeployment also needs
+// codedeploy:GetDeploymentConfig on the deployment's configuration and
+// codedeploy:GetApplicationRevision or RegisterApplicationRevision on the
+// application (CodeDeploy permissions reference, note 1);
+// CreateDeploymentConfig is authorized on the configuration.
+func TestIAMCodeDeployDependentActions(t *testing.T) {
+	t.Parallel()
+	seed := awssim.Scenario{Seed: []awssim.SeedCall{
+		{Service: "codedeploy", Operation: "CreateApplication", Input: map[string]any{"applicationName": "web", "computePlatform": "Server"}},
+		{Service: "codedeploy", Operation: "CreateDeploymentGroup", Input: map[string]any{"applicationName": "web", "deploymentGroupName": "blue",
+			"serviceRoleArn": "arn:aws:iam::123456789012:role/cd", "deploymentConfigName": "CodeDeployDefault.AllAtOnce"}},
+	}}
+	const (
+		group  = "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:web/blue"
+		config = "arn:aws:codedeploy:us-east-1:123456789012:deploymentconfig:CodeDeployDefault.AllAtOnce"
+		app    = "arn:aws:codedeploy:us-east-1:123456789012:application:web"
+	)
+	create := func(sb *awssimtest.Sandbox) error {
+		_, err := codedeploy.NewFromConfig(sb.Config()).CreateDeployment(context.Background(), &codedeploy.CreateDeploymentInput{
+			ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("blue"),
+			Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeS3, S3Location: &cdtypes.S3Location{Bucket: aws.String("b"), Key: aws.String("k.zip"), BundleType: cdtypes.BundleTypeZip}},
+		})
+		return err
+	}
+	for _, tc := range []struct {
+		name    string
+		allowed []string
+		wantMsg string // "": not refused by IAM
+	}{
+		{"no GetDeploymentConfig", []string{"codedeploy:RegisterApplicationRevision"}, denied("codedeploy:GetDeploymentConfig", config)},
+		{"no revision action", []string{"codedeploy:GetDeploymentConfig"}, denied("codedeploy:GetApplicationRevision", app)},
+		{"RegisterApplicationRevision", []string{"codedeploy:GetDeploymentConfig", "codedeploy:RegisterApplicationRevision"}, ""},
+		{"GetApplicationRevision", []string{"codedeploy:GetDeploymentConfig", "codedeploy:GetApplicationRevision"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sb := iamSandbox(t, seed, allow("codedeploy:CreateDeployment", group), allow(tc.allowed, []string{config, app}))
+			code, msg := awssimtest.ErrorCode(t, create(sb))
+			if tc.wantMsg != "" && (code != "AccessDeniedException" || msg != tc.wantMsg) {
+				t.Errorf("got %s %q\nwant AccessDeniedException %q", code, msg, tc.wantMsg)
+			}
+			if tc.wantMsg == "" && code == "AccessDeniedException" {
+				t.Errorf("refused: %s", msg)
+			}
+		})
+	}
+	t.Run("CreateDeploymentConfig", func(t *testing.T) {
+		t.Parallel()
+		sb := iamSandbox(t, seed, allow("codedeploy:CreateDeploymentConfig", "arn:aws:codedeploy:us-east-1:123456789012:deploymentconfig:Mine*"))
+		cd := codedeploy.NewFromConfig(sb.Config())
+		ctx := context.Background()
+		mhh := &cdtypes.MinimumHealthyHosts{Type: cdtypes.MinimumHealthyHostsTypeHostCount, Value: 0}
+		if _, err := cd.CreateDeploymentConfig(ctx, &codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("MineFast"), MinimumHealthyHosts: mhh}); err != nil {
+			t.Errorf("CreateDeploymentConfig MineFast: %v", err)
+		}
+		_, err := cd.CreateDeploymentConfig(ctx, &codedeploy.CreateDeploymentConfigInput{DeploymentConfigName: aws.String("Other"), MinimumHealthyHosts: mhh})
+		if code, msg := awssimtest.ErrorCode(t, err); msg != denied("codedeploy:CreateDeploymentConfig", "arn:aws:codedeploy:us-east-1:123456789012:deploymentconfig:Other") {
+			t.Errorf("CreateDeploymentConfig Other: %s %q", code, msg)
+		}
+	})
 }

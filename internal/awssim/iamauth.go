@@ -60,16 +60,28 @@ func (s *Server) Allow(ic *IAMCall, action, resource string) string {
 	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", who, action, resource, why)
 }
 
-// IAMCheck is one action on one resource that a request needs.
-type IAMCheck struct{ Action, Resource string }
+// IAMCheck is one action on one resource that a request needs, or any one
+// of Alternatives instead (on the same resource).
+type IAMCheck struct {
+	Action, Resource string
+	Alternatives     []string
+}
 
 // Check allows each check in turn, with the lock held, and returns the
 // first refusal as an error with the service's code and status.
 func (s *Server) Check(ic *IAMCall, checks []IAMCheck, code string, status int) *Error {
+checks:
 	for _, c := range checks {
-		if msg := s.Allow(ic, c.Action, c.Resource); msg != "" {
-			return &Error{Status: status, Code: code, Message: msg}
+		msg := s.Allow(ic, c.Action, c.Resource)
+		if msg == "" {
+			continue
 		}
+		for _, alt := range c.Alternatives {
+			if s.Allow(ic, alt, c.Resource) == "" {
+				continue checks
+			}
+		}
+		return &Error{Status: status, Code: code, Message: msg}
 	}
 	return nil
 }
@@ -82,7 +94,7 @@ func (s *Server) authorize(svc *Service, service, operation string, r *http.Requ
 	if svc != nil && svc.Authorize != nil {
 		return svc.Authorize(operation, r, req)
 	}
-	return s.Check(req.IAM, []IAMCheck{{service + ":" + operation, "*"}}, "AccessDeniedException", 400)
+	return s.Check(req.IAM, []IAMCheck{{Action: service + ":" + operation, Resource: "*"}}, "AccessDeniedException", 400)
 }
 
 // Input is a JSON request body as a map, for the IAM checks it needs.

@@ -13,10 +13,36 @@ type Role struct {
 	ARN string
 	// Trust is the AssumeRolePolicyDocument's statements that STS checks.
 	Trust []TrustStatement
-	// Policies are the role's inline policies (managed policies by ARN are
-	// recorded by CloudFormation but their contents are AWS's and unknown
-	// here, so they grant nothing).
+	// Policies are the role's inline policies and the managed policies of
+	// ManagedPolicies it names (other managed policies' contents are AWS's
+	// and unknown here, so they grant nothing).
 	Policies []*Policy
+}
+
+// ManagedPolicies are the AWS managed policies the sandbox knows, by ARN,
+// with the statements it can evaluate, copied from the AWS Managed Policy
+// Reference. AWSCodeDeployRoleForLambda (v3) lacks its statement
+// conditioned on s3:ExistingObjectTag/UseWithCodeDeploy.
+var ManagedPolicies = map[string]string{
+	"arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda": `{"Version": "2012-10-17", "Statement": [
+		{"Action": ["cloudwatch:DescribeAlarms", "lambda:UpdateAlias", "lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig", "sns:Publish"], "Resource": "*", "Effect": "Allow"},
+		{"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": "arn:aws:s3:::*/CodeDeploy/*", "Effect": "Allow"},
+		{"Action": ["lambda:InvokeFunction"], "Resource": "arn:aws:lambda:*:*:function:CodeDeployHook_*", "Effect": "Allow"}]}`,
+}
+
+// RoleAllows reports whether a role the sandbox knows may perform action
+// on resource; known is false for a role it does not know (a role made
+// outside the sandbox), which it cannot judge. Call it with the lock held.
+func (s *Server) RoleAllows(roleARN, action, resource string) (allowed, known bool) {
+	r, known := s.roles[roleARN]
+	if !known || r == nil {
+		return false, known
+	}
+	d := ImplicitDeny
+	for _, p := range r.Policies {
+		d = max(d, p.Evaluate(action, resource))
+	}
+	return d == Allowed, true
 }
 
 // TrustStatement is one statement of a role's trust policy.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -106,14 +107,30 @@ type HostAgent interface {
 	LastInstall(groupID string) string
 	Download(groupID, root string, bundle []byte, bundleType string) error
 	Install(groupID, root, fileExists string) error
-	// RunHooks runs an event's scripts from the revision under root and
-	// returns the first failure, or nil.
-	RunHooks(ctx context.Context, root, event string, env []string) *HookFailure
-	// Credentials are the instance role's temporary credentials.
-	Credentials() (keyID, secret, token string)
+	// RunHooks runs an event's scripts and returns the first failure, or
+	// nil.
+	RunHooks(ctx context.Context, run HookRun) *HookFailure
+	// Home returns the home folder of hook scripts, whose AWS config
+	// points at endpoint (the sandbox) and its instance metadata service;
+	// region is the instance's.
+	Home(endpoint, region string) string
+	// ServeMetadata answers a call to the instance metadata service;
+	// path follows its root, /_awssim/imds/.
+	ServeMetadata(w http.ResponseWriter, r *http.Request, path string)
 	// Close removes what the agent made under its root (all of it when
 	// the agent created the root).
 	Close() error
+}
+
+// HookRun is one lifecycle event's scripts on the host.
+type HookRun struct {
+	Event string
+	// Root is the deployment's root: its logs/scripts.log gets the output.
+	Root string
+	// Revision is the deployment root whose revision's scripts run (the
+	// deployment's own, or an earlier one's); "": none, nothing runs.
+	Revision string
+	Env      []string
 }
 
 // HookFailure is why a lifecycle event failed on the host.

@@ -214,8 +214,8 @@ func TestDeployLambdaImageIndex(t *testing.T) {
 	if code != exitcode.Failed {
 		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
 	}
-	if msg := out["error-message"]; out["error-code"] != "InvalidImage" || !strings.Contains(msg, `Lambda function "web"`) || !strings.Contains(msg, "image index") {
-		t.Errorf("error-code %q, error-message %q; want InvalidImage, naming the function, with a word on image indexes", out["error-code"], msg)
+	if msg := out["error-message"]; out["error-code"] != "InvalidParameterValueException" || !strings.Contains(msg, `function "web"`) || !strings.Contains(msg, "image index") || !strings.Contains(msg, "--provenance=false") {
+		t.Errorf("error-code %q, error-message %q; want Lambda's refusal InvalidParameterValueException, naming the function, with a word on image indexes and the fix", out["error-code"], msg)
 	}
 	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 0 {
 		t.Errorf("%d CreateDeployment calls, want none", n)

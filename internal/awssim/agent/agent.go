@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -20,8 +21,10 @@ import (
 // deployment-archive and logs/scripts.log, and deployment-instructions/
 // <group-id>_last_successful_install (and _most_recent_install, _cleanup).
 type execAgent struct {
-	root  string
-	creds agentCreds
+	root   string
+	creds  agentCreds
+	mu     sync.Mutex
+	region string // the instance's region: its last deployment's
 	// existed lists what the root held before the agent came (nil: the
 	// agent created the root); Close removes everything else.
 	existed map[string]bool
@@ -79,14 +82,9 @@ func (a *execAgent) Install(groupID, root, fileExists string) error {
 	return a.install(groupID, root, fileExists)
 }
 
-// RunHooks runs an event's scripts from the revision under root.
-func (a *execAgent) RunHooks(ctx context.Context, root, event string, env []string) *awssim.HookFailure {
-	return runHooks(ctx, root, event, env)
-}
-
-// Credentials are the instance role's temporary credentials.
-func (a *execAgent) Credentials() (keyID, secret, token string) {
-	return a.creds.keyID, a.creds.secret, a.creds.token
+// RunHooks runs an event's scripts from the run's revision.
+func (a *execAgent) RunHooks(ctx context.Context, run awssim.HookRun) *awssim.HookFailure {
+	return runHooks(ctx, run, eventLimit)
 }
 
 // Close removes what the agent made: the deployment root, or, when the

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +16,15 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
 
-// hookTimeout is the AppSpec's default and longest script timeout.
+// hookTimeout is the AppSpec's default script timeout.
 const hookTimeout = 3600 * time.Second
+
+// eventLimit is the longest a lifecycle event's scripts may run together:
+// "3600 seconds (1 hour) is the maximum amount of time allowed for script
+// execution for each deployment lifecycle event. If scripts exceed this
+// limit, the deployment stops and the deployment to the instance fails"
+// (AppSpec 'hooks' section, CodeDeploy User Guide).
+const eventLimit = 3600 * time.Second
 
 // logTailMax is how much script output the agent reports: the newest whole
 // log entries that fit in 2048 characters.
@@ -53,15 +59,17 @@ func (l *scriptLog) tail() string {
 	return strings.Join(l.entries, "")
 }
 
-// runHooks runs an event's scripts from the revision unpacked under root,
-// one after another, each with env and its timeout, and returns the
-// diagnostics of the first that fails. No root, or no hooks for the event:
-// nothing to do.
-func runHooks(ctx context.Context, root, event string, env []string) *awssim.HookFailure {
-	if root == "" {
+// runHooks runs an event's scripts from run.Revision's archive, one after
+// another, each with run.Env and its timeout, all within limit, and returns
+// the diagnostics of the first that fails. Their output goes to the
+// deployment's own logs/scripts.log, whichever revision the scripts come
+// from (HookExecutor's create_script_log_file_if_needed uses the current
+// deployment root). No revision, or no hooks for the event: nothing to do.
+func runHooks(ctx context.Context, run awssim.HookRun, limit time.Duration) *awssim.HookFailure {
+	if run.Revision == "" {
 		return nil
 	}
-	archive := filepath.Join(root, "deployment-archive")
+	archive := filepath.Join(run.Revision, "deployment-archive")
 	spec, err := readAppSpec(archive)
 	if err != nil {
 		if _, statErr := os.Stat(archive); statErr != nil {
@@ -69,22 +77,23 @@ func runHooks(ctx context.Context, root, event string, env []string) *awssim.Hoo
 		}
 		return unknownError(err)
 	}
-	hooks := spec.Hooks[event]
+	hooks := spec.Hooks[run.Event]
 	if len(hooks) == 0 {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Join(root, "logs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(run.Root, "logs"), 0o755); err != nil {
 		return unknownError(err)
 	}
-	f, err := os.OpenFile(filepath.Join(root, "logs", "scripts.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(run.Root, "logs", "scripts.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return unknownError(err)
 	}
 	defer f.Close()
 	log := &scriptLog{file: f}
-	log.add("LifecycleEvent - " + event + "\n")
+	log.add("LifecycleEvent - " + run.Event + "\n")
+	end := time.Now().Add(limit)
 	for _, h := range hooks {
-		if diag := runScript(ctx, archive, h, env, log); diag != nil {
+		if diag := runScript(ctx, archive, h, run.Env, log, end); diag != nil {
 			return diag
 		}
 	}
@@ -92,15 +101,21 @@ func runHooks(ctx context.Context, root, event string, env []string) *awssim.Hoo
 }
 
 // runScript runs one hook script in its own process group, streaming its
-// output into log; on timeout or cancel the group gets SIGTERM.
-func runScript(ctx context.Context, archive string, h hookScript, env []string, log *scriptLog) *awssim.HookFailure {
+// output into log, as HookExecutor's execute_script does: on its timeout
+// the group gets SIGTERM (ScriptTimedOut); once it exits, its stdout and
+// stderr must close within what is left of the timeout, else the event
+// fails (the agent's OUTPUTS_LEFT_OPEN, which CodeDeploy's
+// LifecycleErrorCode has no name for: UnknownError) and the processes that
+// hold them go on, as the agent leaves them. The event's end (see
+// eventLimit) cuts the timeout short.
+func runScript(ctx context.Context, archive string, h hookScript, env []string, log *scriptLog, eventEnd time.Time) *awssim.HookFailure {
 	diag := func(code, msg string) *awssim.HookFailure {
 		return &awssim.HookFailure{ErrorCode: code, ScriptName: h.Location, Message: msg, LogTail: log.tail()}
 	}
 	path := filepath.Join(archive, h.Location)
 	info, err := os.Stat(path)
 	if err != nil {
-		return diag("ScriptMissing", "Script does not exist at specified location: "+h.Location)
+		return diag("ScriptMissing", "Script does not exist at specified location: "+path)
 	}
 	if info.Mode()&0o111 == 0 {
 		if err := os.Chmod(path, info.Mode()|0o755); err != nil {
@@ -108,8 +123,13 @@ func runScript(ctx context.Context, archive string, h hookScript, env []string, 
 		}
 	}
 	timeout := hookTimeout
-	if h.Timeout > 0 && time.Duration(h.Timeout)*time.Second < timeout {
+	if h.Timeout > 0 {
 		timeout = time.Duration(h.Timeout) * time.Second
+	}
+	timedOut := fmt.Sprintf("Script at specified location: %s failed to complete in %d seconds", h.Location, int(timeout.Seconds()))
+	if left := time.Until(eventEnd); left < timeout {
+		timeout = max(left, 0)
+		timedOut = fmt.Sprintf("Script at specified location: %s did not complete within the lifecycle event's %d seconds", h.Location, int(eventLimit.Seconds()))
 	}
 	log.add("Script - " + h.Location + "\n")
 
@@ -117,14 +137,29 @@ func runScript(ctx context.Context, archive string, h hookScript, env []string, 
 	cmd.Dir = "/"
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return diag("ScriptFailed", fmt.Sprintf("Script at specified location: %s failed to start: %v", h.Location, err))
-	}
-	var wg sync.WaitGroup
-	for prefix, r := range map[string]io.Reader{"[stdout]": stdout, "[stderr]": stderr} {
-		wg.Go(func() {
+	var closed []chan struct{} // stdout's, then stderr's: closed by every process
+	var writers []*os.File     // the pipes' ends the script gets
+	defer func() {
+		for _, w := range writers {
+			w.Close()
+		}
+	}()
+	for _, prefix := range []string{"[stdout]", "[stderr]"} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return unknownError(err)
+		}
+		writers = append(writers, w)
+		if prefix == "[stdout]" {
+			cmd.Stdout = w
+		} else {
+			cmd.Stderr = w
+		}
+		done := make(chan struct{})
+		closed = append(closed, done)
+		go func() {
+			defer close(done)
+			defer r.Close()
 			br := bufio.NewReader(r)
 			for {
 				line, err := br.ReadString('\n')
@@ -135,23 +170,38 @@ func runScript(ctx context.Context, archive string, h hookScript, env []string, 
 					return
 				}
 			}
-		})
+		}()
 	}
-	done := make(chan error, 1)
-	go func() {
-		wg.Wait() // the pipes close when the script and its children are done
-		done <- cmd.Wait()
-	}()
+	err = cmd.Start()
+	for _, w := range writers {
+		w.Close() // the script's copies are the only ones now
+	}
+	writers = nil
+	if err != nil {
+		return diag("ScriptFailed", fmt.Sprintf("Script at specified location: %s failed to start: %v", h.Location, err))
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
-	case err = <-done:
+	case err = <-exited:
 	case <-timer.C:
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		return diag("ScriptTimedOut", fmt.Sprintf("Script at specified location: %s failed to complete in %d seconds", h.Location, int(timeout.Seconds())))
+		return diag("ScriptTimedOut", timedOut)
 	case <-ctx.Done():
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		return diag("UnknownError", "The deployment ended while script "+h.Location+" ran")
+	}
+	for i, name := range []string{"STDOUT", "STDERR"} {
+		select {
+		case <-closed[i]:
+		case <-timer.C:
+			return diag("UnknownError", fmt.Sprintf("Script at specified location: %s failed to close %s", h.Location, name))
+		case <-ctx.Done():
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			return diag("UnknownError", "The deployment ended while script "+h.Location+" ran")
+		}
 	}
 	var exit *exec.ExitError
 	switch {

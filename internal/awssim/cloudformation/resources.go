@@ -117,6 +117,17 @@ func createRole(c *creation, p props) (*physical, error) {
 		}
 		role.Policies = append(role.Policies, parsed)
 	}
+	managed, _ := p["ManagedPolicyArns"].([]any)
+	for _, x := range managed {
+		arn, _ := x.(string)
+		if doc, ok := awssim.ManagedPolicies[arn]; ok {
+			parsed, err := awssim.ParsePolicy([]byte(doc))
+			if err != nil {
+				return nil, fmt.Errorf("managed policy %s: %w", arn, err)
+			}
+			role.Policies = append(role.Policies, parsed)
+		}
+	}
 	c.s.PutRole(role)
 	return &physical{ID: name, Attrs: map[string]any{"Arn": arn, "RoleId": "AROA" + strings.ToUpper(awssim.RandomAlnum(17))}}, nil
 }

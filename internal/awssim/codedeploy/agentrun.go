@@ -15,6 +15,9 @@ type agentRun struct {
 	busy     bool           // a hook runs; the deployment waits for it
 	diag     *cdDiagnostics // the last event's failure, if any
 	prevRoot string         // the last successful install when the deployment began
+	// recentRoot is, for a blue/green rollback, the rolled-back
+	// deployment's root: the replacement instances' most recent install.
+	recentRoot string
 }
 
 // cdFleetSize is how many instances a new deployment group has: one for
@@ -119,48 +122,79 @@ func (s *Service) job(a awssim.HostAgent, d *cdDeployment, event string, blue bo
 			return unknownError(a.Install(d.group.id, root, d.fileExists))
 		}
 	}
-	if hooksFromLastInstall(event) {
-		if _, err := os.Stat(filepath.Join(root, "deployment-archive")); err != nil || blue {
-			root = d.agent.prevRoot
-		}
-	}
-	env := s.env(a, d, event)
+	run := awssim.HookRun{Event: event, Root: root, Revision: d.hookRevision(root, event, blue), Env: s.env(a, d, event)}
 	return func(ctx context.Context) *cdDiagnostics {
-		return fromHook(a.RunHooks(ctx, root, event, env))
+		return fromHook(a.RunHooks(ctx, run))
 	}
 }
 
-// hooksFromLastInstall reports whether the agent takes an event's scripts
-// from the last successful install when the deployment's own archive is
-// not on the instance (the agent's "OldOrIgnore" events).
-func hooksFromLastInstall(event string) bool {
-	return event == "ApplicationStop" || event == "BeforeBlockTraffic" || event == "AfterBlockTraffic"
+// hookRevision returns the deployment root whose revision's scripts an
+// event runs, as the agent's HookExecutor chooses it
+// (select_correct_deployment_root_dir): the deployment's own, unless its
+// archive is not on the instance, then for ApplicationStop and the
+// BlockTraffic events the last successful install (LastSuccessfulOrIgnore)
+// and, in a blue/green rollback, the most recent install for the
+// BlockTraffic events (MostRecentOrIgnore) and the last successful one for
+// the AllowTraffic events. On this host the deployment's archive is there
+// for every target, so a blue (original) instance's is taken as absent,
+// and a replacement instance that copies the Auto Scaling group is new: it
+// has no last install, so its ApplicationStop runs nothing ("" ).
+func (d *cdDeployment) hookRevision(root, event string, blue bool) string {
+	if _, err := os.Stat(filepath.Join(root, "deployment-archive")); err == nil && !blue {
+		return root
+	}
+	blueGreen := d.style.DeploymentType == "BLUE_GREEN"
+	block := event == "BeforeBlockTraffic" || event == "AfterBlockTraffic"
+	allow := event == "BeforeAllowTraffic" || event == "AfterAllowTraffic"
+	switch {
+	case blueGreen && d.creator == cdRollbackCreator && block:
+		return d.agent.recentRoot
+	case blueGreen && d.creator == cdRollbackCreator && allow:
+		return d.agent.prevRoot
+	case event == "ApplicationStop" && blueGreen && !blue && d.blueGreen.copiesASG():
+		return ""
+	case event == "ApplicationStop" || block:
+		return d.agent.prevRoot
+	}
+	return root
 }
 
-// env is the environment of a hook script: the sandbox's own, without its
-// AWS settings, plus the agent's variables and the instance role's
-// credentials, region and endpoint (the sandbox).
+// env is the environment of a hook script as the agent gives it
+// (HookExecutor's child_envs and CommandExecutor's get_s3_envs, added to
+// the agent's own environment): LIFECYCLE_EVENT, DEPLOYMENT_ID,
+// APPLICATION_NAME, DEPLOYMENT_GROUP_NAME, DEPLOYMENT_GROUP_ID and, for an
+// S3 revision, BUNDLE_BUCKET, BUNDLE_KEY and BUNDLE_VERSION and BUNDLE_ETAG
+// when the revision names them (the agent unsets a nil value). The agent's
+// own environment is the sandbox's without its AWS settings, and HOME is
+// the agent's home, whose AWS config points the AWS CLI and SDKs at the
+// sandbox and its instance metadata service (see awssim.HostAgent.Home and ServeMetadata):
+// no region, keys or endpoint variables, as on EC2.
 func (s *Service) env(a awssim.HostAgent, d *cdDeployment, event string) []string {
-	keyID, secret, token := a.Credentials()
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env,
+	env = append(env,
+		"HOME="+a.Home("http://"+s.HostLocked(), d.app.region),
 		"LIFECYCLE_EVENT="+event,
 		"DEPLOYMENT_ID="+d.id,
 		"APPLICATION_NAME="+d.app.ApplicationName,
 		"DEPLOYMENT_GROUP_NAME="+d.group.DeploymentGroupName,
 		"DEPLOYMENT_GROUP_ID="+d.group.id,
-		"AWS_ENDPOINT_URL=http://"+s.HostLocked(),
-		"AWS_REGION="+d.app.region,
-		"AWS_DEFAULT_REGION="+d.app.region,
-		"AWS_ACCESS_KEY_ID="+keyID,
-		"AWS_SECRET_ACCESS_KEY="+secret,
-		"AWS_SESSION_TOKEN="+token,
 	)
+	if d.revision != nil && d.revision.S3Location != nil {
+		loc := d.revision.S3Location
+		env = append(env, "BUNDLE_BUCKET="+loc.Bucket, "BUNDLE_KEY="+loc.Key)
+		if loc.Version != "" {
+			env = append(env, "BUNDLE_VERSION="+loc.Version)
+		}
+		if loc.ETag != "" {
+			env = append(env, "BUNDLE_ETAG="+loc.ETag)
+		}
+	}
+	return env
 }
 
 // unknownError turns an agent error into an UnknownError diagnostic.

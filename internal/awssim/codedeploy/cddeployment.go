@@ -39,8 +39,9 @@ type cdDeployment struct {
 	last  time.Time // when the previous step ran
 	wait  *cdWait
 	hung  bool
-	agent *agentRun // exec mode: the deployment on this host
-	stop  *cdStop   // a StopDeployment that has not taken effect yet
+	agent *agentRun          // exec mode: the deployment on this host
+	hooks map[string]*cdHook // Lambda and ECS: hook executions by event
+	stop  *cdStop            // a StopDeployment that has not taken effect yet
 }
 
 // cdStop is a requested stop: StopDeployment answers Pending and the
@@ -91,7 +92,7 @@ func (s *Service) cdNewDeployment(g *cdGroup, cfg *cdConfig, rev *cdRevision, t 
 	d := &cdDeployment{
 		id: id, app: g.app, group: g, config: cfg, revision: rev,
 		style: *g.DeploymentStyle, blueGreen: g.BlueGreenDeploymentConfiguration, autoRollback: g.AutoRollbackConfiguration,
-		creator: "user", status: "Created", created: t, last: t,
+		creator: "user", status: "Created", created: t, last: t, hooks: map[string]*cdHook{},
 	}
 	if g.success != nil {
 		d.previous = g.success.revision

@@ -2,6 +2,7 @@ package codedeploy
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -155,6 +156,9 @@ func (s *Service) cdRollback(d *cdDeployment, t time.Time) {
 	r.autoRollback = d.autoRollback
 	r.rollbackInfo = &cdRollbackInfo{RollbackTriggeringDeploymentID: d.id, RollbackMessage: fmt.Sprintf("Deployment %s was rolled back by this deployment.", d.id)}
 	d.rollbackInfo = &cdRollbackInfo{RollbackDeploymentID: r.id, RollbackMessage: fmt.Sprintf("Rolled back by deployment %s.", r.id)}
+	if a := s.Agent(); a != nil && d.agent != nil && d.style.DeploymentType == "BLUE_GREEN" {
+		r.agent = &agentRun{prevRoot: d.agent.prevRoot, recentRoot: filepath.Join(a.Root(), d.group.id, d.id)}
+	}
 	p := &cdPlanner{s: s, d: r}
 	p.start()
 	switch {
@@ -233,6 +237,10 @@ func (p *cdPlanner) events(targets []*cdTarget, names ...string) {
 	for _, name := range names {
 		if p.s.Agent() != nil && p.d.app.ComputePlatform == "Server" && agentEvent(name) {
 			p.execEvent(targets, name)
+			continue
+		}
+		if fns := p.d.spec.hooks[name]; p.d.ecs != nil && len(fns) > 0 && p.d.creator != cdRollbackCreator {
+			p.hookEvent(targets[0], name, fns[0])
 			continue
 		}
 		p.begin(targets, name)
@@ -342,8 +350,7 @@ func (s *Service) cdPlan(d *cdDeployment, greens int) {
 // traffic in batches, then the blue ones lose it and are terminated.
 func (p *cdPlanner) serverBlueGreen(greens int) {
 	d, g := p.d, p.d.group
-	copyASG := d.blueGreen != nil && d.blueGreen.GreenFleetProvisioningOption != nil &&
-		d.blueGreen.GreenFleetProvisioningOption.Action == "COPY_AUTO_SCALING_GROUP"
+	copyASG := d.blueGreen.copiesASG()
 	if copyASG || greens == 0 || p.s.Agent() != nil {
 		greens = len(g.fleet)
 	}

@@ -3,7 +3,9 @@ package codedeploy
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -67,8 +69,6 @@ func cdLambdaAppSpec(c *cdRawString) (cdSpec, error) {
 		return invalid("The AppSpec file must have an AWS::Lambda::Function resource.")
 	case spec.name == "" || spec.alias == "" || spec.current == "" || spec.target == "":
 		return invalid("The AWS::Lambda::Function resource must have Name, Alias, CurrentVersion and TargetVersion properties.")
-	case spec.current == spec.target:
-		return invalid("The AppSpec file's CurrentVersion and TargetVersion are both %s.", spec.current)
 	}
 	for _, h := range doc.Hooks {
 		for event, fn := range h {
@@ -86,15 +86,15 @@ type cdLambdaRun struct {
 	spec   cdLambdaSpec
 	alias  awssim.Alias // once the deployment has checked the function
 	weight float64      // the target version's share of traffic, in percent
-	hooks  map[string]*cdHook
 }
 
 // cdHook is one invocation of a hook function, waiting for its status.
 type cdHook struct {
 	event, function, id string
-	status              string // Pending until reported, then Succeeded or Failed
-	auto                string // what the sandbox reports as the hook function; "" never
-	message             string // why it failed, from the scenario
+	status              string         // Pending until reported, then Succeeded or Failed
+	auto                string         // what the sandbox reports as the hook function; "" never
+	message             string         // why it failed, from the scenario
+	fault               *cdDiagnostics // an ECS hook's diagnostics, from the scenario
 	done                bool
 }
 
@@ -109,19 +109,19 @@ func (s *Service) cdLambdaOps() map[string]awssim.JSONOp {
 // configuration, between the BeforeAllowTraffic and AfterAllowTraffic hooks.
 func (p *cdPlanner) lambda() {
 	d := p.d
-	run := &cdLambdaRun{spec: *d.spec.lambda, hooks: map[string]*cdHook{}}
+	run := &cdLambdaRun{spec: *d.spec.lambda}
 	d.lambda = run
 	tgs := d.addTargets([]string{run.spec.name + ":" + run.spec.alias}, "", cdAllowEvents)
 	tgs[0].arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", d.app.region, awssim.Account, run.spec.name, run.spec.alias)
 	p.add(0, func(t time.Time) {
-		alias, code, msg := p.s.cdCheckLambda(run.spec)
+		alias, code, msg := p.s.cdCheckLambda(run.spec, d.config)
 		if code != "" {
 			p.s.cdEnd(d, t, "Failed", code, msg, false)
 			return
 		}
 		run.alias = alias
 	})
-	p.lambdaEvent(tgs[0], "BeforeAllowTraffic")
+	p.hookEvent(tgs[0], "BeforeAllowTraffic", run.spec.hooks["BeforeAllowTraffic"])
 	p.begin(tgs, "AllowTraffic")
 	var prev time.Duration
 	for _, ws := range d.config.weights() {
@@ -129,7 +129,7 @@ func (p *cdPlanner) lambda() {
 		prev = ws.after
 	}
 	p.end(tgs, "AllowTraffic", cdGap)
-	p.lambdaEvent(tgs[0], "AfterAllowTraffic")
+	p.hookEvent(tgs[0], "AfterAllowTraffic", run.spec.hooks["AfterAllowTraffic"])
 	p.add(cdGap, func(t time.Time) { p.s.cdSucceed(d, t) })
 }
 
@@ -143,30 +143,46 @@ func (run *cdLambdaRun) shift(weight float64) {
 
 // cdCheckLambda returns the alias a Lambda AppSpec names, or the error code
 // and message of the deployment when the function does not match it.
-func (s *Service) cdCheckLambda(spec cdLambdaSpec) (awssim.Alias, string, string) {
+//
+// CreateDeployment accepts an AppSpec whose CurrentVersion is its
+// TargetVersion, and the deployment then fails with AWS's message and no
+// detail, unless the configuration shifts all traffic at once
+// (terraform-aws-modules/terraform-aws-lambda#82 and #85).
+func (s *Service) cdCheckLambda(spec cdLambdaSpec, config *cdConfig) (awssim.Alias, string, string) {
+	if spec.current == spec.target && len(config.weights()) > 1 {
+		return nil, "INVALID_LAMBDA_CONFIGURATION", "The deployment failed because the AppSpec file that specifies the AWS Lambda deployment configuration is missing or has an invalid configuration."
+	}
 	return s.Peers.Aliases.Alias(spec.name, spec.alias, spec.current, spec.target, s.Clock.Now())
 }
 
-// lambdaEvent runs a hook event: the sandbox invokes the hook function, if
-// the AppSpec names one, and waits for its status, which the sandbox reports
-// itself after cdEventTime (Succeeded, or Failed per the scenario) unless the
-// scenario makes it hang or a client reports first. Unreported, the hook
-// fails after cdHookTimeout.
-func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
+// hookEvent runs an event of a Lambda or ECS deployment whose hook is
+// function fn ("": none): the sandbox invokes the function and waits for
+// its status, which the sandbox reports itself after cdEventTime
+// (Succeeded, or Failed per the scenario) unless the scenario makes it hang
+// or a client reports first with PutLifecycleEventHookExecutionStatus.
+// Unreported, the hook fails after cdHookTimeout.
+func (p *cdPlanner) hookEvent(tg *cdTarget, event, fn string) {
 	d, s := p.d, p.s
 	p.add(cdGap, func(t time.Time) {
 		ev := tg.event(event)
 		ev.Status, ev.StartTime = "InProgress", cdTimePtr(t)
-		fn, ok := d.spec.lambda.hooks[event]
-		if !ok {
+		first := !d.begun
+		d.begun = true
+		if fn == "" {
 			return
 		}
 		h := &cdHook{event: event, function: fn, id: cdHookID(), status: "Pending", auto: "Succeeded"}
-		d.lambda.hooks[event] = h
+		d.hooks[event] = h
 		deadline := t.Add(cdEventTime)
-		if f, failed := s.cdLifecycleFault(d, event); failed {
+		if why := s.cdInvokeHook(d, h); why != "" {
+			h.auto, h.message, deadline = "Failed", why, t
+		} else if f, failed := s.cdLifecycleFault(d, event); failed {
 			h.auto, h.message = "Failed", f.Message
-		} else if s.cdHangs(d, event, event == "BeforeAllowTraffic") {
+			if d.ecs != nil {
+				diag := d.diagnostics(f)
+				h.fault = &diag
+			}
+		} else if s.cdHangs(d, event, first) {
 			h.auto, deadline = "", t.Add(cdHookTimeout)
 		}
 		d.wait = &cdWait{deadline: deadline}
@@ -174,7 +190,7 @@ func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
 	p.add(0, func(t time.Time) {
 		ev := tg.event(event)
 		ev.EndTime = cdTimePtr(t)
-		h := d.lambda.hooks[event]
+		h := d.hooks[event]
 		if h == nil {
 			ev.Status = "Succeeded"
 			return
@@ -197,9 +213,44 @@ func (p *cdPlanner) lambdaEvent(tg *cdTarget, event string) {
 		if diag.Message == "" {
 			diag.Message = msg
 		}
+		if d.ecs != nil {
+			if h.status == "Failed" && h.fault != nil {
+				diag = *h.fault
+			}
+			p.fail(t, []*cdTarget{tg}, event, diag)
+			return
+		}
 		ev.Diagnostics = &diag
 		s.cdEnd(d, t, "Failed", "HOOK_EXECUTION_FAILURE", "Deployment failed: "+msg, d.rollbackOn("DEPLOYMENT_FAILURE"))
 	})
+}
+
+// cdInvokeHook invokes a hook function as CodeDeploy does, as the group's
+// service role, and logs the invocation (lambda Invoke, checked against
+// lambda:InvokeFunction) with its payload, the DeploymentId and
+// LifecycleEventHookExecutionId the function reports its status with (AppSpec
+// 'hooks' section, sample Lambda hook function). A role the sandbox knows
+// (CloudFormation's) must allow lambda:InvokeFunction on the function:
+// AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_*
+// only; a function that does not exist fails the event too. It returns why
+// the invocation failed, in the sandbox's words, or "".
+func (s *Service) cdInvokeHook(d *cdDeployment, h *cdHook) string {
+	arn := h.function
+	if !strings.HasPrefix(arn, "arn:") {
+		arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", d.app.region, awssim.Account, h.function)
+	}
+	payload, _ := json.Marshal(map[string]string{"DeploymentId": d.id, "LifecycleEventHookExecutionId": h.id})
+	call := awssim.Call{Service: "lambda", Operation: "Invoke", Status: 200, IAMActions: []string{"lambda:InvokeFunction"}, Payload: payload}
+	why := ""
+	if allowed, known := s.RoleAllows(d.group.ServiceRoleArn, "lambda:InvokeFunction", arn); known && !allowed {
+		call.Status = 403
+		why = fmt.Sprintf("The deployment group's service role %s is not authorized to perform lambda:InvokeFunction on %s (AWSCodeDeployRoleForLambda allows it on functions named CodeDeployHook_* only).", d.group.ServiceRoleArn, arn)
+	} else if s.Peers.Functions != nil && !s.Peers.Functions.Function(h.function) {
+		call.Status = 404
+		why = fmt.Sprintf("The %s hook function %s does not exist: Function not found: %s", h.event, h.function, arn)
+	}
+	s.RecordLocked(call)
+	return why
 }
 
 // cdHookID returns a new lifecycleEventHookExecutionId.
@@ -213,16 +264,16 @@ func (p *cdPlanner) lambdaRollback(from *cdLambdaRun) {
 	d := p.d
 	spec := from.spec
 	spec.current, spec.target, spec.hooks = from.spec.target, from.spec.current, map[string]string{}
-	run := &cdLambdaRun{spec: spec, alias: from.alias, weight: 100 - from.weight, hooks: map[string]*cdHook{}}
+	run := &cdLambdaRun{spec: spec, alias: from.alias, weight: 100 - from.weight}
 	d.lambda = run
 	d.spec = cdSpec{lambda: &spec, hooks: map[string][]string{}}
 	tgs := d.addTargets([]string{spec.name + ":" + spec.alias}, "", cdAllowEvents)
 	tgs[0].arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:%s", d.app.region, awssim.Account, spec.name, spec.alias)
-	p.lambdaEvent(tgs[0], "BeforeAllowTraffic")
+	p.hookEvent(tgs[0], "BeforeAllowTraffic", "")
 	p.begin(tgs, "AllowTraffic")
 	p.add(cdGap, func(time.Time) { run.shift(100) })
 	p.end(tgs, "AllowTraffic", cdGap)
-	p.lambdaEvent(tgs[0], "AfterAllowTraffic")
+	p.hookEvent(tgs[0], "AfterAllowTraffic", "")
 	p.add(cdGap, func(t time.Time) { p.s.cdSucceed(d, t) })
 }
 
@@ -271,11 +322,9 @@ func (s *Service) cdPutHookStatus(r *awssim.Request) (any, error) {
 		return nil, awssim.Errorf("InvalidLifecycleEventHookExecutionStatusException", "The status %q is not valid: a hook reports Succeeded or Failed.", in.Status)
 	}
 	var h *cdHook
-	if d.lambda != nil {
-		for _, hook := range d.lambda.hooks {
-			if hook.id == in.LifecycleEventHookExecutionID {
-				h = hook
-			}
+	for _, hook := range d.hooks {
+		if hook.id == in.LifecycleEventHookExecutionID {
+			h = hook
 		}
 	}
 	if h == nil {
@@ -290,15 +339,15 @@ func (s *Service) cdPutHookStatus(r *awssim.Request) (any, error) {
 }
 
 // LambdaHookExecutionID returns the lifecycleEventHookExecutionId that the
-// sandbox passed to the hook function of a Lambda deployment's event, as a
+// sandbox passed to the hook function of a Lambda or ECS deployment's event, as a
 // hook function would receive it, once the event has started.
 func (s *Service) LambdaHookExecutionID(deploymentID, event string) (string, bool) {
 	s.Lock()
 	defer s.Unlock()
 	s.cdAdvance()
 	d, ok := s.cd.byID[deploymentID]
-	if !ok || d.lambda == nil || d.lambda.hooks[event] == nil {
+	if !ok || d.hooks[event] == nil {
 		return "", false
 	}
-	return d.lambda.hooks[event].id, true
+	return d.hooks[event].id, true
 }

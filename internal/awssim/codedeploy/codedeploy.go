@@ -79,6 +79,12 @@ type cdBlueGreen struct {
 	} `json:"greenFleetProvisioningOption,omitempty"`
 }
 
+// copiesASG reports whether the green fleet is new instances copying the
+// Auto Scaling group.
+func (bg *cdBlueGreen) copiesASG() bool {
+	return bg != nil && bg.GreenFleetProvisioningOption != nil && bg.GreenFleetProvisioningOption.Action == "COPY_AUTO_SCALING_GROUP"
+}
+
 // stopAtReady reports whether deployments wait at Ready, and for how long.
 func (bg *cdBlueGreen) stopAtReady() (bool, time.Duration) {
 	if bg == nil || bg.DeploymentReadyOption == nil || bg.DeploymentReadyOption.ActionOnTimeout != "STOP_DEPLOYMENT" {

@@ -16,6 +16,8 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -148,6 +150,12 @@ func s3Revision(key string) *cdtypes.RevisionLocation {
 func (f *cdFixture) ecsGroup(name, config string, bg *cdtypes.BlueGreenDeploymentConfiguration, rollback bool) *cdtypes.RevisionLocation {
 	f.t.Helper()
 	f.ok(f.ecs.CreateCluster(f.ctx, &ecs.CreateClusterInput{ClusterName: aws.String("c-" + name)}))
+	// The AppSpec's hook function: CodeDeploy fails a hook whose function
+	// does not exist.
+	f.ok(lambda.NewFromConfig(f.sb.Config()).CreateFunction(f.ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("check-" + name), Runtime: lambdatypes.RuntimePython312, Handler: aws.String("index.handler"),
+		Role: aws.String("arn:aws:iam::123456789012:role/hook"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("PK\x05\x06" + strings.Repeat("\x00", 18))},
+	}))
 	td := &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(name),
 		NetworkMode:             ecstypes.NetworkModeAwsvpc,

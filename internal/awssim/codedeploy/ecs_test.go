@@ -11,6 +11,8 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
 
 func TestECSTrafficShift(t *testing.T) {
@@ -135,5 +137,36 @@ func TestECSInstallFailsOnContainerMismatch(t *testing.T) {
 	}
 	if got := len(f.service("c-svc", "svc").TaskSets); got != 1 {
 		t.Errorf("service has %d task sets, want only the original", got)
+	}
+}
+
+// TestECSHookReportedByClient: an ECS deployment's hook function is invoked
+// with a LifecycleEventHookExecutionId and the event waits for
+// PutLifecycleEventHookExecutionStatus, as for Lambda (AppSpec 'hooks'
+// section for an Amazon ECS deployment, sample Lambda hook function).
+func TestECSHookReportedByClient(t *testing.T) {
+	t.Parallel()
+	f := newCDFixture(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "svc", Event: "AfterAllowTestTraffic"}}})
+	rev := f.ecsGroup("svc", "CodeDeployDefault.ECSAllAtOnce", nil, false)
+	id := f.deploy("svc", rev)
+	var hook string
+	f.until(id, time.Second, func(*cdtypes.DeploymentInfo) bool {
+		hook, _ = f.sb.CodeDeploy.LambdaHookExecutionID(id, "AfterAllowTestTraffic")
+		return hook != ""
+	})
+	f.sb.Clock.Advance(30 * time.Minute) // the hook hangs: nothing reports it
+	if d := f.get(id); d.Status != cdtypes.DeploymentStatusInProgress {
+		t.Fatalf("with the hook unreported after 30 minutes: %s, want InProgress", d.Status)
+	}
+	f.ok(f.cd.PutLifecycleEventHookExecutionStatus(f.ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
+		DeploymentId: aws.String(id), LifecycleEventHookExecutionId: aws.String(hook), Status: cdtypes.LifecycleEventStatusSucceeded,
+	}))
+	f.until(id, 5*time.Second, status(cdtypes.DeploymentStatusSucceeded))
+	var invoked bool
+	for _, c := range f.sb.Calls() {
+		invoked = invoked || c.Service == "lambda" && c.Operation == "Invoke" && strings.Contains(string(c.Payload), hook)
+	}
+	if !invoked {
+		t.Error("no lambda Invoke with the hook's LifecycleEventHookExecutionId in the call log")
 	}
 }

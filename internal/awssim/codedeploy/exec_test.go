@@ -177,13 +177,21 @@ func TestExecBlueGreenRunsHooksOnThisHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The agent's variables (HookExecutor's child_envs, CommandExecutor's
+	// get_s3_envs; no BUNDLE_VERSION or BUNDLE_ETAG when the revision names
+	// none) and no AWS settings: a script finds the instance role through
+	// the instance metadata service, as on EC2.
 	for _, want := range []string{
 		"LIFECYCLE_EVENT=BeforeInstall", "DEPLOYMENT_ID=" + id, "APPLICATION_NAME=web", "DEPLOYMENT_GROUP_NAME=web",
-		"DEPLOYMENT_GROUP_ID=" + *g.DeploymentGroupInfo.DeploymentGroupId, "AWS_ENDPOINT_URL=" + f.sb.URL,
-		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ACCESS_KEY_ID=ASIA", "AWS_SESSION_TOKEN=",
+		"DEPLOYMENT_GROUP_ID=" + *g.DeploymentGroupInfo.DeploymentGroupId, "BUNDLE_BUCKET=bundles", "BUNDLE_KEY=v1.zip",
 	} {
 		if !strings.Contains(string(data), "\n"+want) && !strings.HasPrefix(string(data), want) {
 			t.Errorf("hook environment lacks %s:\n%s", want, data)
+		}
+	}
+	for _, unwanted := range []string{"AWS_", "BUNDLE_VERSION=", "BUNDLE_ETAG="} {
+		if strings.Contains(string(data), "\n"+unwanted) || strings.HasPrefix(string(data), unwanted) {
+			t.Errorf("hook environment has %s, which the agent does not set:\n%s", unwanted, data)
 		}
 	}
 	app := filepath.Join(f.out, "app", "version")
@@ -199,8 +207,22 @@ func TestExecBlueGreenRunsHooksOnThisHost(t *testing.T) {
 	if d := f.wait(id2); d.Status != cdtypes.DeploymentStatusSucceeded {
 		t.Fatalf("v2: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
 	}
-	if got, want := f.events(), "v1 ApplicationStop, v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v2 BeforeAllowTraffic, v2 AfterAllowTraffic, v1 BeforeBlockTraffic, v1 AfterBlockTraffic"; got != want {
-		t.Errorf("v2 hooks ran: %s\nwant (ApplicationStop and the blue instance's hooks from v1) %s", got, want)
+	// The replacement instance is a new copy of the Auto Scaling group:
+	// no last install, so no ApplicationStop (HookExecutor's
+	// LastSuccessfulOrIgnore; the AppSpec hook availability table).
+	if got, want := f.events(), "v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v2 BeforeAllowTraffic, v2 AfterAllowTraffic, v1 BeforeBlockTraffic, v1 AfterBlockTraffic"; got != want {
+		t.Errorf("v2 hooks ran: %s\nwant (no ApplicationStop on the replacement; the blue instance's hooks from v1) %s", got, want)
+	}
+	// Each deployment's script output goes to its own logs/scripts.log,
+	// v1's BlockTraffic scripts' too (create_script_log_file_if_needed).
+	gid := *g.DeploymentGroupInfo.DeploymentGroupId
+	log1, _ := os.ReadFile(filepath.Join(f.root, gid, id, "logs", "scripts.log"))
+	log2, _ := os.ReadFile(filepath.Join(f.root, gid, id2, "logs", "scripts.log"))
+	if !strings.Contains(string(log2), "LifecycleEvent - AfterBlockTraffic") || !strings.Contains(string(log2), "LifecycleEvent - BeforeInstall") {
+		t.Errorf("v2's logs/scripts.log lacks its BeforeInstall or AfterBlockTraffic:\n%s", log2)
+	}
+	if strings.Contains(string(log1), "BlockTraffic") || !strings.Contains(string(log1), "LifecycleEvent - BeforeInstall") {
+		t.Errorf("v1's logs/scripts.log has v2's BlockTraffic scripts or lacks its own:\n%s", log1)
 	}
 	if data, _ := os.ReadFile(app); string(data) != "v2\n" {
 		t.Errorf("installed version = %q, want v2 (v1's files removed first, as the agent does)", data)
@@ -214,6 +236,7 @@ func TestExecHookFailures(t *testing.T) {
 		name, body, code, message string
 		tail                      []string
 		took                      time.Duration
+		short                     bool // a 1 s timeout
 	}{
 		{
 			name: "exit 1", body: "echo checking; echo 'health check failed' >&2; exit 1", code: "ScriptFailed",
@@ -223,7 +246,15 @@ func TestExecHookFailures(t *testing.T) {
 		{
 			name: "timeout", body: "echo waiting; sleep 30", code: "ScriptTimedOut",
 			message: "Script at specified location: scripts/ValidateService.sh failed to complete in 1 seconds",
-			tail:    []string{"[stdout]waiting\n"}, took: 10 * time.Second,
+			tail:    []string{"[stdout]waiting\n"}, took: 10 * time.Second, short: true,
+		},
+		{
+			// HookExecutor's execute_script: the script exits, but a process
+			// it left holds its stdout past the timeout (OUTPUTS_LEFT_OPEN,
+			// which LifecycleErrorCode has no name for).
+			name: "output left open", body: "echo started; sleep 5 &", code: "UnknownError",
+			message: "Script at specified location: scripts/ValidateService.sh failed to close STDOUT",
+			tail:    []string{"[stdout]started\n"}, took: 4 * time.Second, short: true,
 		},
 		{
 			name: "long output", body: fmt.Sprintf("for i in $(seq 1 100); do echo \"$i %s\"; done; exit 3", long), code: "ScriptFailed",
@@ -237,7 +268,7 @@ func TestExecHookFailures(t *testing.T) {
 			f.group("web", false, false)
 			files := map[string]string{"app/version": "v1\n", "scripts/ValidateService.sh": f.hookScript("v1", tc.body)}
 			spec := strings.Replace(hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService"), "timeout: 30", "timeout: 1", 1)
-			if tc.code != "ScriptTimedOut" {
+			if !tc.short {
 				spec = hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService")
 			}
 			start := time.Now()
@@ -306,7 +337,9 @@ func TestExecInPlaceRollsBackToLastGoodRevision(t *testing.T) {
 }
 
 // TestExecHookUsesInstanceRole: a hook's AWS CLI reaches the sandbox with
-// the instance role's credentials, endpoint and region.
+// the instance role's credentials from the instance metadata service
+// (botocore's InstanceMetadataProvider), and has no region: a call that
+// needs one fails, as on EC2 where the agent sets none.
 func TestExecHookUsesInstanceRole(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
@@ -317,7 +350,7 @@ func TestExecHookUsesInstanceRole(t *testing.T) {
 	}
 	f := newExecFixture(t)
 	f.group("web", false, false)
-	body := fmt.Sprintf("aws s3 cp s3://bundles/v1.zip %s/copy.zip", f.out)
+	body := fmt.Sprintf("aws configure list >%[1]s/configure.txt; aws s3 cp s3://bundles/v1.zip %[1]s/copy.zip && ! aws deploy list-applications 2>%[1]s/region.err", f.out)
 	id := f.deploy("web", f.version("v1.zip", "v1", map[string]string{"AfterInstall": body}))
 	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
 		ev := f.only(id, "").LifecycleEvents
@@ -325,6 +358,12 @@ func TestExecHookUsesInstanceRole(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.out, "copy.zip")); err != nil {
 		t.Errorf("the hook's aws s3 cp: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.out, "region.err")); !strings.Contains(string(data), "You must specify a region") {
+		t.Errorf("the hook's aws deploy list-applications without a region: %q, want the CLI's \"You must specify a region\"", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.out, "configure.txt")); !strings.Contains(string(data), "iam-role") {
+		t.Errorf("aws configure list in the hook:\n%s\nwant the credentials' type iam-role (the instance metadata service)", data)
 	}
 }
 
@@ -413,5 +452,76 @@ func TestExecInstallRefusesAnExistingFile(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(existing); string(data) != "mine\n" {
 		t.Errorf("the existing file now holds %q, want it untouched (fileExistsBehavior DISALLOW)", data)
+	}
+}
+
+// TestExecInstallAsTheAgent: the agent's Installer plans every copy before
+// it copies anything, the AppSpec's file_exists_behavior wins over the
+// deployment's, and permissions apply only to what the install copied or
+// made, a missing object being skipped (installer.rb,
+// generate_instructions; install_instruction.rb, find_matches).
+func TestExecInstallAsTheAgent(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", false, false)
+	app := filepath.Join(f.out, "app")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"version", "mine"} {
+		if err := os.WriteFile(filepath.Join(app, name), []byte("mine\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := func() map[string]string { return map[string]string{"app/a-new": "new\n", "app/version": "v1\n"} }
+	spec := fmt.Sprintf("version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: %s\n", app)
+
+	id := f.deploy("web", f.revision("v1.zip", spec, files()))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusFailed {
+		t.Fatalf("DISALLOW (the default) over an existing file: %s, want Failed", d.Status)
+	}
+	if _, err := os.Stat(filepath.Join(app, "a-new")); err == nil {
+		t.Error("app/a-new was copied before the conflict on app/version was found; the agent plans first")
+	}
+
+	spec += fmt.Sprintf("file_exists_behavior: OVERWRITE\npermissions:\n  - object: %s\n    mode: 640\n    type: [file]\n  - object: %s\n    mode: 600\n", app, filepath.Join(f.out, "missing"))
+	id = f.deploy("web", f.revision("v2.zip", spec, files()))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
+		ev := f.only(id, "").LifecycleEvents
+		t.Fatalf("file_exists_behavior OVERWRITE in the AppSpec: %s, want Succeeded; events %s, Install %+v", d.Status, eventStatuses(ev), ev[3].Diagnostics)
+	}
+	if data, _ := os.ReadFile(filepath.Join(app, "version")); string(data) != "v1\n" {
+		t.Errorf("app/version = %q, want v1 (overwritten)", data)
+	}
+	for name, want := range map[string]os.FileMode{"version": 0o640, "a-new": 0o640, "mine": 0o644} {
+		if info, err := os.Stat(filepath.Join(app, name)); err != nil || info.Mode().Perm() != want {
+			t.Errorf("app/%s: %v (err %v), want mode %o", name, info, err, want)
+		}
+	}
+}
+
+// TestExecBlueGreenRollbackHooks: a blue/green rollback runs the original
+// instances' AllowTraffic hooks from their revision and the replacement
+// instances' BlockTraffic hooks from the rolled-back one (HookExecutor's
+// rollback mapping; the AppSpec hook availability table).
+func TestExecBlueGreenRollbackHooks(t *testing.T) {
+	t.Parallel()
+	f := newExecFixture(t)
+	f.group("web", true, true)
+	id := f.deploy("web", f.version("v1.zip", "v1", nil))
+	if d := f.wait(id); d.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("v1: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
+	}
+	f.events()
+	id = f.deploy("web", f.version("v2.zip", "v2", map[string]string{"ValidateService": "exit 1"}))
+	d := f.wait(id)
+	if d.Status != cdtypes.DeploymentStatusFailed || d.RollbackInfo == nil || d.RollbackInfo.RollbackDeploymentId == nil {
+		t.Fatalf("v2: %s rollback %+v, want Failed and rolled back", d.Status, d.RollbackInfo)
+	}
+	if rb := f.wait(*d.RollbackInfo.RollbackDeploymentId); rb.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("rollback: %s, want Succeeded", rb.Status)
+	}
+	if got, want := f.events(), "v2 BeforeInstall, v2 AfterInstall, v2 ApplicationStart, v2 ValidateService, v1 BeforeAllowTraffic, v1 AfterAllowTraffic, v2 BeforeBlockTraffic, v2 AfterBlockTraffic"; got != want {
+		t.Errorf("v2 and its rollback ran: %s\nwant %s", got, want)
 	}
 }

@@ -52,8 +52,22 @@ func (s *Service) checks(operation, region string, in awssim.Input) []awssim.IAM
 	case "CreateDeploymentGroup":
 		checks := one(arn("deploymentgroup:", in.Str("applicationName")+"/"+in.Str("deploymentGroupName")))
 		return append(checks, awssim.IAMCheck{Action: "iam:PassRole", Resource: in.Str("serviceRoleArn")})
-	case "GetDeploymentGroup", "CreateDeployment":
+	case "GetDeploymentGroup":
 		return one(arn("deploymentgroup:", in.Str("applicationName")+"/"+in.Str("deploymentGroupName")))
+	case "CreateDeploymentConfig":
+		return one(arn("deploymentconfig:", in.Str("deploymentConfigName")))
+	case "CreateDeployment":
+		// "When you specify CreateDeployment permissions, you must also
+		// specify GetDeploymentConfig permissions for the deployment
+		// configuration and GetApplicationRevision or
+		// RegisterApplicationRevision permissions for the application
+		// revision" (CodeDeploy permissions reference).
+		app, group := in.Str("applicationName"), in.Str("deploymentGroupName")
+		return []awssim.IAMCheck{
+			{Action: action, Resource: arn("deploymentgroup:", app+"/"+group)},
+			{Action: "codedeploy:GetDeploymentConfig", Resource: arn("deploymentconfig:", s.deploymentConfigName(app, group, in.Str("deploymentConfigName")))},
+			{Action: "codedeploy:GetApplicationRevision", Resource: arn("application:", app), Alternatives: []string{"codedeploy:RegisterApplicationRevision"}},
+		}
 	case "ListDeployments":
 		if in.Str("deploymentGroupName") == "" {
 			return one("*")
@@ -65,11 +79,26 @@ func (s *Service) checks(operation, region string, in awssim.Input) []awssim.IAM
 			checks = append(checks, awssim.IAMCheck{Action: action, Resource: s.deploymentGroupARN(id)})
 		}
 		return checks
-	case "GetDeployment", "StopDeployment", "ContinueDeployment",
+	case "GetDeployment", "StopDeployment", "ContinueDeployment", "PutLifecycleEventHookExecutionStatus",
 		"ListDeploymentTargets", "GetDeploymentTarget", "BatchGetDeploymentTargets":
 		return one(s.deploymentGroupARN(in.Str("deploymentId")))
 	}
 	return one("*")
+}
+
+// deploymentConfigName is the configuration a CreateDeployment uses: its
+// own, else its group's, else the group's platform's default.
+func (s *Service) deploymentConfigName(app, group, name string) string {
+	if name != "" {
+		return name
+	}
+	if a, ok := s.cd.apps[app]; ok {
+		if g, ok := a.groups[group]; ok && g.DeploymentConfigName != "" {
+			return g.DeploymentConfigName
+		}
+		return cdDefaultConfig[a.ComputePlatform]
+	}
+	return "*"
 }
 
 // deploymentGroupARN names the deployment group of a deployment, the

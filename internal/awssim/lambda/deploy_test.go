@@ -57,6 +57,17 @@ func aliasState(a *lambda.GetAliasOutput) string {
 	return s
 }
 
+// hookFunctions creates zip functions for an AppSpec's hooks to name.
+func (f *lambdaFixture) hookFunctions(names ...string) {
+	f.t.Helper()
+	for _, name := range names {
+		f.must(f.lambda.CreateFunction(f.ctx, &lambda.CreateFunctionInput{
+			FunctionName: aws.String(name), Runtime: lambdatypes.RuntimePython312, Handler: aws.String("index.handler"),
+			Role: aws.String("arn:aws:iam::123456789012:role/hook"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("PK\x05\x06" + strings.Repeat("\x00", 18))},
+		}))
+	}
+}
+
 func TestLambdaDeployments(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -128,6 +139,7 @@ func TestLambdaDeployments(t *testing.T) {
 			t.Parallel()
 			f := newLambdaFixture(t, tt.sc)
 			f.function("web")
+			f.hookFunctions("check-BeforeAllowTraffic", "check-AfterAllowTraffic")
 			uri, _ := f.image("v2")
 			f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
 			f.sb.Clock.Advance(10 * time.Second)
@@ -360,6 +372,7 @@ func TestLambdaHookStatusErrors(t *testing.T) {
 	t.Parallel()
 	f := newLambdaFixture(t, awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "live"}}})
 	f.function("web")
+	f.hookFunctions("check-BeforeAllowTraffic", "check-AfterAllowTraffic")
 	uri, _ := f.image("v2")
 	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
 	f.sb.Clock.Advance(10 * time.Second)
@@ -457,5 +470,127 @@ func TestCreateDeploymentConfig(t *testing.T) {
 				t.Errorf("config = %s %+v, want %s %s", c.ComputePlatform, c.TrafficRoutingConfig, tt.in.ComputePlatform, tt.wantType)
 			}
 		})
+	}
+}
+
+// TestLambdaSameVersion: CreateDeployment accepts an AppSpec whose
+// CurrentVersion is its TargetVersion; under a canary or linear
+// configuration the deployment then fails, INVALID_LAMBDA_CONFIGURATION
+// with AWS's message and no detail, while all at once it goes through
+// (terraform-aws-modules/terraform-aws-lambda#82 and #85).
+func TestLambdaSameVersion(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t)
+	f.function("web")
+	f.must(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app"), ComputePlatform: cdtypes.ComputePlatformLambda}))
+	spec := strings.Replace(lambdaAppSpec(), "TargetVersion: 2", "TargetVersion: 1", 1)
+	for _, tc := range []struct {
+		config string
+		want   cdtypes.DeploymentStatus
+	}{
+		{"CodeDeployDefault.LambdaCanary10Percent5Minutes", cdtypes.DeploymentStatusFailed},
+		{"CodeDeployDefault.LambdaAllAtOnce", cdtypes.DeploymentStatusSucceeded},
+	} {
+		f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+			ApplicationName: aws.String("app"), DeploymentGroupName: aws.String(tc.config), DeploymentConfigName: aws.String(tc.config),
+			ServiceRoleArn:  aws.String("arn:aws:iam::123456789012:role/cd"),
+			DeploymentStyle: &cdtypes.DeploymentStyle{DeploymentType: cdtypes.DeploymentTypeBlueGreen, DeploymentOption: cdtypes.DeploymentOptionWithTrafficControl},
+		}))
+		rev := appSpecRevision(spec)
+		out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String(tc.config), Revision: &rev})
+		if err != nil {
+			t.Fatalf("%s: CreateDeployment: %v, want it accepted", tc.config, err)
+		}
+		f.sb.Clock.Advance(time.Minute)
+		d, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: out.DeploymentId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := d.DeploymentInfo
+		if info.Status != tc.want {
+			t.Errorf("%s: %s %+v, want %s", tc.config, info.Status, info.ErrorInformation, tc.want)
+			continue
+		}
+		want := "The deployment failed because the AppSpec file that specifies the AWS Lambda deployment configuration is missing or has an invalid configuration."
+		if tc.want == cdtypes.DeploymentStatusFailed && (info.ErrorInformation == nil || info.ErrorInformation.Code != cdtypes.ErrorCodeInvalidLambdaConfiguration || aws.ToString(info.ErrorInformation.Message) != want) {
+			t.Errorf("%s: error %+v, want INVALID_LAMBDA_CONFIGURATION %q", tc.config, info.ErrorInformation, want)
+		}
+	}
+}
+
+// TestLambdaHookInvocation: CodeDeploy invokes each hook function as the
+// group's service role, with the DeploymentId and
+// LifecycleEventHookExecutionId (in the call log); a service role with
+// AWSCodeDeployRoleForLambda may invoke only functions named
+// CodeDeployHook_* (AWS Managed Policy Reference), so another hook fails
+// its event, as does a hook function that does not exist.
+func TestLambdaHookInvocation(t *testing.T) {
+	t.Parallel()
+	f := newLambdaFixture(t)
+	f.function("web")
+	f.hookFunctions("CodeDeployHook_check", "check")
+	uri, _ := f.image("v2")
+	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true}))
+	f.sb.Clock.Advance(10 * time.Second)
+	template := `{"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "cd-lambda",
+		"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+		"ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]}}}}`
+	if out, err := f.sb.CLI(t, "cloudformation", "create-stack", "--stack-name", "roles", "--template-body", template, "--capabilities", "CAPABILITY_NAMED_IAM"); err != nil {
+		t.Fatalf("create-stack: %v\n%s", err, out)
+	}
+	f.must(f.cd.CreateApplication(f.ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("app"), ComputePlatform: cdtypes.ComputePlatformLambda}))
+	f.must(f.cd.CreateDeploymentGroup(f.ctx, &codedeploy.CreateDeploymentGroupInput{
+		ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/cd-lambda"),
+	}))
+	deploy := func(hook, current, target string) *cdtypes.DeploymentInfo {
+		t.Helper()
+		spec := strings.NewReplacer("check-BeforeAllowTraffic", hook, "CurrentVersion: 1", "CurrentVersion: "+current, "TargetVersion: 2", "TargetVersion: "+target).
+			Replace(lambdaAppSpec("BeforeAllowTraffic"))
+		rev := appSpecRevision(spec)
+		out, err := f.cd.CreateDeployment(f.ctx, &codedeploy.CreateDeploymentInput{ApplicationName: aws.String("app"), DeploymentGroupName: aws.String("live"), Revision: &rev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.sb.Clock.Advance(time.Minute)
+		d, err := f.cd.GetDeployment(f.ctx, &codedeploy.GetDeploymentInput{DeploymentId: out.DeploymentId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.DeploymentInfo
+	}
+	invocations := func() []awssim.Call {
+		var calls []awssim.Call
+		for _, c := range f.sb.Calls() {
+			if c.Service == "lambda" && c.Operation == "Invoke" {
+				calls = append(calls, c)
+			}
+		}
+		return calls
+	}
+
+	d := deploy("CodeDeployHook_check", "1", "2")
+	if d.Status != cdtypes.DeploymentStatusSucceeded {
+		t.Fatalf("CodeDeployHook_check: %s %+v, want Succeeded", d.Status, d.ErrorInformation)
+	}
+	calls := invocations()
+	if len(calls) != 1 || calls[0].Status != 200 || !strings.Contains(string(calls[0].Payload), `"DeploymentId":"`+aws.ToString(d.DeploymentId)+`"`) || !strings.Contains(string(calls[0].Payload), `"LifecycleEventHookExecutionId":"`) {
+		t.Errorf("invocations %+v, want one, 200, with the DeploymentId and LifecycleEventHookExecutionId", calls)
+	}
+
+	d = deploy("check", "2", "1")
+	if d.Status != cdtypes.DeploymentStatusFailed || d.ErrorInformation == nil || d.ErrorInformation.Code != cdtypes.ErrorCodeHookExecutionFailure {
+		t.Fatalf("hook check: %s %+v, want Failed HOOK_EXECUTION_FAILURE", d.Status, d.ErrorInformation)
+	}
+	if calls := invocations(); len(calls) != 2 || calls[1].Status != 403 {
+		t.Errorf("invocations %+v, want a second one refused (403)", calls)
+	}
+
+	// A hook function that does not exist fails its event too.
+	d = deploy("CodeDeployHook_missing", "2", "1")
+	if d.Status != cdtypes.DeploymentStatusFailed || d.ErrorInformation == nil || d.ErrorInformation.Code != cdtypes.ErrorCodeHookExecutionFailure {
+		t.Fatalf("hook CodeDeployHook_missing: %s %+v, want Failed HOOK_EXECUTION_FAILURE", d.Status, d.ErrorInformation)
+	}
+	if calls := invocations(); len(calls) != 3 || calls[2].Status != 404 {
+		t.Errorf("invocations %+v, want a third one not found (404)", calls)
 	}
 }

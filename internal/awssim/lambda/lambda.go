@@ -57,11 +57,9 @@ type lambdaVersion struct {
 	revisionID  string
 
 	// The code's readiness: Pending (creating) or InProgress (updating)
-	// until readyAt, then Active/Successful, or Failed with InvalidImage
-	// when failure is set.
+	// until readyAt, then Active/Successful.
 	creating bool
 	readyAt  time.Time
-	failure  string
 }
 
 // lambdaAlias is an alias of a function, with its traffic weights.
@@ -121,9 +119,14 @@ func (fn *lambdaFunction) version(qualifier string) (*lambdaVersion, error) {
 }
 
 // lambdaImage checks an ImageUri against the sandbox's registry. It returns
-// the resolved URI (repository@digest) and the digest, or why Lambda cannot
-// use the image.
-func (s *Service) lambdaImage(uri string) (resolved, digest, failure string) {
+// the resolved URI (repository@digest) and the digest, or Lambda's refusal:
+// CreateFunction and UpdateFunctionCode answer 400
+// InvalidParameterValueException at once for an image that does not exist
+// or whose media type Lambda does not support, such as an image index
+// (Docker's provenance attestations make one); see
+// terraform-aws-modules/terraform-aws-lambda#741 (UpdateFunctionCode) and
+// aws/aws-lambda-roadmap#82.
+func (s *Service) lambdaImage(uri string) (resolved, digest string, err error) {
 	repoRef, ref, byDigest := strings.Cut(uri, "@")
 	if !byDigest {
 		if i := strings.LastIndex(uri, ":"); i > strings.LastIndex(uri, "/") {
@@ -132,7 +135,7 @@ func (s *Service) lambdaImage(uri string) (resolved, digest, failure string) {
 			ref = "latest"
 		}
 	}
-	missing := fmt.Sprintf("Source image %s does not exist. Provide a valid source image.", uri)
+	missing := lambdaInvalid("Source image %s does not exist. Provide a valid source image.", uri)
 	_, name, ok := strings.Cut(repoRef, "/")
 	if !ok {
 		return "", "", missing
@@ -142,19 +145,23 @@ func (s *Service) lambdaImage(uri string) (resolved, digest, failure string) {
 		return "", "", missing
 	}
 	if strings.Contains(mediaType, "index") || strings.Contains(mediaType, "manifest.list") {
-		return "", "", fmt.Sprintf("The image manifest, config or layer media type for the source image %s is not supported.", uri)
+		return "", "", lambdaInvalid("The image manifest, config or layer media type for the source image %s is not supported.", uri)
 	}
-	return repoRef + "@" + digest, digest, ""
+	return repoRef + "@" + digest, digest, nil
 }
 
-// setImage points v at an image, whose readiness is decided after
-// lambdaReadyDelay.
-func (s *Service) setImage(v *lambdaVersion, uri string, now time.Time) {
-	resolved, digest, failure := s.lambdaImage(uri)
-	v.imageURI, v.resolved, v.failure = uri, resolved, failure
+// setImage points v at an image, ready after lambdaReadyDelay, or returns
+// Lambda's refusal of it, changing nothing.
+func (s *Service) setImage(v *lambdaVersion, uri string, now time.Time) error {
+	resolved, digest, err := s.lambdaImage(uri)
+	if err != nil {
+		return err
+	}
+	v.imageURI, v.resolved = uri, resolved
 	v.codeSha256 = strings.TrimPrefix(digest, "sha256:")
 	v.codeSize = 0
 	v.modified, v.readyAt, v.revisionID = now, now.Add(lambdaReadyDelay), awssim.RequestID()
+	return nil
 }
 
 type lambdaCode struct {
@@ -203,7 +210,9 @@ func (s *Service) lambdaCreateFunction(region string, body []byte) (int, any, er
 		if in.Code.ImageURI == "" {
 			return 0, nil, lambdaInvalid("Please provide ImageUri when PackageType is Image.")
 		}
-		s.setImage(v, in.Code.ImageURI, now)
+		if err := s.setImage(v, in.Code.ImageURI, now); err != nil {
+			return 0, nil, err
+		}
 	case "Zip":
 		if in.Runtime == "" || in.Handler == "" {
 			return 0, nil, lambdaInvalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
@@ -335,7 +344,9 @@ func (s *Service) lambdaUpdateFunctionCode(region string, body []byte) (int, any
 	case v.packageType == "Image" && in.ImageURI == "":
 		return 0, nil, lambdaInvalid("Please provide ImageUri when updating a function with packageType Image.")
 	case v.packageType == "Image":
-		s.setImage(v, in.ImageURI, now)
+		if err := s.setImage(v, in.ImageURI, now); err != nil {
+			return 0, nil, err
+		}
 	case in.ImageURI != "":
 		return 0, nil, lambdaInvalid("Please don't provide ImageUri when updating a function with packageType Zip.")
 	default:
@@ -370,9 +381,6 @@ func (s *Service) lambdaPublishVersion(region string, body []byte) (int, any, er
 	}
 	if err := lambdaCheckRevision(in.RevisionID, v.revisionID); err != nil {
 		return 0, nil, err
-	}
-	if v.failure != "" {
-		return 0, nil, lambdaConflict("The operation cannot be performed at this time. The function's last update failed: %s", v.failure)
 	}
 	// Publishing code unchanged since the last version returns that version.
 	if n := len(fn.versions); n > 0 && fn.versions[n-1].codeSha256 == v.codeSha256 && fn.versions[n-1].modified.Equal(v.modified) {
@@ -446,11 +454,6 @@ func (v *lambdaVersion) config(now time.Time) *lambdaConfiguration {
 		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
 	case now.Before(v.readyAt):
 		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
-	case v.failure != "" && v.creating:
-		c.State, c.StateReason, c.StateReasonCode = "Failed", v.failure, "InvalidImage"
-		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "Failed", v.failure, "InvalidImage"
-	case v.failure != "":
-		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "Failed", v.failure, "InvalidImage"
 	}
 	return c
 }

@@ -141,10 +141,11 @@ func TestLambdaFunctionStates(t *testing.T) {
 		wantState  lambdatypes.State
 		wantReason lambdatypes.StateReasonCode
 		wantDigest bool
+		refusal    string // CreateFunction's 400 InvalidParameterValueException
 	}{
-		{"image", func(f *lambdaFixture) string { u, _ := f.image("v1"); return u }, lambdatypes.StateActive, "", true},
-		{"image index", func(f *lambdaFixture) string { return f.index("multi") }, lambdatypes.StateFailed, lambdatypes.StateReasonCodeInvalidImage, false},
-		{"missing image", func(f *lambdaFixture) string { return f.sb.Host + "/fn:nope" }, lambdatypes.StateFailed, lambdatypes.StateReasonCodeInvalidImage, false},
+		{"image", func(f *lambdaFixture) string { u, _ := f.image("v1"); return u }, lambdatypes.StateActive, "", true, ""},
+		{"image index", func(f *lambdaFixture) string { return f.index("multi") }, "", "", false, "The image manifest, config or layer media type for the source image %s is not supported."},
+		{"missing image", func(f *lambdaFixture) string { return f.sb.Host + "/fn:nope" }, "", "", false, "Source image %s does not exist. Provide a valid source image."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +156,17 @@ func TestLambdaFunctionStates(t *testing.T) {
 				FunctionName: aws.String("web"), PackageType: lambdatypes.PackageTypeImage,
 				Role: aws.String("arn:aws:iam::123456789012:role/fn"), Code: &lambdatypes.FunctionCode{ImageUri: aws.String(uri)},
 			})
+			if tt.refusal != "" {
+				var invalid *lambdatypes.InvalidParameterValueException
+				if want := fmt.Sprintf(tt.refusal, uri); !errors.As(err, &invalid) || invalid.ErrorMessage() != want {
+					t.Errorf("CreateFunction: %v, want InvalidParameterValueException %q", err, want)
+				}
+				var nf *lambdatypes.ResourceNotFoundException
+				if _, err := f.lambda.GetFunction(f.ctx, &lambda.GetFunctionInput{FunctionName: aws.String("web")}); !errors.As(err, &nf) {
+					t.Errorf("GetFunction after the refusal: %v, want ResourceNotFoundException (nothing created)", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,9 +184,6 @@ func TestLambdaFunctionStates(t *testing.T) {
 			c := got.Configuration
 			if c.State != tt.wantState || c.StateReasonCode != tt.wantReason {
 				t.Errorf("State %s (%s: %s), want %s (%s)", c.State, c.StateReasonCode, aws.ToString(c.StateReason), tt.wantState, tt.wantReason)
-			}
-			if tt.wantState == lambdatypes.StateFailed && (c.LastUpdateStatus != lambdatypes.LastUpdateStatusFailed || c.LastUpdateStatusReasonCode != lambdatypes.LastUpdateStatusReasonCodeInvalidImage || aws.ToString(c.StateReason) == "") {
-				t.Errorf("LastUpdateStatus %s (%s), StateReason %q; want Failed (InvalidImage) with a reason", c.LastUpdateStatus, c.LastUpdateStatusReasonCode, aws.ToString(c.StateReason))
 			}
 			resolved := aws.ToString(got.Code.ResolvedImageUri)
 			if tt.wantDigest != strings.HasPrefix(resolved, f.sb.Host+"/fn@sha256:") {
@@ -243,10 +252,24 @@ func TestLambdaVersionsAndAliases(t *testing.T) {
 		t.Errorf("versions = %v, want [$LATEST 1 2]", versions)
 	}
 
-	// An update to an image index fails; $LATEST stays Active.
-	f.must(f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(f.index("multi"))}))
-	f.sb.Clock.Advance(10 * time.Second)
-	if c := f.config("web", ""); c.State != lambdatypes.StateActive || c.LastUpdateStatus != lambdatypes.LastUpdateStatusFailed || c.LastUpdateStatusReasonCode != lambdatypes.LastUpdateStatusReasonCodeInvalidImage {
-		t.Errorf("after an update to an index: %s / %s (%s), want Active / Failed (InvalidImage)", c.State, c.LastUpdateStatus, c.LastUpdateStatusReasonCode)
+	// An update to an image index or a missing image is refused at once,
+	// 400 InvalidParameterValueException, and publishes nothing
+	// (terraform-aws-modules/terraform-aws-lambda#741).
+	before := f.config("web", "")
+	for _, uri := range []string{f.index("multi"), f.sb.Host + "/fn:nope"} {
+		_, err := f.lambda.UpdateFunctionCode(f.ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("web"), ImageUri: aws.String(uri), Publish: true})
+		if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), uri) {
+			t.Errorf("UpdateFunctionCode(%s): %v, want InvalidParameterValueException naming it", uri, err)
+		}
+	}
+	list, err = f.lambda.ListVersionsByFunction(f.ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("web")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(list.Versions); n != 3 {
+		t.Errorf("%d versions after the refused updates, want 3 ($LATEST 1 2): none published", n)
+	}
+	if c := f.config("web", ""); aws.ToString(c.CodeSha256) != aws.ToString(before.CodeSha256) || c.LastUpdateStatus != lambdatypes.LastUpdateStatusSuccessful {
+		t.Errorf("$LATEST after the refused updates: %s %s, want unchanged %s Successful", aws.ToString(c.CodeSha256), c.LastUpdateStatus, aws.ToString(before.CodeSha256))
 	}
 }

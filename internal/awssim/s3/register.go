@@ -5,6 +5,7 @@ package s3
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 )
@@ -57,9 +58,8 @@ func (s *Service) authorize(ic *awssim.IAMCall, operation string, r *http.Reques
 	default:
 		return nil
 	}
-	denied := &awssim.Error{Status: 403, Code: "AccessDenied"}
-	if denied.Message = s.Allow(ic, action, resource); denied.Message != "" {
-		return denied
+	if err := s.allow(ic, action, resource); err != nil {
+		return err
 	}
 	if action != "s3:GetObject" {
 		return nil
@@ -67,8 +67,19 @@ func (s *Service) authorize(ic *awssim.IAMCall, operation string, r *http.Reques
 	if b := s.s3.buckets[bucket]; b != nil && b.objects[key] != nil {
 		return nil
 	}
-	if denied.Message = s.Allow(ic, "s3:ListBucket", bucketARN); denied.Message != "" {
-		return denied
+	return s.allow(ic, "s3:ListBucket", bucketARN)
+}
+
+// allow checks action on resource and returns S3's AccessDenied when the
+// policy refuses it: the IAM message with the resource in double quotes,
+// as S3 words it ("User: <arn> is not authorized to perform: <action> on
+// resource: \"<arn>\" because ...", Amazon S3 User Guide, "Access denied
+// message examples").
+func (s *Service) allow(ic *awssim.IAMCall, action, resource string) *awssim.Error {
+	msg := s.Allow(ic, action, resource)
+	if msg == "" {
+		return nil
 	}
-	return nil
+	msg = strings.Replace(msg, " on resource: "+resource+" ", ` on resource: "`+resource+`" `, 1)
+	return &awssim.Error{Status: 403, Code: "AccessDenied", Message: msg}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,9 +43,10 @@ const (
 	waitMax      = 15 * time.Minute
 )
 
-// VersionError is a published version Lambda could not make Active: the
-// image is missing, or is an image index rather than a single-platform
-// manifest (InvalidImage). Its ErrorCode is Lambda's StateReasonCode.
+// VersionError is a published version Lambda could not make Active, such
+// as an image Lambda accepted, then found unusable (InvalidImage: AWS's rare
+// path; UpdateFunctionCode refuses most bad images at once, see
+// ImageError). Its ErrorCode is Lambda's StateReasonCode.
 type VersionError struct {
 	Function, Version string
 	Code              types.StateReasonCode
@@ -61,6 +63,45 @@ func (e *VersionError) Error() string {
 
 // ErrorCode is Lambda's reason code, for the error-code output.
 func (e *VersionError) ErrorCode() string { return string(e.Code) }
+
+// ImageError is Lambda's refusal of the image UpdateFunctionCode names:
+// 400 InvalidParameterValueException "Source image … does not exist" or
+// "The image manifest, config or layer media type for the source image … is
+// not supported" (an image index, such as BuildKit's provenance
+// attestations make). Nothing was published.
+type ImageError struct {
+	Function, Image string
+	Message         string // Lambda's
+	Unsupported     bool   // the media type, not a missing image
+}
+
+func (e *ImageError) Error() string {
+	fix := "push the image to that repository first (check the registry, repository and tag or digest)"
+	if e.Unsupported {
+		fix = "Lambda takes a single-platform image manifest, not an image index: build for one platform (--platform linux/amd64 or linux/arm64) without provenance attestations or SBOMs (--provenance=false --sbom=false)"
+	}
+	return fmt.Sprintf("Lambda refused image %s for function %q: %s; %s", e.Image, e.Function, e.Message, fix)
+}
+
+// ErrorCode is Lambda's error code, for the error-code output.
+func (e *ImageError) ErrorCode() string { return "InvalidParameterValueException" }
+
+// imageError returns Lambda's refusal of an image as an ImageError, or nil
+// when err is not one.
+func imageError(err error, function, image string) *ImageError {
+	var invalid *types.InvalidParameterValueException
+	if !errors.As(err, &invalid) {
+		return nil
+	}
+	msg := invalid.ErrorMessage()
+	switch {
+	case strings.Contains(msg, "media type for the source image"):
+		return &ImageError{Function: function, Image: image, Message: msg, Unsupported: true}
+	case strings.Contains(msg, "Provide a valid source image"):
+		return &ImageError{Function: function, Image: image, Message: msg}
+	}
+	return nil
+}
 
 // Revision is the Lambda platform's contribution to a deployment. It checks
 // that the function is a container-image one and that the alias exists,
@@ -111,12 +152,22 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		ImageUri:     aws.String(in.ImageURI),
 		Publish:      true,
 	})
+	if ie := imageError(err, in.Function, in.ImageURI); ie != nil {
+		return deploy.Revision{}, ie
+	}
 	if err != nil {
 		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q to %s: %w", in.Function, in.ImageURI, err)
 	}
 	version := aws.ToString(upd.Version)
 	if !versionPattern.MatchString(version) {
 		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q: the answer has no published version (Version %q)", in.Function, version)
+	}
+	if version == current {
+		// Publishing unchanged code returns the last version, and CodeDeploy
+		// fails a deployment whose CurrentVersion is its TargetVersion under
+		// a canary or linear configuration (terraform-aws-lambda#82, #85):
+		// no deployment is made.
+		return deploy.Revision{}, fmt.Errorf("nothing to deploy to Lambda function %q: Lambda published no new version for image %s, and alias %q already points to version %s with this code", in.Function, in.ImageURI, in.Alias, version)
 	}
 	if err := waitActive(ctx, api, in.Function, version); err != nil {
 		return deploy.Revision{}, err

@@ -146,6 +146,9 @@ func (t *Target) Deploy(ctx context.Context) error {
 	prog := t.progress()
 	spec, watch := deploy.Plan(in, cfg.GitHub, t.group, t.rev)
 	id, err := t.drv.Create(ctx, spec)
+	if id != "" && err == nil {
+		d.Status = string(types.DeploymentStatusCreated)
+	}
 	if id != "" {
 		prog.Track(id, cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
 	}
@@ -159,9 +162,6 @@ func (t *Target) Deploy(ctx context.Context) error {
 		}
 		say("Superseded: deployment %s of run %d is newer than this run (%d) in deployment group %s; %s (supersede-check: true)", sup.ID, sup.By.ID, spec.Run.ID, in.DeploymentGroup, sup.Done())
 		return nil
-	}
-	if id != "" && err == nil {
-		d.Status = string(types.DeploymentStatusCreated)
 	}
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if sc.AgentRoot == "" {
+			sc.AgentRoot = *agentRoot // for the scenario's agent: exec
+		}
 		if err := srv.Apply(sc); err != nil {
 			return fmt.Errorf("applying %s: %w", *scenario, err)
 		}

@@ -71,12 +71,14 @@ func TestAgentRootOnExit(t *testing.T) {
 		name     string
 		existing bool
 		keep     bool
+		scenario bool     // agent: exec from a scenario instead of -agent exec
 		want     []string // the root's entries after the exit; nil: no root
 	}{
 		{name: "new root removed"},
 		{name: "new root kept", keep: true, want: []string{"deployment-instructions"}},
 		{name: "existing root keeps its own files", existing: true, want: []string{"mine.txt"}},
 		{name: "existing root kept", existing: true, keep: true, want: []string{"deployment-instructions", "mine.txt"}},
+		{name: "scenario's exec agent uses -agent-root", scenario: true, keep: true, want: []string{"deployment-instructions"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -90,6 +92,13 @@ func TestAgentRootOnExit(t *testing.T) {
 				}
 			}
 			args := []string{"-addr", "127.0.0.1:0", "-agent", "exec", "-agent-root", root}
+			if tt.scenario {
+				sc := filepath.Join(t.TempDir(), "exec.yaml")
+				if err := os.WriteFile(sc, []byte("agent: exec\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = []string{"-addr", "127.0.0.1:0", "-scenario", sc, "-agent-root", root}
+			}
 			if tt.keep {
 				args = append(args, "-keep-agent-root")
 			}

@@ -34,7 +34,7 @@ grep -q "(AccessDeniedException) when calling the ListDeployments operation: Use
 if aws s3api head-object --bucket bundles --key missing.zip 2>"$work/err"; then fail "missing key was found"; fi
 grep -q "(403) when calling the HeadObject operation: Forbidden" "$work/err" || fail "HeadObject: $(cat "$work/err")"
 if aws s3api get-object --bucket bundles --key missing.zip "$work/out" 2>"$work/err"; then fail "missing key was read"; fi
-grep -q "(AccessDenied) when calling the GetObject operation: User: $user is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::bundles" "$work/err" ||
+grep -q "(AccessDenied) when calling the GetObject operation: User: $user is not authorized to perform: s3:ListBucket on resource: \"arn:aws:s3:::bundles\"" "$work/err" ||
 	fail "GetObject: $(cat "$work/err")"
 
 # The call log names what each call was checked against.
