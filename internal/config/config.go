@@ -125,6 +125,10 @@ type Deploy struct {
 	// UntilTrafficShifted (wait: traffic-shifted, with Wait true) ends the
 	// wait once traffic has moved, before the termination wait.
 	UntilTrafficShifted bool
+
+	// Own holds the chosen platform's own inputs (its Platform.Owns) by
+	// name, as given.
+	Own map[string]string
 }
 
 // GitHub is the GitHub side: the token and environment for deployment

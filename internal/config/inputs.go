@@ -67,6 +67,8 @@ var Inputs = []Input{
 	{"appspec", ""},
 	{"lambda-function", ""},
 	{"lambda-alias", "live"},
+	{"ecs-cluster", ""},
+	{"ecs-service", ""},
 
 	{"wait", "true"},
 	{"timeout", ""},

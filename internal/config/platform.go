@@ -66,8 +66,9 @@ func (c *Config) choosePlatform(r *reader, platforms []Platform) *Platform {
 }
 
 // checkPlatform runs the chosen platform's checks after refusing the
-// inputs other platforms own; with no platform chosen it refuses the inputs
-// of a deployment.
+// inputs other platforms own, and keeps its own inputs' values in
+// Deploy.Own; with no platform chosen it refuses the inputs of a
+// deployment.
 func (c *Config) checkPlatform(r *reader, platforms []Platform, chosen *Platform) {
 	if chosen == nil {
 		var needs []string
@@ -85,6 +86,10 @@ func (c *Config) checkPlatform(r *reader, platforms []Platform, chosen *Platform
 		if p := ownedBy(platforms, in.Name); p != nil && p != chosen && r.str(in.Name) != "" {
 			r.fail(in.Name, "is for %s (%s); %s chose %s", p.Name, p.Needs, strings.Join(chosen.Selects, " or "), chosen.Name)
 		}
+	}
+	c.Deploy.Own = map[string]string{}
+	for _, in := range chosen.Owns {
+		c.Deploy.Own[in] = r.str(in)
 	}
 	chosen.Check(c, r)
 }

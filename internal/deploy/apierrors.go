@@ -5,8 +5,6 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func isTerminal(st types.DeploymentStatus) bool {
@@ -15,36 +13,6 @@ func isTerminal(st types.DeploymentStatus) bool {
 		return true
 	}
 	return false
-}
-
-// isThrottled reports whether AWS refused a call for its rate.
-func isThrottled(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled":
-		return true
-	}
-	return false
-}
-
-// isTransient reports whether a call may succeed when repeated: a server
-// fault (a 5xx answer, whatever its error code) or a network error.
-func isTransient(err error) bool {
-	if ctxErr(err) {
-		return false
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-		return true
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorFault() == smithy.FaultServer
-	}
-	return true
 }
 
 func ctxErr(err error) bool {

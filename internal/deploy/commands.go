@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -60,7 +62,7 @@ func (d *Driver) Status(ctx context.Context, id string) (*Outcome, error) {
 func (d *Driver) stopRetrying(ctx context.Context, id string, rollback bool) error {
 	for {
 		err := d.stop(ctx, id, rollback)
-		if err == nil || !(isThrottled(err) || isTransient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
+		if err == nil || !(awscfg.Throttled(err) || awscfg.Transient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
 			return err
 		}
 	}

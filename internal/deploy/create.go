@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -174,7 +176,7 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 // before the caller tries again,
 // as long as deadline allows and ctx lives.
 func (d *Driver) waitOut(ctx context.Context, label string, deadline time.Time, err error) bool {
-	if !isThrottled(err) && !isTransient(err) || !d.clock().Now().Before(deadline) {
+	if !awscfg.Throttled(err) && !awscfg.Transient(err) || !d.clock().Now().Before(deadline) {
 		return false
 	}
 	d.observer().Note(label, fmt.Sprintf("retrying until the timeout: %v", err))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -84,10 +86,10 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return endCancelled, nil
-		case err != nil && isThrottled(err):
+		case err != nil && awscfg.Throttled(err):
 			interval = min(max(2*interval, w.d.pollMax()), 4*w.d.pollMax())
 			w.note(fmt.Sprintf("CodeDeploy is throttling: polling every %s", interval.Round(time.Millisecond)))
-		case err != nil && isTransient(err):
+		case err != nil && awscfg.Transient(err):
 			if !failing {
 				w.note(fmt.Sprintf("retrying until the timeout: %v", err))
 			}
@@ -108,7 +110,7 @@ func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMod
 					if ctx.Err() != nil {
 						return endCancelled, nil
 					}
-					if !isThrottled(err) && !isTransient(err) {
+					if !awscfg.Throttled(err) && !awscfg.Transient(err) {
 						return endTerminal, err
 					}
 				}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -47,7 +49,7 @@ func (w *watcher) refreshTargets(ctx context.Context, final bool) bool {
 
 func (w *watcher) noteTargetError(err error) {
 	var notStarted *types.DeploymentNotStartedException
-	if errors.As(err, &notStarted) || isThrottled(err) || ctxErr(err) {
+	if errors.As(err, &notStarted) || awscfg.Throttled(err) || ctxErr(err) {
 		return
 	}
 	w.note(fmt.Sprintf("reading the deployment's targets: %v", err))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"gopkg.in/yaml.v3"
 )
 
@@ -42,6 +43,11 @@ func TestWorkflows(t *testing.T) {
 		// status is the final status in the sandbox of the deployments that
 		// steps output, by "step.output".
 		status map[string]string
+		// scenario seeds the sandbox instead of scenarioFile.
+		scenario string
+		// serviceDeployments is the final status of the ECS service
+		// deployments (ARNs) that steps output, by "step.output".
+		serviceDeployments map[string]string
 	}{
 		{
 			workflow: "server.yml",
@@ -80,6 +86,19 @@ func TestWorkflows(t *testing.T) {
 			status: map[string]string{"continue.deployment-id": "Succeeded"},
 		},
 		{
+			workflow: "ecs-native.yml",
+			job:      "success",
+			scenario: "testdata/sandbox/ecs-native.yaml",
+			steps:    map[string]string{"deploy": "success"},
+			outputs: map[string]map[string]string{"deploy": {
+				"deployment-id":       `^arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api-native/[0-9]+$`,
+				"deployment-status":   `^Succeeded$`,
+				"image-uri":           `^REGISTRY/team/api@sha256:[0-9a-f]{64}$`,
+				"task-definition-arn": `:task-definition/api:2$`,
+			}},
+			serviceDeployments: map[string]string{"deploy.deployment-id": "SUCCESSFUL"},
+		},
+		{
 			workflow: "failing.yml",
 			job:      "failure",
 			steps:    map[string]string{"deploy": "failure", "report": "success"},
@@ -99,7 +118,11 @@ func TestWorkflows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.workflow, ".yml"), func(t *testing.T) {
 			t.Parallel()
-			sb := sandbox(t)
+			file := scenarioFile
+			if tt.scenario != "" {
+				file = tt.scenario
+			}
+			sb := sandbox(t, file)
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
 			act := Act{Bin: actBin, Dir: root, Env: sb.Env()}
@@ -143,7 +166,19 @@ func TestWorkflows(t *testing.T) {
 					t.Errorf("deployment %s (steps.%s) ended %s in the sandbox, want %s", id, output, got, want)
 				}
 			}
-			for _, value := range []string{"demo-user-0", "demo-password-1", "demo-token-2"} {
+			for output, want := range tt.serviceDeployments {
+				step, name, _ := strings.Cut(output, ".")
+				arn := run.Outputs[step][name]
+				out, err := ecs.NewFromConfig(sb.Config()).DescribeServiceDeployments(ctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{arn}})
+				if err != nil || len(out.ServiceDeployments) != 1 {
+					t.Errorf("DescribeServiceDeployments(%q) from steps.%s: %v", arn, output, err)
+					continue
+				}
+				if got := string(out.ServiceDeployments[0].Status); got != want {
+					t.Errorf("service deployment %s (steps.%s) ended %s in the sandbox, want %s", arn, output, got, want)
+				}
+			}
+			for _, value := range []string{"demo-user-0", "demo-password-1", "demo-token-2", "db-VALUE-never-in-taskdef"} {
 				if bytes.Contains(log.Bytes(), []byte(value)) {
 					t.Errorf("a secret value (%s) is in act's log", value)
 				}

@@ -78,20 +78,21 @@ func actionImage(tb testing.TB) string {
 	return buildImage
 }
 
-// sandbox starts the AWS sandbox seeded with the demo scenario.
-func sandbox(tb testing.TB) *awssimtest.Sandbox {
+// sandbox starts the AWS sandbox seeded with file (relative to the
+// repository), such as the demo scenario.
+func sandbox(tb testing.TB, file string) *awssimtest.Sandbox {
 	tb.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sc, err := awssim.LoadScenario(filepath.Join(root, scenarioFile))
+	sc, err := awssim.LoadScenario(filepath.Join(root, file))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	sb := awssimtest.Start(tb, awssim.Options{})
 	if err := sb.Apply(sc); err != nil {
-		tb.Fatalf("seeding the sandbox with %s: %v", scenarioFile, err)
+		tb.Fatalf("seeding the sandbox with %s: %v", file, err)
 	}
 	tb.Cleanup(func() {
 		if err := RemoveImages(context.Background(), sb.Host+"/"); err != nil {

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
@@ -22,23 +25,71 @@ var matrixFaults = map[string]awssim.Fault{
 	"latency":    {Latency: 300 * time.Millisecond, Count: 3},
 }
 
-// matrixPlatform is a deployment the matrix runs: a sandbox, the inputs
-// and the application and group it deploys to.
+// matrixPlatform is a deployment the matrix runs: a sandbox, the inputs,
+// and how to read the deployments in the sandbox once it settled.
 type matrixPlatform struct {
-	name, app, group string
-	sandbox          func(t *testing.T) *awssimtest.Sandbox
-	inputs           func(image string) map[string]string
+	name    string
+	sandbox func(t *testing.T) *awssimtest.Sandbox
+	inputs  func(image string) map[string]string
+	// deployments clears the faults, lets the sandbox settle and returns
+	// the deployment the run made ("" if none) and those left running.
+	deployments func(t *testing.T, sb *awssimtest.Sandbox) (mine string, left []string)
 }
 
 var matrixPlatforms = []matrixPlatform{
-	{"Server", "web", "bg", func(t *testing.T) *awssimtest.Sandbox { return deploySandbox(t) },
-		func(image string) map[string]string { return deployInputs(image, "bg") }},
-	{"ECS", "api", "linear", func(t *testing.T) *awssimtest.Sandbox { return ecsSandbox(t) },
-		func(image string) map[string]string { return ecsInputs(image, "linear") }},
+	{"Server", func(t *testing.T) *awssimtest.Sandbox { return deploySandbox(t) },
+		func(image string) map[string]string { return deployInputs(image, "bg") }, codeDeployments("web", "bg")},
+	{"ECS", func(t *testing.T) *awssimtest.Sandbox { return ecsSandbox(t) },
+		func(image string) map[string]string { return ecsInputs(image, "linear") }, codeDeployments("api", "linear")},
+	// api-pause: the run continues its PAUSE hook (ContinueServiceDeployment).
+	{"ECS-native", func(t *testing.T) *awssimtest.Sandbox { return nativeSandbox(t, awssim.DefaultTimeScale) },
+		func(image string) map[string]string { return nativeInputs(image, "api-pause") }, nativeDeployments("api-pause")},
 }
 
-// TestFaultMatrix injects each fault on each AWS operation a Server and an
-// ECS deploy call, one at a time, and checks that every run succeeds or
+// codeDeployments reads the CodeDeploy deployments of a group: the run's
+// is the last one not made by CodeDeploy's rollback.
+func codeDeployments(app, group string) func(t *testing.T, sb *awssimtest.Sandbox) (string, []string) {
+	return func(t *testing.T, sb *awssimtest.Sandbox) (string, []string) {
+		all := settledDeployments(t, sb, app, group)
+		mine := ""
+		for _, d := range all {
+			if d.Creator != "codeDeployRollback" {
+				mine = d.ID
+			}
+		}
+		var left []string
+		for _, d := range leftRunning(all) {
+			left = append(left, fmt.Sprintf("%s %s", d.ID, d.Status))
+		}
+		return mine, left
+	}
+}
+
+// nativeDeployments reads the service deployments of an ECS service of
+// cluster prod: the run's is the newest one.
+func nativeDeployments(service string) func(t *testing.T, sb *awssimtest.Sandbox) (string, []string) {
+	return func(t *testing.T, sb *awssimtest.Sandbox) (string, []string) {
+		sb.ClearFaults()
+		sb.Clock.Sleep(context.Background(), 15*time.Second)
+		mine, left, createdAt := "", []string(nil), time.Time{}
+		for _, d := range serviceDeployments(t, sb, service) {
+			arn := aws.ToString(d.ServiceDeploymentArn)
+			if mine == "" || aws.ToTime(d.CreatedAt).After(createdAt) {
+				mine, createdAt = arn, aws.ToTime(d.CreatedAt)
+			}
+			switch d.Status {
+			case ecstypes.ServiceDeploymentStatusSuccessful, ecstypes.ServiceDeploymentStatusStopped,
+				ecstypes.ServiceDeploymentStatusRollbackSuccessful, ecstypes.ServiceDeploymentStatusRollbackFailed:
+			default:
+				left = append(left, fmt.Sprintf("%s %s", arn, d.Status))
+			}
+		}
+		return mine, left
+	}
+}
+
+// TestFaultMatrix injects each fault on each AWS operation a Server, an
+// ECS and an ECS-native deploy call, one at a time, and checks that every run succeeds or
 // fails cleanly (exit 1 with an error-code, the id of any deployment it
 // made in deployment-id) with no deployment left running.
 func TestFaultMatrix(t *testing.T) {
@@ -48,70 +99,65 @@ func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	cases, survived, failedClean, running := 0, 0, 0, 0
 	for _, p := range matrixPlatforms {
-		ops := matrixOperations(t, p)
-		type job struct {
-			op, fault string
-			sb        *awssimtest.Sandbox
-			image     string
-			code      int
-			out       map[string]string
-			log       string
-		}
-		var jobs []*job
-		for _, op := range ops {
-			for _, name := range sortedKeys(matrixFaults) {
-				jobs = append(jobs, &job{op: op, fault: name})
+		t.Run(p.name, func(t *testing.T) {
+			ops := matrixOperations(t, p)
+			type job struct {
+				op, fault string
+				sb        *awssimtest.Sandbox
+				image     string
+				code      int
+				out       map[string]string
+				log       string
 			}
-		}
-		const batch = 8
-		for start := 0; start < len(jobs); start += batch {
-			part := jobs[start:min(start+batch, len(jobs))]
-			var wg sync.WaitGroup
-			for _, j := range part {
-				svc, operation, _ := cut(j.op)
-				f := matrixFaults[j.fault]
-				f.Service, f.Operation = svc, operation
-				j.sb = p.sandbox(t)
-				j.image = j.sb.PushImage(t, "web")
-				if err := j.sb.Apply(awssim.Scenario{Faults: []awssim.Fault{f}}); err != nil {
-					t.Fatal(err)
+			var jobs []*job
+			for _, op := range ops {
+				for _, name := range sortedKeys(matrixFaults) {
+					jobs = append(jobs, &job{op: op, fault: name})
 				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					inputs := p.inputs(j.image)
-					inputs["timeout"] = "24h" // the SDK's backoff runs in real time, 600 times slower than the sandbox's
-					j.code, j.out, j.log = runActionCtx(context.Background(), t, j.sb, inputs, runEnv(500, 1))
-				}()
 			}
-			wg.Wait()
-			for _, j := range part {
-				cases++
-				all := settledDeployments(t, j.sb, p.app, p.group)
-				left := leftRunning(all)
-				running += len(left)
-				what := fmt.Sprintf("%s, %s on %s", p.name, j.fault, j.op)
-				if len(left) > 0 {
-					t.Errorf("%s: left running %+v\n%s", what, left, j.log)
+			const batch = 8
+			for start := 0; start < len(jobs); start += batch {
+				part := jobs[start:min(start+batch, len(jobs))]
+				var wg sync.WaitGroup
+				for _, j := range part {
+					svc, operation, _ := cut(j.op)
+					f := matrixFaults[j.fault]
+					f.Service, f.Operation = svc, operation
+					j.sb = p.sandbox(t)
+					j.image = j.sb.PushImage(t, "web")
+					if err := j.sb.Apply(awssim.Scenario{Faults: []awssim.Fault{f}}); err != nil {
+						t.Fatal(err)
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						inputs := p.inputs(j.image)
+						inputs["timeout"] = "24h" // the SDK's backoff runs in real time, 600 times slower than the sandbox's
+						j.code, j.out, j.log = runActionCtx(context.Background(), t, j.sb, inputs, runEnv(500, 1))
+					}()
 				}
-				mine := ""
-				for _, d := range all {
-					if d.Creator != "codeDeployRollback" {
-						mine = d.ID
+				wg.Wait()
+				for _, j := range part {
+					cases++
+					mine, left := p.deployments(t, j.sb)
+					running += len(left)
+					what := fmt.Sprintf("%s, %s on %s", p.name, j.fault, j.op)
+					if len(left) > 0 {
+						t.Errorf("%s: left running %v\n%s", what, left, j.log)
+					}
+					switch {
+					case j.code == exitcode.OK && j.out["deployment-status"] == "Succeeded":
+						survived++
+					case j.code == exitcode.Failed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
+						failedClean++
+						t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
+					default:
+						t.Errorf("%s: exit %d, error-code %q, deployment-id %q (the sandbox has %q): neither a success nor a clean failure\n%s",
+							what, j.code, j.out["error-code"], j.out["deployment-id"], mine, j.log)
 					}
 				}
-				switch {
-				case j.code == exitcode.OK && j.out["deployment-status"] == "Succeeded":
-					survived++
-				case j.code == exitcode.Failed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
-					failedClean++
-					t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
-				default:
-					t.Errorf("%s: exit %d, error-code %q, deployment-id %q (the sandbox has %q): neither a success nor a clean failure\n%s",
-						what, j.code, j.out["error-code"], j.out["deployment-id"], mine, j.log)
-				}
 			}
-		}
+		})
 	}
 	t.Logf("fault matrix: %d cases, %d faults survived, %d failed cleanly, %d deployments left running", cases, survived, failedClean, running)
 	fmt.Printf("fault matrix: %d cases, %d faults survived, %d failed cleanly, %d deployments left running\n", cases, survived, failedClean, running)

@@ -69,7 +69,11 @@ func TestMissingPermission(t *testing.T) {
 				}
 				return
 			}
-			if code != exitcode.Failed || !strings.Contains(msg, "not authorized to perform: "+action+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
+			named := action
+			if alt, ok := missingNamedAs[action]; ok {
+				named = alt
+			}
+			if code != exitcode.Failed || !strings.Contains(msg, "not authorized to perform: "+named+" on resource: ") || !strings.Contains(msg, "(needed by the ") {
 				t.Fatalf("exit %d, error-message %q; want exit 1 naming %s, its resource and the stage that needs it", code, msg, action)
 			}
 			if why, ok := missingAfterChange[action]; ok {
@@ -99,8 +103,18 @@ var missingDegrades = map[string]struct {
 // missingAfterChange are the permissions first needed after the run has
 // changed something, and why they cannot be checked earlier.
 var missingAfterChange = map[string]string{
-	"codedeploy:CreateDeployment": "its bundle is uploaded first; only the call itself tells",
-	"codedeploy:GetDeployment":    "it needs the deployment's id",
+	"codedeploy:CreateDeployment":            "its bundle is uploaded first; only the call itself tells",
+	"codedeploy:GetDeployment":               "it needs the deployment's id",
+	"codedeploy:GetDeploymentConfig":         "CodeDeploy checks it within CreateDeployment, after the upload",
+	"codedeploy:RegisterApplicationRevision": "CodeDeploy checks it within CreateDeployment, after the upload",
+}
+
+// missingNamedAs are the permissions whose refusal names another action:
+// CreateDeployment needs codedeploy:GetApplicationRevision or
+// RegisterApplicationRevision on the application (CodeDeploy's permissions
+// reference), and the refusal names the first.
+var missingNamedAs = map[string]string{
+	"codedeploy:RegisterApplicationRevision": "codedeploy:GetApplicationRevision",
 }
 
 func TestNeededBy(t *testing.T) {

@@ -192,6 +192,19 @@ var iamRuns = []iamRun{
 		},
 	},
 	{
+		name: "ecs-native", scenario: "ecs-native.yaml", stages: []string{"secrets", "image", "deploy, ECS-native"},
+		values: withValues(map[string][]string{
+			"secret": {"api/db"}, "repository": {"web"}, "cluster": {"prod"}, "service": {"api-pause"}, "role": {"api-task", "api-execution"},
+		}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
+			mustRun(t, sb, nativeInputs(image, "api-pause")) // continues the PAUSE hook
+			in := nativeInputs(image, "api-pause")
+			in["on-ready"] = "pause"
+			_, out, _ := runAction(t, sb, in)
+			mustRun(t, sb, map[string]string{"command": "stop", "deployment-id": out["deployment-id"]})
+		},
+	},
+	{
 		name: "lambda", stages: []string{"image", "deploy", "deploy, Lambda"},
 		sandbox: func(t *testing.T) (*awssimtest.Sandbox, string) {
 			return lambdaSandbox(t, awssim.DefaultTimeScale, false)

@@ -6,6 +6,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/codedeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
 
@@ -44,6 +45,7 @@ var platforms = []struct {
 	new        func(platform.Env) Target
 }{
 	{codedeploy.Inputs, codedeploy.CheckFiles, func(e platform.Env) Target { return codedeploy.New(e) }},
+	{ecsnative.Inputs, ecsnative.CheckFiles, func(e platform.Env) Target { return ecsnative.New(e) }},
 }
 
 // Platforms are the deployment platforms as config chooses among them.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,9 @@ func (a *execAgent) Close() error {
 		return os.RemoveAll(a.root)
 	}
 	entries, err := os.ReadDir(a.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // the root's owner removed it already
+	}
 	if err != nil {
 		return fmt.Errorf("removing the agent's deployments: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
 
@@ -63,7 +64,7 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	if err != nil {
 		return deploy.Revision{}, err
 	}
-	lb, err := loadBalancer(svc, in.ContainerName, in.ContainerPort)
+	lb, err := LoadBalancer(svc, in.ContainerName, in.ContainerPort)
 	if err != nil {
 		return deploy.Revision{}, err
 	}
@@ -73,30 +74,13 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 		}
 	}
 	place := placement(svc)
-	if td == nil {
-		if td, err = currentTaskDefinition(ctx, api, svc, place.taskDef); err != nil {
-			return deploy.Revision{}, err
-		}
-	}
-	container := in.ContainerName
-	if container == "" {
-		container = aws.ToString(lb.ContainerName)
-	}
-	if err := setContainer(td, container, in.ImageURI, in.Secrets); err != nil {
-		return deploy.Revision{}, err
-	}
-	if err := mapsPort(td, lb); err != nil {
-		return deploy.Revision{}, err
-	}
-
-	out, err := api.RegisterTaskDefinition(ctx, td)
+	arn, err := Register(ctx, api, TaskDefinition{
+		File: td, Current: place.taskDef, Service: aws.ToString(svc.ServiceName), Container: in.ContainerName,
+		LoadBalancer: &lb, ImageURI: in.ImageURI, Secrets: in.Secrets,
+	})
 	if err != nil {
-		return deploy.Revision{}, fmt.Errorf("registering task definition %q: %w", aws.ToString(td.Family), err)
+		return deploy.Revision{}, err
 	}
-	if out.TaskDefinition == nil || aws.ToString(out.TaskDefinition.TaskDefinitionArn) == "" {
-		return deploy.Revision{}, fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(td.Family))
-	}
-	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	content, err := renderECSAppSpec(arn, lb, place.ecsPlacement, tmpl)
 	if err != nil {
 		return deploy.Revision{}, err
@@ -104,6 +88,13 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	rev := deploy.AppSpecRevision(content)
 	rev.TaskDefinitionARN = arn
 	return rev, nil
+}
+
+// CheckService refuses, at discovery, a group whose ECS service CodeDeploy
+// does not control (or that does not exist), naming the inputs to use.
+func CheckService(ctx context.Context, api API, g deploy.Group) error {
+	_, err := codeDeployService(ctx, api, g)
+	return err
 }
 
 // codeDeployService reads the group's ECS service and refuses one that
@@ -132,19 +123,77 @@ func codeDeployService(ctx context.Context, api API, g deploy.Group) (*types.Ser
 	if svc.DeploymentController != nil {
 		ctl = svc.DeploymentController.Type
 	}
-	if ctl != types.DeploymentControllerTypeCodeDeploy {
+	switch ctl {
+	case types.DeploymentControllerTypeCodeDeploy:
+	case types.DeploymentControllerTypeEcs:
+		return nil, &config.InputError{Input: "codedeploy-deployment-group", Problem: fmt.Sprintf(
+			"ECS service %q of cluster %q (deployment group %q) uses the ECS deployment controller: ECS deploys it itself; give ecs-cluster and ecs-service instead of codedeploy-application and codedeploy-deployment-group", name, cluster, g.Name)}
+	default:
 		return nil, fmt.Errorf("ECS service %q of cluster %q uses the %s deployment controller: CodeDeploy blue/green deployments need a service created with deploymentController CODE_DEPLOY", name, cluster, ctl)
 	}
 	return svc, nil
 }
 
-// loadBalancer picks the service's load balancer that traffic shifts
+// TaskDefinition is a task definition revision to register for a
+// deployment to an ECS service, by CodeDeploy or by ECS itself.
+type TaskDefinition struct {
+	File         *ecs.RegisterTaskDefinitionInput // the task-definition file's; nil: Current's
+	Current      string                           // the task definition the service runs
+	Service      string                           // the service's name, for messages
+	Container    string                           // "": the load balancer's container
+	LoadBalancer *types.LoadBalancer              // the one traffic shifts through; nil: none
+	ImageURI     string                           // by digest
+	Secrets      []deploy.SecretRef
+}
+
+// Register registers td: the file's task definition, or the service's
+// current one without its read-only fields, with the container's image set
+// to ImageURI and Secrets added as valueFrom ARNs, checked to map the load
+// balancer's port. It returns the new revision's ARN; on error nothing is
+// registered.
+func Register(ctx context.Context, api API, td TaskDefinition) (string, error) {
+	in := td.File
+	if in == nil {
+		if td.Current == "" {
+			return "", fmt.Errorf("ECS service %q runs no task definition: give task-definition", td.Service)
+		}
+		var err error
+		if in, err = currentTaskDefinition(ctx, api, td.Service, td.Current); err != nil {
+			return "", err
+		}
+	}
+	container := td.Container
+	if container == "" && td.LoadBalancer != nil {
+		container = aws.ToString(td.LoadBalancer.ContainerName)
+	}
+	if container == "" {
+		return "", &config.InputError{Input: "container-name", Problem: fmt.Sprintf("ECS service %q has no load balancer naming the container to deploy: give container-name", td.Service)}
+	}
+	if err := setContainer(in, container, td.ImageURI, td.Secrets); err != nil {
+		return "", err
+	}
+	if td.LoadBalancer != nil {
+		if err := mapsPort(in, *td.LoadBalancer); err != nil {
+			return "", err
+		}
+	}
+	out, err := api.RegisterTaskDefinition(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("registering task definition %q: %w", aws.ToString(in.Family), err)
+	}
+	if out.TaskDefinition == nil || aws.ToString(out.TaskDefinition.TaskDefinitionArn) == "" {
+		return "", fmt.Errorf("registering task definition %q: the answer has no taskDefinitionArn", aws.ToString(in.Family))
+	}
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn), nil
+}
+
+// LoadBalancer picks the service's load balancer that traffic shifts
 // through: the one naming container (the first when container is ""),
 // checked against port when given.
-func loadBalancer(svc *types.Service, container string, port int) (types.LoadBalancer, error) {
+func LoadBalancer(svc *types.Service, container string, port int) (types.LoadBalancer, error) {
 	name := aws.ToString(svc.ServiceName)
 	if len(svc.LoadBalancers) == 0 {
-		return types.LoadBalancer{}, fmt.Errorf("ECS service %q has no load balancer: CodeDeploy shifts traffic between target groups of one", name)
+		return types.LoadBalancer{}, fmt.Errorf("ECS service %q has no load balancer: blue/green deployments shift traffic between target groups of one", name)
 	}
 	lb := svc.LoadBalancers[0]
 	for _, l := range svc.LoadBalancers {
@@ -185,13 +234,10 @@ func placement(svc *types.Service) servicePlacement {
 
 // currentTaskDefinition reads the task definition the service runs, as
 // register-task-definition takes it.
-func currentTaskDefinition(ctx context.Context, api API, svc *types.Service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
-	if arn == "" {
-		return nil, fmt.Errorf("ECS service %q runs no task definition: give task-definition", aws.ToString(svc.ServiceName))
-	}
+func currentTaskDefinition(ctx context.Context, api API, service, arn string) (*ecs.RegisterTaskDefinitionInput, error) {
 	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 	if err != nil {
-		return nil, fmt.Errorf("reading task definition %s of ECS service %q: %w", arn, aws.ToString(svc.ServiceName), err)
+		return nil, fmt.Errorf("reading task definition %s of ECS service %q: %w", arn, service, err)
 	}
 	if out.TaskDefinition == nil {
 		return nil, fmt.Errorf("reading task definition %s: the answer has no taskDefinition", arn)

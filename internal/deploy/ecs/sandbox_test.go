@@ -158,7 +158,7 @@ func TestECSRevisionRefuses(t *testing.T) {
 		{name: "missing container in file", in: ecs.Input{ContainerName: "worker", TaskDefinition: "../../../testdata/taskdefs/described.json"},
 			wantErr: `task definition "api" has no container "worker" (its containers: "app"); set container-name`},
 		{name: "not CODE_DEPLOY", service: "api-rolling",
-			wantErr: `ECS service "api-rolling" of cluster "prod" uses the ECS deployment controller: CodeDeploy blue/green deployments need a service created with deploymentController CODE_DEPLOY`},
+			wantErr: `input "codedeploy-deployment-group": ECS service "api-rolling" of cluster "prod" (deployment group "linear") uses the ECS deployment controller: ECS deploys it itself; give ecs-cluster and ecs-service instead of codedeploy-application and codedeploy-deployment-group`},
 		{name: "no such service", service: "gone", wantErr: `ECS service "gone" of cluster "prod" (deployment group "linear"): MISSING`},
 		{name: "port", in: ecs.Input{ContainerPort: 9090},
 			wantErr: `input "container-port": 9090 is not the port ECS service "api"'s load balancer routes to (container "app", port 8080)`},

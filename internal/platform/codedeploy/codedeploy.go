@@ -56,8 +56,8 @@ func (t *Target) Title() string {
 	return fmt.Sprintf("%s %s/%s", service, in.Application, in.DeploymentGroup)
 }
 
-// Discover reads the deployment group (read-only) and checks the inputs its
-// compute platform needs.
+// Discover reads the deployment group (read-only), and an ECS group's
+// service, and checks the inputs its compute platform needs.
 func (t *Target) Discover(ctx context.Context) error {
 	in := t.env.Config.Deploy
 	g, err := deploy.Discover(ctx, t.env.Clients.CodeDeploy, in.Application, in.DeploymentGroup)
@@ -66,6 +66,11 @@ func (t *Target) Discover(ctx context.Context) error {
 	}
 	if err := checkGroup(in, g); err != nil {
 		return err
+	}
+	if g.Platform == types.ComputePlatformEcs {
+		if err := ecs.CheckService(ctx, t.env.Clients.ECS, g); err != nil {
+			return err
+		}
 	}
 	t.group = g
 	return nil
