@@ -57,7 +57,9 @@ const oidcProvider = "arn:aws:iam::123456789012:oidc-provider/token.actions.gith
 // ECS removes iam:PassRole, which RegisterTaskDefinition needs on top of its
 // own action, on the task roles ecs-codedeploy.yaml names: github-role.yaml
 // must name the same ones. Single host has the EC2 role's statements and
-// makes the EC2 path's calls; Lambda's calls are refused as EC2's are (each
+// makes the EC2 path's calls; ECS-native's statements name the same task
+// roles as ECS's (PassRole) and its other calls are refused as EC2's are;
+// Lambda's calls are refused as EC2's are (each
 // call's own action on the function the template names), and
 // TestMissingPermission (internal/pipeline) takes each action of each stage
 // away in turn. A workflow of another repository is refused by the trust
@@ -110,6 +112,10 @@ func TestQuickStart(t *testing.T) {
 				{name: "role", repo: "octo/app"},
 				{name: "action removed", repo: "octo/app", removeAction: "iam:PassRole", wantError: "is not authorized to perform: iam:PassRole"},
 			}},
+		{name: "ecs-native", template: "ecs-native.yaml", workflow: "quickstart-ecs-native.yml", params: network,
+			roleParams: []string{"Ec2Path=false", "EcsNativePath=true"},
+			outputs:    map[string]string{"deployment-id": `:service-deployment/app/app/`, "task-definition-arn": `:task-definition/app:2$`},
+			runs:       []run{{name: "role", repo: "octo/app"}}},
 		// All at once: the default canary's 5 minutes are half a second at
 		// the sandbox's time scale, but a poll that sees the 10% step sleeps
 		// to the wait's known end, up to a minute of wall time (the action's
