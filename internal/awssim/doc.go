@@ -18,7 +18,8 @@
 //
 //	awssim/sts             STS (query protocol)
 //	awssim/secretsmanager  Secrets Manager
-//	awssim/ecr             ECR and its registry under /v2/ (provides Images)
+//	awssim/ecr             ECR, repository policies, its registry under /v2/
+//	                       (provides Images)
 //	awssim/s3              S3 (provides Objects)
 //	awssim/ecs             ECS (provides TaskSets; uses Functions)
 //	awssim/lambda          Lambda (provides Aliases, Functions; uses Images)
@@ -89,7 +90,13 @@
 //     registry (the repository named after the host): CreateFunction and
 //     UpdateFunctionCode refuse a missing image or an image index at once
 //     (400 InvalidParameterValueException), changing nothing; GetFunction's
-//     Code.ResolvedImageUri is repository@digest. Zip functions are accepted.
+//     Code.ResolvedImageUri is repository@digest. Before that, the
+//     repository's policy must let lambda.amazonaws.com read it: if not,
+//     Lambda adds that statement when the caller may
+//     ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy on the
+//     repository, else refuses with 403 AccessDeniedException ("Lambda does
+//     not have permission to access the ECR image"). Zip functions are
+//     accepted.
 //   - The ECR registry data plane: an OCI registry under /v2/ that needs
 //     Basic auth with a token from GetAuthorizationToken and honours image
 //     tag immutability (TAG_INVALID). repositoryUri is host:port/name, which

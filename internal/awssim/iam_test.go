@@ -425,3 +425,41 @@ func TestIAMCodeDeployDependentActions(t *testing.T) {
 		}
 	})
 }
+
+// TestResourcePolicyServiceAllows evaluates repository-policy statements
+// for Lambda's service principal: principals, action wildcards, Deny, and
+// the aws:SourceArn / aws:SourceAccount conditions AWS's cross-account
+// example uses (AWS Lambda Developer Guide, Amazon ECR cross-account
+// permissions).
+func TestResourcePolicyServiceAllows(t *testing.T) {
+	const fn = "arn:aws:lambda:us-east-1:123456789012:function:web"
+	tests := []struct {
+		name, statements string
+		want             awssim.Decision
+	}{
+		{"Lambda's statement", `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}`, awssim.Allowed},
+		{"another service", `{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "ecr:*"}`, awssim.ImplicitDeny},
+		{"an account", `{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "ecr:*"}`, awssim.ImplicitDeny},
+		{"everyone", `{"Effect": "Allow", "Principal": "*", "Action": "ecr:Batch*"}`, awssim.Allowed},
+		{"other actions", `{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": "ecr:PutImage"}`, awssim.ImplicitDeny},
+		{"deny wins", `{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}, {"Effect": "Deny", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage"}`, awssim.ExplicitDeny},
+		{"source ARN like", `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage", "Condition": {"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-east-1:123456789012:function:*"}}}`, awssim.Allowed},
+		{"another account's functions", `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage", "Condition": {"StringLike": {"aws:sourceARN": "arn:aws:lambda:us-east-1:111111111111:function:*"}}}`, awssim.ImplicitDeny},
+		{"source account", `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage", "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}`, awssim.Allowed},
+		{"a condition not evaluated", `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "ecr:BatchGetImage", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}`, awssim.ImplicitDeny},
+	}
+	for _, tt := range tests {
+		p, err := awssim.ParseResourcePolicy([]byte(`{"Version": "2008-10-17", "Statement": [` + tt.statements + `]}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := p.ServiceAllows("lambda.amazonaws.com", "ecr:BatchGetImage", fn); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	for _, bad := range []string{`{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "ecr:*"}}`, `{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "NotAction": "ecr:*"}}`, `{"Statement": []}`} {
+		if _, err := awssim.ParseResourcePolicy([]byte(bad)); err == nil {
+			t.Errorf("ParseResourcePolicy(%s) accepted it", bad)
+		}
+	}
+}

@@ -30,11 +30,20 @@ type Objects interface {
 	Object(bucket, key string) ([]byte, bool)
 }
 
-// Images finds images in the ECR repositories.
+// Images finds images in the ECR repositories and reads and extends their
+// repository policies, for Lambda.
 type Images interface {
 	// Image returns the digest and media type of repository:ref, where ref
 	// is a tag or (byDigest) a digest.
 	Image(repository, ref string, byDigest bool) (digest, mediaType string, ok bool)
+	// Repository returns a repository's ARN.
+	Repository(name string) (arn string, ok bool)
+	// ServiceAllows reports whether a repository's policy lets a service
+	// principal acting for sourceARN perform every one of actions.
+	ServiceAllows(repository, service, sourceARN string, actions ...string) bool
+	// AddStatement adds a statement to a repository's policy, making the
+	// policy when the repository has none.
+	AddStatement(repository string, statement map[string]any)
 }
 
 // TaskSets is what CodeDeploy asks of ECS.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -216,6 +217,42 @@ func TestDeployLambdaImageIndex(t *testing.T) {
 	}
 	if msg := out["error-message"]; out["error-code"] != "InvalidParameterValueException" || !strings.Contains(msg, `function "web"`) || !strings.Contains(msg, "image index") || !strings.Contains(msg, "--provenance=false") {
 		t.Errorf("error-code %q, error-message %q; want Lambda's refusal InvalidParameterValueException, naming the function, with a word on image indexes and the fix", out["error-code"], msg)
+	}
+	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 0 {
+		t.Errorf("%d CreateDeployment calls, want none", n)
+	}
+	if v, _ := alias(t, sb); v != "1" {
+		t.Errorf("alias live on version %s, want 1", v)
+	}
+}
+
+// TestDeployLambdaRepositoryPolicy: when the image's repository policy no
+// longer lets Lambda pull (here deleted) and the deploy role has the
+// README's permissions only, Lambda refuses UpdateFunctionCode with 403
+// (AWS Lambda Developer Guide, Amazon ECR permissions), and the action's
+// error names the repository, the statement to add and the alternative
+// permissions; nothing is published or deployed.
+func TestDeployLambdaRepositoryPolicy(t *testing.T) {
+	t.Parallel()
+	sb, image := lambdaSandbox(t, awssim.DefaultTimeScale, false)
+	if _, err := ecr.NewFromConfig(sb.Config()).DeleteRepositoryPolicy(context.Background(), &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String("fn")}); err != nil {
+		t.Fatal(err)
+	}
+	sb.SetPolicy(readmePolicy(t, readmePermissions(t), []string{"image", "deploy", "deploy, Lambda"}, withValues(map[string][]string{
+		"repository": {"fn"}, "application": {"fn"}, "group": {"canary"}, "function": {"web"},
+	}), ""))
+	code, out, log := runAction(t, sb, lambdaInputs(image, "canary"))
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
+	}
+	msg := out["error-message"]
+	for _, want := range []string{`function "web"`, "Lambda does not have permission to access the ECR image", `ECR repository "fn"`, `"Service": "lambda.amazonaws.com"`, "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error-message %q does not say %q", msg, want)
+		}
+	}
+	if out["error-code"] != "AccessDeniedException" {
+		t.Errorf("error-code %q, want AccessDeniedException", out["error-code"])
 	}
 	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 0 {
 		t.Errorf("%d CreateDeployment calls, want none", n)

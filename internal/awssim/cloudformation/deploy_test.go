@@ -69,6 +69,14 @@ func TestDeployLambdaImage(t *testing.T) {
 	if status, _ := sb.DeployStack(t, "fn", file); status != "CREATE_COMPLETE" {
 		t.Fatalf("stack %s, want CREATE_COMPLETE", status)
 	}
+	// The repository's policy lets Lambda pull (RepositoryPolicyText), so
+	// Lambda needs no ecr:SetRepositoryPolicy of whoever updates the code.
+	policy, err := sb.CLI(t, "ecr", "get-repository-policy", "--repository-name", "app", "--query", "policyText", "--output", "text")
+	if p, perr := awssim.ParseResourcePolicy([]byte(policy)); err != nil || perr != nil ||
+		p.ServiceAllows("lambda.amazonaws.com", "ecr:BatchGetImage", "arn:aws:lambda:us-east-1:123456789012:function:app") != awssim.Allowed ||
+		p.ServiceAllows("lambda.amazonaws.com", "ecr:GetDownloadUrlForLayer", "arn:aws:lambda:us-east-1:123456789012:function:app") != awssim.Allowed {
+		t.Errorf("repository policy: %v %v %q, want one that lets lambda.amazonaws.com pull", err, perr, policy)
+	}
 	image := sb.PushImageTag(t, "app", "v1")
 	status, outputs := sb.DeployStack(t, "fn", file, "ImageUri="+image)
 	if status != "UPDATE_COMPLETE" || outputs["LambdaFunction"] != "app" {

@@ -153,6 +153,16 @@ func createRepository(c *creation, p props) (*physical, error) {
 	if err != nil {
 		return nil, err
 	}
+	if doc, ok := p["RepositoryPolicyText"]; ok {
+		text, isString := doc.(string)
+		if !isString {
+			data, _ := json.Marshal(doc)
+			text = string(data)
+		}
+		if _, err := c.provision("ecr", "SetRepositoryPolicy", map[string]any{"repositoryName": name, "policyText": text}); err != nil {
+			return nil, err
+		}
+	}
 	repo, _ := out["repository"].(map[string]any)
 	return &physical{ID: name, Attrs: map[string]any{"Arn": repo["repositoryArn"], "RepositoryUri": repo["repositoryUri"]}}, nil
 }

@@ -95,12 +95,13 @@ func (f *execFixture) revision(key, appspec string, files map[string]string) *cd
 }
 
 // hooksAppSpec runs scripts/<event>.sh for every event in events, with a
-// 30 s timeout, and copies app/ to dest.
+// 120 s timeout (hooks that call the AWS CLI take long on a loaded machine),
+// and copies app/ to dest.
 func hooksAppSpec(dest string, events ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: %s\npermissions:\n  - object: %s\n    mode: 640\n    type: [file]\nhooks:\n", dest, dest)
 	for _, e := range events {
-		fmt.Fprintf(&b, "  %s:\n    - location: scripts/%s.sh\n      timeout: 30\n", e, e)
+		fmt.Fprintf(&b, "  %s:\n    - location: scripts/%s.sh\n      timeout: 120\n", e, e)
 	}
 	return b.String()
 }
@@ -119,7 +120,7 @@ func (f *execFixture) version(key, v string, bodies map[string]string) *cdtypes.
 // wait polls the deployment in real time until it ends.
 func (f *execFixture) wait(id string) *cdtypes.DeploymentInfo {
 	f.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		switch d := f.get(id); d.Status {
 		case cdtypes.DeploymentStatusSucceeded, cdtypes.DeploymentStatusFailed, cdtypes.DeploymentStatusStopped:
@@ -127,7 +128,7 @@ func (f *execFixture) wait(id string) *cdtypes.DeploymentInfo {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	f.t.Fatalf("deployment %s did not end within 60 s: %s", id, f.get(id).Status)
+	f.t.Fatalf("deployment %s did not end within 3 minutes: %s", id, f.get(id).Status)
 	return nil
 }
 
@@ -267,7 +268,7 @@ func TestExecHookFailures(t *testing.T) {
 			f := newExecFixture(t)
 			f.group("web", false, false)
 			files := map[string]string{"app/version": "v1\n", "scripts/ValidateService.sh": f.hookScript("v1", tc.body)}
-			spec := strings.Replace(hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService"), "timeout: 30", "timeout: 1", 1)
+			spec := strings.Replace(hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService"), "timeout: 120", "timeout: 1", 1)
 			if !tc.short {
 				spec = hooksAppSpec(filepath.Join(f.out, "app"), "ValidateService")
 			}

@@ -35,6 +35,7 @@ type repository struct {
 	created           time.Time
 	mutability        string
 	scanOnPush        bool
+	policy            string      // the repository policy's text; "": none
 	images            []*ecrImage // in push order
 }
 
@@ -62,11 +63,14 @@ var repositoryName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z
 
 func (s *Service) ecrOps() map[string]awssim.JSONOp {
 	return map[string]awssim.JSONOp{
-		"CreateRepository":      s.createRepository,
-		"DescribeRepositories":  s.describeRepositories,
-		"DescribeImages":        s.describeImages,
-		"BatchGetImage":         s.batchGetImage,
-		"GetAuthorizationToken": s.getAuthorizationToken,
+		"CreateRepository":       s.createRepository,
+		"DescribeRepositories":   s.describeRepositories,
+		"DescribeImages":         s.describeImages,
+		"BatchGetImage":          s.batchGetImage,
+		"GetAuthorizationToken":  s.getAuthorizationToken,
+		"SetRepositoryPolicy":    s.setRepositoryPolicy,
+		"GetRepositoryPolicy":    s.getRepositoryPolicy,
+		"DeleteRepositoryPolicy": s.deleteRepositoryPolicy,
 	}
 }
 

@@ -2,6 +2,7 @@ package ecr_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,52 @@ func TestECRImages(t *testing.T) {
 	}
 	if want := "ImageNotFound ImageTagDoesNotExist"; strings.Join(codes, " ") != want {
 		t.Errorf("failure codes = %v, want %s", codes, want)
+	}
+}
+
+// TestRepositoryPolicy sets, reads and deletes a repository policy, with
+// the errors of botocore's ecr model: RepositoryPolicyNotFoundException
+// with AWS's message when there is none, InvalidParameterException for a
+// policy that is not one.
+func TestRepositoryPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb := awssimtest.Start(t, awssim.Options{})
+	client := ecr.NewFromConfig(sb.Config())
+	if _, err := client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	name := aws.String("app")
+	const doc = `{"Version": "2012-10-17", "Statement": [{"Sid": "LambdaECRImageRetrievalPolicy", "Effect": "Allow",
+		"Principal": {"Service": "lambda.amazonaws.com"}, "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}`
+	var none *ecrtypes.RepositoryPolicyNotFoundException
+	if _, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: name}); !errors.As(err, &none) ||
+		none.ErrorMessage() != "Repository policy does not exist for the repository with name 'app' in the registry with id '123456789012'" {
+		t.Errorf("GetRepositoryPolicy before any: %v, want RepositoryPolicyNotFoundException with AWS's message", err)
+	}
+	var invalid *ecrtypes.InvalidParameterException
+	for _, bad := range []string{`{"Version": "2012-10-17"`, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*"}]}`} {
+		if _, err := client.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, PolicyText: aws.String(bad)}); !errors.As(err, &invalid) {
+			t.Errorf("SetRepositoryPolicy(%s): %v, want InvalidParameterException", bad, err)
+		}
+	}
+	set, err := client.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, PolicyText: aws.String(doc)})
+	if err != nil || aws.ToString(set.PolicyText) != doc || aws.ToString(set.RegistryId) != "123456789012" {
+		t.Fatalf("SetRepositoryPolicy: %+v, %v", set, err)
+	}
+	got, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: name})
+	if err != nil || aws.ToString(got.PolicyText) != doc {
+		t.Errorf("GetRepositoryPolicy: %+v, %v, want the policy set", got, err)
+	}
+	del, err := client.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name})
+	if err != nil || aws.ToString(del.PolicyText) != doc {
+		t.Errorf("DeleteRepositoryPolicy: %+v, %v, want the deleted policy", del, err)
+	}
+	if _, err := client.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name}); !errors.As(err, &none) {
+		t.Errorf("DeleteRepositoryPolicy again: %v, want RepositoryPolicyNotFoundException", err)
+	}
+	var noRepo *ecrtypes.RepositoryNotFoundException
+	if _, err := client.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("nope"), PolicyText: aws.String(doc)}); !errors.As(err, &noRepo) {
+		t.Errorf("SetRepositoryPolicy(nope): %v, want RepositoryNotFoundException", err)
 	}
 }

@@ -1,8 +1,9 @@
 // Package ecr is the sandbox's ECR: the control plane (AWS JSON 1.1:
 // CreateRepository, DescribeRepositories, DescribeImages, BatchGetImage,
-// GetAuthorizationToken) and the registry data plane, an OCI registry under
-// /v2/ that needs Basic auth with a token from GetAuthorizationToken and
-// honours image tag immutability.
+// GetAuthorizationToken, Set/Get/DeleteRepositoryPolicy) and the registry
+// data plane, an OCI registry under /v2/ that needs Basic auth with a token
+// from GetAuthorizationToken and honours image tag immutability. Lambda
+// reads and extends the repository policies through awssim.Images.
 package ecr
 
 import (
@@ -51,7 +52,7 @@ func checks(operation, region string, in awssim.Input) []awssim.IAMCheck {
 		return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", region, awssim.Account, name)
 	}
 	switch operation {
-	case "CreateRepository", "DescribeImages", "BatchGetImage":
+	case "CreateRepository", "DescribeImages", "BatchGetImage", "SetRepositoryPolicy", "GetRepositoryPolicy", "DeleteRepositoryPolicy":
 		return one(arn(in.Str("repositoryName")))
 	case "DescribeRepositories":
 		names := in.List("repositoryNames")

@@ -126,7 +126,16 @@ func (fn *lambdaFunction) version(qualifier string) (*lambdaVersion, error) {
 // (Docker's provenance attestations make one); see
 // terraform-aws-modules/terraform-aws-lambda#741 (UpdateFunctionCode) and
 // aws/aws-lambda-roadmap#82.
-func (s *Service) lambdaImage(uri string) (resolved, digest string, err error) {
+//
+// Lambda reads the image as lambda.amazonaws.com, so first the repository's
+// policy must let it (ecr:BatchGetImage and ecr:GetDownloadUrlForLayer);
+// when it does not, Lambda adds that statement itself if the caller may
+// ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy on the repository,
+// and otherwise refuses with 403 (AWS Lambda Developer Guide, "Create a
+// Lambda function using a container image", Amazon ECR permissions; the
+// refusal's message as CloudFormation reported it in
+// aws-samples/bedrock-access-gateway#127).
+func (s *Service) lambdaImage(ic *awssim.IAMCall, fnARN, uri string) (resolved, digest string, err error) {
 	repoRef, ref, byDigest := strings.Cut(uri, "@")
 	if !byDigest {
 		if i := strings.LastIndex(uri, ":"); i > strings.LastIndex(uri, "/") {
@@ -140,6 +149,9 @@ func (s *Service) lambdaImage(uri string) (resolved, digest string, err error) {
 	if !ok {
 		return "", "", missing
 	}
+	if err := s.ensureImageAccess(ic, fnARN, name); err != nil {
+		return "", "", err
+	}
 	digest, mediaType, found := s.Peers.Images.Image(name, ref, byDigest)
 	if !found {
 		return "", "", missing
@@ -150,10 +162,35 @@ func (s *Service) lambdaImage(uri string) (resolved, digest string, err error) {
 	return repoRef + "@" + digest, digest, nil
 }
 
+// imageReadActions are what Lambda needs of an image's repository.
+var imageReadActions = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
+
+// ensureImageAccess makes sure the repository's policy lets Lambda read
+// its images for function fnARN, adding Lambda's statement when the caller
+// may, or returns Lambda's refusal. A repository that does not exist is
+// left to the image check.
+func (s *Service) ensureImageAccess(ic *awssim.IAMCall, fnARN, repository string) error {
+	images := s.Peers.Images
+	arn, ok := images.Repository(repository)
+	if !ok || images.ServiceAllows(repository, "lambda.amazonaws.com", fnARN, imageReadActions...) {
+		return nil
+	}
+	if s.Allow(ic, "ecr:GetRepositoryPolicy", arn) != "" || s.Allow(ic, "ecr:SetRepositoryPolicy", arn) != "" {
+		return &awssim.Error{Status: 403, Code: "AccessDeniedException", Message: "Lambda does not have permission to access the ECR image. Check the ECR permissions."}
+	}
+	images.AddStatement(repository, map[string]any{
+		"Sid":       "LambdaECRImageRetrievalPolicy",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
+		"Action":    imageReadActions,
+	})
+	return nil
+}
+
 // setImage points v at an image, ready after lambdaReadyDelay, or returns
-// Lambda's refusal of it, changing nothing.
-func (s *Service) setImage(v *lambdaVersion, uri string, now time.Time) error {
-	resolved, digest, err := s.lambdaImage(uri)
+// Lambda's refusal of it, changing nothing. ic is the caller's request.
+func (s *Service) setImage(ic *awssim.IAMCall, v *lambdaVersion, uri string, now time.Time) error {
+	resolved, digest, err := s.lambdaImage(ic, v.fn.arn, uri)
 	if err != nil {
 		return err
 	}
@@ -171,7 +208,7 @@ type lambdaCode struct {
 	S3Key    string `json:"S3Key"`
 }
 
-func (s *Service) lambdaCreateFunction(region string, body []byte) (int, any, error) {
+func (s *Service) lambdaCreateFunction(ic *awssim.IAMCall, region string, body []byte) (int, any, error) {
 	var in struct {
 		FunctionName string     `json:"FunctionName"`
 		Role         string     `json:"Role"`
@@ -210,7 +247,7 @@ func (s *Service) lambdaCreateFunction(region string, body []byte) (int, any, er
 		if in.Code.ImageURI == "" {
 			return 0, nil, lambdaInvalid("Please provide ImageUri when PackageType is Image.")
 		}
-		if err := s.setImage(v, in.Code.ImageURI, now); err != nil {
+		if err := s.setImage(ic, v, in.Code.ImageURI, now); err != nil {
 			return 0, nil, err
 		}
 	case "Zip":
@@ -321,7 +358,7 @@ func (fn *lambdaFunction) busy(now time.Time) error {
 	return nil
 }
 
-func (s *Service) lambdaUpdateFunctionCode(region string, body []byte) (int, any, error) {
+func (s *Service) lambdaUpdateFunctionCode(ic *awssim.IAMCall, region string, body []byte) (int, any, error) {
 	var in struct {
 		FunctionName string `json:"FunctionName"`
 		ImageURI     string `json:"ImageUri"`
@@ -344,7 +381,7 @@ func (s *Service) lambdaUpdateFunctionCode(region string, body []byte) (int, any
 	case v.packageType == "Image" && in.ImageURI == "":
 		return 0, nil, lambdaInvalid("Please provide ImageUri when updating a function with packageType Image.")
 	case v.packageType == "Image":
-		if err := s.setImage(v, in.ImageURI, now); err != nil {
+		if err := s.setImage(ic, v, in.ImageURI, now); err != nil {
 			return 0, nil, err
 		}
 	case in.ImageURI != "":
@@ -461,7 +498,7 @@ func (v *lambdaVersion) config(now time.Time) *lambdaConfiguration {
 // lambdaSeed makes a Lambda call from a scenario's seed. Seeded code is
 // ready at once: a seed describes what exists already.
 func (s *Service) lambdaSeed(operation, region string, input map[string]any) error {
-	op, ok := s.lambdaOps()[operation]
+	op, ok := s.lambdaOps(nil)[operation]
 	if !ok || !slices.Contains([]string{"CreateFunction", "UpdateFunctionCode", "PublishVersion", "CreateAlias", "UpdateAlias"}, operation) {
 		return fmt.Errorf("unknown operation")
 	}

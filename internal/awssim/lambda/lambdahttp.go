@@ -50,12 +50,18 @@ func lambdaOperation(r *http.Request) string {
 	return "Unknown"
 }
 
-func (s *Service) lambdaOps() map[string]lambdaOp {
+// lambdaOps returns the operations for a request checked as ic (nil: a
+// seed, never refused).
+func (s *Service) lambdaOps(ic *awssim.IAMCall) map[string]lambdaOp {
 	return map[string]lambdaOp{
-		"CreateFunction":           s.lambdaCreateFunction,
+		"CreateFunction": func(region string, in []byte) (int, any, error) {
+			return s.lambdaCreateFunction(ic, region, in)
+		},
+		"UpdateFunctionCode": func(region string, in []byte) (int, any, error) {
+			return s.lambdaUpdateFunctionCode(ic, region, in)
+		},
 		"GetFunction":              s.lambdaGetFunction,
 		"GetFunctionConfiguration": s.lambdaGetFunctionConfiguration,
-		"UpdateFunctionCode":       s.lambdaUpdateFunctionCode,
 		"PublishVersion":           s.lambdaPublishVersion,
 		"ListVersionsByFunction":   s.lambdaListVersions,
 		"CreateAlias":              s.lambdaCreateAlias,
@@ -66,7 +72,8 @@ func (s *Service) lambdaOps() map[string]lambdaOp {
 }
 
 // serveLambda answers a Lambda REST-JSON request.
-func (s *Service) serveLambda(w http.ResponseWriter, r *http.Request, operation, region string, body []byte) {
+func (s *Service) serveLambda(w http.ResponseWriter, r *http.Request, operation string, req *awssim.Request) {
+	region, body := req.Region, req.Body
 	in := map[string]any{}
 	if len(body) > 0 {
 		if err := json.Unmarshal(body, &in); err != nil {
@@ -87,7 +94,7 @@ func (s *Service) serveLambda(w http.ResponseWriter, r *http.Request, operation,
 	}
 	merged, _ := json.Marshal(in)
 	s.Lock()
-	op, ok := s.lambdaOps()[operation]
+	op, ok := s.lambdaOps(req.IAM)[operation]
 	var status int
 	var out any
 	var err error

@@ -33,7 +33,7 @@ func Register(core *awssim.Server) *Service {
 			return lambdaOperation(r), true
 		},
 		Serve: func(w http.ResponseWriter, r *http.Request, operation string, req *awssim.Request) {
-			s.serveLambda(w, r, operation, req.Region, req.Body)
+			s.serveLambda(w, r, operation, req)
 		},
 		WriteError: func(w http.ResponseWriter, e *awssim.Error) { writeLambdaError(w, e) },
 		Authorize: func(operation string, r *http.Request, req *awssim.Request) *awssim.Error {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 )
@@ -103,6 +104,54 @@ func imageError(err error, function, image string) *ImageError {
 	return nil
 }
 
+// RepositoryAccessError is Lambda's 403 AccessDeniedException "Lambda does
+// not have permission to access the ECR image": the image's repository
+// policy does not let lambda.amazonaws.com pull it, and the caller may not
+// ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy for Lambda to add
+// that itself (AWS Lambda Developer Guide, "Create a Lambda function using
+// a container image", Amazon ECR permissions). Nothing was published.
+type RepositoryAccessError struct {
+	Function, Image string
+	Message         string // Lambda's
+}
+
+// lambdaPullStatement is the repository policy statement Lambda needs, as
+// the Developer Guide gives it.
+const lambdaPullStatement = `{"Sid": "LambdaECRImageRetrievalPolicy", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}`
+
+// ecrHost is a private registry's host: account and region.
+var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$`)
+
+func (e *RepositoryAccessError) Error() string {
+	host, repo, _ := strings.Cut(e.Image, "/")
+	repo, _, _ = strings.Cut(repo, "@")
+	if i := strings.LastIndex(repo, ":"); i >= 0 {
+		repo = repo[:i]
+	}
+	arn := "the repository's ARN"
+	if m := ecrHost.FindStringSubmatch(host); m != nil {
+		arn = fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", m[2], m[1], repo)
+	}
+	return fmt.Sprintf("Lambda refused image %s for function %q: %s; the policy of ECR repository %q does not let Lambda pull the image. "+
+		"Add this statement to it (aws ecr set-repository-policy, or RepositoryPolicyText as examples/cloudformation/lambda.yaml has it): %s; "+
+		"or grant the deploy role ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy on %s, and Lambda adds the statement itself",
+		e.Image, e.Function, strings.TrimSuffix(e.Message, "."), repo, lambdaPullStatement, arn)
+}
+
+// ErrorCode is Lambda's error code, for the error-code output.
+func (e *RepositoryAccessError) ErrorCode() string { return "AccessDeniedException" }
+
+// repositoryAccessError returns Lambda's refusal to read the image's
+// repository as a RepositoryAccessError, or nil when err is not one (an
+// AccessDeniedException of IAM names the caller, not the ECR image).
+func repositoryAccessError(err error, function, image string) *RepositoryAccessError {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || !strings.Contains(ae.ErrorMessage(), "permission to access the ECR image") {
+		return nil
+	}
+	return &RepositoryAccessError{Function: function, Image: image, Message: ae.ErrorMessage()}
+}
+
 // Revision is the Lambda platform's contribution to a deployment. It checks
 // that the function is a container-image one and that the alias exists,
 // waits for an update in progress to end, updates the function's code to ImageURI and publishes it, waits for the
@@ -154,6 +203,9 @@ func Revision(ctx context.Context, api API, in Input) (deploy.Revision, error) {
 	})
 	if ie := imageError(err, in.Function, in.ImageURI); ie != nil {
 		return deploy.Revision{}, ie
+	}
+	if re := repositoryAccessError(err, in.Function, in.ImageURI); re != nil {
+		return deploy.Revision{}, re
 	}
 	if err != nil {
 		return deploy.Revision{}, fmt.Errorf("updating the code of Lambda function %q to %s: %w", in.Function, in.ImageURI, err)

@@ -101,3 +101,14 @@ func TestRevisionUnchangedImage(t *testing.T) {
 		t.Errorf("Revision = %v after %d updates, want one update and an error saying there is nothing to deploy to version 1", err, api.updates)
 	}
 }
+
+// TestRepositoryAccessErrorNamesTheARN: for an image in a private ECR
+// registry, the error names the repository's ARN the two permissions go on.
+func TestRepositoryAccessErrorNamesTheARN(t *testing.T) {
+	e := &RepositoryAccessError{Function: "web", Image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:abc", Message: "Lambda does not have permission to access the ECR image. Check the ECR permissions."}
+	for _, want := range []string{`ECR repository "team/app"`, "on arn:aws:ecr:eu-west-1:111122223333:repository/team/app,"} {
+		if !strings.Contains(e.Error(), want) {
+			t.Errorf("%q does not say %q", e.Error(), want)
+		}
+	}
+}

@@ -90,3 +90,20 @@ expect "live image" "$(aws lambda get-function --function-name web --qualifier l
 # (400 InvalidParameterValueException; terraform-aws-lambda#741).
 if err=$(aws lambda update-function-code --function-name web --image-uri "$repo:multi" 2>&1 >/dev/null); then fail "an update to an image index was accepted"; fi
 [[ "$err" == *InvalidParameterValueException*"media type for the source image $repo:multi is not supported"* ]] || fail "index update: $err"
+
+# Lambda pulls as lambda.amazonaws.com: create-function added that statement
+# to the repository's policy, the caller being allowed everything. With the
+# policy gone and a caller without ecr:GetRepositoryPolicy and
+# ecr:SetRepositoryPolicy, the update is refused with 403 (AWS Lambda
+# Developer Guide, Amazon ECR permissions).
+policy=$(aws ecr get-repository-policy --repository-name fn --query policyText --output text)
+[[ "$policy" == *'"ecr:BatchGetImage"'*'"ecr:GetDownloadUrlForLayer"'*'"Service": "lambda.amazonaws.com"'* ]] ||
+	fail "no Lambda statement in the repository's policy: $policy"
+aws ecr delete-repository-policy --repository-name fn >/dev/null
+curl -fsS -X POST --data-binary @- "$AWS_ENDPOINT_URL/_awssim/scenario" >/dev/null <<'JSON'
+{"iam": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["lambda:*", "ecr:DescribeImages"], "Resource": "*"}]}}
+JSON
+if err=$(aws lambda update-function-code --function-name web --image-uri "$repo:v1" 2>&1 >/dev/null); then fail "an update Lambda may not pull was accepted"; fi
+[[ "$err" == *"(AccessDeniedException) when calling the UpdateFunctionCode operation: Lambda does not have permission to access the ECR image. Check the ECR permissions."* ]] ||
+	fail "update without the repository statement: $err"
+expect "live image unchanged" "$(aws lambda get-function --function-name web --qualifier live --query Code.ResolvedImageUri --output text)" "$repo@$digest"
