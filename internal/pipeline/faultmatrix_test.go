@@ -115,46 +115,47 @@ func TestFaultMatrix(t *testing.T) {
 					jobs = append(jobs, &job{op: op, fault: name})
 				}
 			}
-			const batch = 8
-			for start := 0; start < len(jobs); start += batch {
-				part := jobs[start:min(start+batch, len(jobs))]
-				var wg sync.WaitGroup
-				for _, j := range part {
-					svc, operation, _ := cut(j.op)
-					f := matrixFaults[j.fault]
-					f.Service, f.Operation = svc, operation
-					j.sb = p.sandbox(t)
-					j.image = j.sb.PushImage(t, "web")
-					if err := j.sb.Apply(awssim.Scenario{Faults: []awssim.Fault{f}}); err != nil {
-						t.Fatal(err)
-					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						inputs := p.inputs(j.image)
-						inputs["timeout"] = "24h" // the SDK's backoff runs in real time, 600 times slower than the sandbox's
-						j.code, j.out, j.log = runActionCtx(context.Background(), t, j.sb, inputs, runEnv(500, 1))
-					}()
+			// Eight runs at a time, each starting as soon as one ends (a
+			// run whose fault holds it in the SDK's real-time backoff
+			// holds up no others).
+			slots := make(chan struct{}, 8)
+			var wg sync.WaitGroup
+			for _, j := range jobs {
+				slots <- struct{}{}
+				svc, operation, _ := cut(j.op)
+				f := matrixFaults[j.fault]
+				f.Service, f.Operation = svc, operation
+				j.sb = p.sandbox(t)
+				j.image = j.sb.PushImage(t, "web")
+				if err := j.sb.Apply(awssim.Scenario{Faults: []awssim.Fault{f}}); err != nil {
+					t.Fatal(err)
 				}
-				wg.Wait()
-				for _, j := range part {
-					cases++
-					mine, left := p.deployments(t, j.sb)
-					running += len(left)
-					what := fmt.Sprintf("%s, %s on %s", p.name, j.fault, j.op)
-					if len(left) > 0 {
-						t.Errorf("%s: left running %v\n%s", what, left, j.log)
-					}
-					switch {
-					case j.code == exitcode.OK && j.out["deployment-status"] == "Succeeded":
-						survived++
-					case j.code == exitcode.Failed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
-						failedClean++
-						t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
-					default:
-						t.Errorf("%s: exit %d, error-code %q, deployment-id %q (the sandbox has %q): neither a success nor a clean failure\n%s",
-							what, j.code, j.out["error-code"], j.out["deployment-id"], mine, j.log)
-					}
+				wg.Add(1)
+				go func() {
+					defer func() { <-slots; wg.Done() }()
+					inputs := p.inputs(j.image)
+					inputs["timeout"] = "24h" // the SDK's backoff runs in real time, 600 times slower than the sandbox's
+					j.code, j.out, j.log = runActionCtx(context.Background(), t, j.sb, inputs, runEnv(500, 1))
+				}()
+			}
+			wg.Wait()
+			for _, j := range jobs {
+				cases++
+				mine, left := p.deployments(t, j.sb)
+				running += len(left)
+				what := fmt.Sprintf("%s, %s on %s", p.name, j.fault, j.op)
+				if len(left) > 0 {
+					t.Errorf("%s: left running %v\n%s", what, left, j.log)
+				}
+				switch {
+				case j.code == exitcode.OK && j.out["deployment-status"] == "Succeeded":
+					survived++
+				case j.code == exitcode.Failed && j.out["error-code"] != "" && j.out["deployment-id"] == mine:
+					failedClean++
+					t.Logf("%s: failed cleanly: %s", what, j.out["error-code"])
+				default:
+					t.Errorf("%s: exit %d, error-code %q, deployment-id %q (the sandbox has %q): neither a success nor a clean failure\n%s",
+						what, j.code, j.out["error-code"], j.out["deployment-id"], mine, j.log)
 				}
 			}
 		})
