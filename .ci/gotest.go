@@ -76,11 +76,12 @@ func main() {
 
 // summarize prints the events from r as go test would without -v and
 // returns the skipped tests, "package Test: reason", and how long each
-// top-level test that ended took.
+// top-level test that ended took (at least its longest subtest).
 func summarize(r io.Reader, w io.Writer) ([]string, []timing) {
 	var skips []string
 	var times []timing
-	logs := map[string][]string{} // a running test's output, by package and name
+	logs := map[string][]string{}   // a running test's output, by package and name
+	longest := map[string]float64{} // a running top-level test's longest subtest so far
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
@@ -90,8 +91,17 @@ func summarize(r io.Reader, w io.Writer) ([]string, []timing) {
 			continue
 		}
 		key := e.Package + " " + e.Test
-		if (e.Action == "pass" || e.Action == "fail") && e.Test != "" && !strings.Contains(e.Test, "/") {
-			times = append(times, timing{e.Package[strings.LastIndex(e.Package, "/")+1:] + " " + e.Test, e.Elapsed})
+		if (e.Action == "pass" || e.Action == "fail") && e.Test != "" {
+			// A test whose subtests run in parallel reports only its own
+			// body's time: it took at least as long as its longest subtest.
+			top, _, sub := strings.Cut(e.Test, "/")
+			topKey := e.Package + " " + top
+			if sub {
+				longest[topKey] = max(longest[topKey], e.Elapsed)
+			} else {
+				times = append(times, timing{e.Package[strings.LastIndex(e.Package, "/")+1:] + " " + e.Test, max(e.Elapsed, longest[topKey])})
+				delete(longest, topKey)
+			}
 		}
 		switch {
 		case e.Test == "" && e.Action == "output" || e.Action == "build-output":
