@@ -7,9 +7,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghapi"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -25,18 +25,10 @@ type Client struct {
 // New returns a client for repository ("owner/name") at apiURL,
 // authenticated with token. httpClient nil: http.DefaultClient.
 func New(httpClient *http.Client, apiURL, token, repository string) (*Client, error) {
-	owner, repo, ok := strings.Cut(repository, "/")
-	if !ok || owner == "" || repo == "" {
-		return nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", repository)
-	}
-	base, err := url.Parse(strings.TrimSuffix(apiURL, "/") + "/")
+	client, owner, repo, err := ghapi.New(httpClient, apiURL, token, repository)
 	if err != nil {
-		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", apiURL, err)
+		return nil, err
 	}
-	client := github.NewClient(httpClient).WithAuthToken(token)
-	// GITHUB_API_URL is already the API root (https://ghes.example.com/api/v3
-	// on Enterprise Server), so it is the base URL as it is.
-	client.BaseURL = base
 	return &Client{repos: client.Repositories, owner: owner, repo: repo}, nil
 }
 

@@ -9,8 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghapi"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -25,16 +26,10 @@ type Client struct {
 // root, as GITHUB_API_URL gives it), authenticated with token. httpClient
 // nil: http.DefaultClient.
 func New(httpClient *http.Client, apiURL, token, repository string) (*Client, error) {
-	owner, repo, ok := strings.Cut(repository, "/")
-	if !ok || owner == "" || repo == "" {
-		return nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", repository)
-	}
-	base, err := url.Parse(strings.TrimSuffix(apiURL, "/") + "/")
+	client, owner, repo, err := ghapi.New(httpClient, apiURL, token, repository)
 	if err != nil {
-		return nil, fmt.Errorf("GITHUB_API_URL %q: %w", apiURL, err)
+		return nil, err
 	}
-	client := github.NewClient(httpClient).WithAuthToken(token)
-	client.BaseURL = base
 	return &Client{issues: client.Issues, owner: owner, repo: repo}, nil
 }
 
