@@ -8,18 +8,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// Bounds of the predicted schedule.
+// Bounds of the predicted schedule, for CodeDeploy and ECS-native
+// deployments alike.
 const (
-	// sparseMax is the longest sleep through a known wait: a stop or a
+	// SparseMax is the longest sleep through a known wait: a stop or a
 	// continue from elsewhere is seen within it.
-	sparseMax = time.Minute
-	// denseWindow is how long polling stays at PollMin after an expected
+	SparseMax = time.Minute
+	// DenseWindow is how long polling stays at PollMin after an expected
 	// transition is due, before it falls back to backing off.
-	denseWindow = 30 * time.Second
-	// slack is how long after a predicted moment the first poll comes:
+	DenseWindow = 30 * time.Second
+	// Slack is how long after a predicted moment the first poll comes:
 	// CodeDeploy's timestamps are rounded to the millisecond, and its steps
 	// land a little after the moment they are due.
-	slack = 250 * time.Millisecond
+	Slack = 250 * time.Millisecond
 )
 
 // configReader reads a deployment configuration; *codedeploy.Client is one.
@@ -31,8 +32,8 @@ type configReader interface {
 // schedule picks the wait before the next GetDeployment. Where CodeDeploy's
 // timing is predictable (a time-based traffic shift's next step, the end of
 // a termination wait or of a Ready wait) it sleeps until the transition is
-// due, at most sparseMax at a time, then polls every PollMin for up to
-// denseWindow; elsewhere it polls every PollMin after a change and backs
+// due, at most SparseMax at a time, then polls every PollMin for up to
+// DenseWindow; elsewhere it polls every PollMin after a change and backs
 // off by half up to PollMax while nothing changes.
 type schedule struct {
 	min, max  time.Duration
@@ -72,8 +73,8 @@ func (s *schedule) next(ctx context.Context, w *watcher, now time.Time, changed 
 	case !ok:
 		return s.interval
 	case due.After(now):
-		return min(due.Sub(now)+slack, sparseMax)
-	case now.Sub(due) < denseWindow:
+		return min(due.Sub(now)+Slack, SparseMax)
+	case now.Sub(due) < DenseWindow:
 		return s.min
 	}
 	return s.interval

@@ -40,14 +40,14 @@ func TestScheduleNext(t *testing.T) {
 		now          float64
 		want         time.Duration
 	}{
-		{"linear: sleep to the next step", ecs(false), allowing, linear, false, 10, 10, 50*time.Second + slack},
-		{"canary: never longer than sparseMax", ecs(false), allowing, canary, false, 10, 10, sparseMax},
+		{"linear: sleep to the next step", ecs(false), allowing, linear, false, 10, 10, 50*time.Second + Slack},
+		{"canary: never longer than SparseMax", ecs(false), allowing, canary, false, 10, 10, SparseMax},
 		{"linear: a step due and not seen: dense", ecs(false), allowing, linear, false, 10, 60.25, time.Second},
 		{"linear: long overdue: back off", ecs(false), allowing, linear, false, 10, 95, 4 * time.Second},
 		{"linear: after the last step: dense", ecs(false), allowing, linear, false, 540.25, 541.25, time.Second},
-		{"canary: its one step", ecs(false), allowing, canary, false, 290, 290, 10*time.Second + slack},
-		{"termination wait: sparse", ecs(true), waiting, nil, false, 0, 10, sparseMax},
-		{"termination wait: to its end", ecs(true), waiting, nil, false, 0, 280, 20*time.Second + slack},
+		{"canary: its one step", ecs(false), allowing, canary, false, 290, 290, 10*time.Second + Slack},
+		{"termination wait: sparse", ecs(true), waiting, nil, false, 0, 10, SparseMax},
+		{"termination wait: to its end", ecs(true), waiting, nil, false, 0, 280, 20*time.Second + Slack},
 		{"server AllowTraffic: back off", server, allowing, nil, false, 10, 20, 4 * time.Second},
 		{"server AllowTraffic, until traffic: dense", server, allowing, nil, true, 10, 20, time.Second},
 	}

@@ -3,27 +3,17 @@ package ecsnative
 import (
 	"time"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-)
-
-// Bounds of the predicted schedule (as the CodeDeploy driver's).
-const (
-	// sparseMax is the longest sleep through a known wait: a stop or a
-	// continue from elsewhere is seen within it.
-	sparseMax = time.Minute
-	// denseWindow is how long polling stays at PollMin after an expected
-	// transition is due, before it falls back to backing off.
-	denseWindow = 30 * time.Second
-	// slack is how long after a predicted moment the first poll comes.
-	slack = 250 * time.Millisecond
 )
 
 // schedule picks the wait before the next DescribeServiceDeployments.
 // Where ECS's timing is known from the deployment configuration (the end
 // of the bake time, the next LINEAR step, the end of a CANARY's bake) it
-// sleeps until the transition is due, at most sparseMax at a time, then
-// polls every PollMin for up to denseWindow; through CLEAN_UP, which ends
+// sleeps until the transition is due, at most deploy.SparseMax at a time, then
+// polls every PollMin for up to deploy.DenseWindow; through CLEAN_UP, which ends
 // the deployment, it polls every PollMin; elsewhere it polls every PollMin
 // after a change and backs off by half up to PollMax.
 type schedule struct {
@@ -47,8 +37,8 @@ func (s *schedule) next(w *watcher, now time.Time, changed bool) time.Duration {
 	case !ok:
 		return s.interval
 	case due.After(now):
-		return min(due.Sub(now)+slack, sparseMax)
-	case now.Sub(due) < denseWindow:
+		return min(due.Sub(now)+deploy.Slack, deploy.SparseMax)
+	case now.Sub(due) < deploy.DenseWindow:
 		return s.min
 	}
 	return s.interval
