@@ -55,6 +55,11 @@ type Config struct {
 	Build   Build
 	Deploy  Deploy
 	GitHub  GitHub
+
+	// Targets are the run's deployment targets when it has several (input
+	// targets, or a deployment-id given as a JSON object), in order; nil
+	// for one target given by the single-target inputs.
+	Targets []Target
 }
 
 // AWS holds the region and the optional role to assume with GitHub OIDC.
@@ -353,4 +358,37 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// Target is one deployment target of a run with several: an entry of the
+// targets input, or for command continue, stop and status an entry of a
+// deployment-id given as a JSON object.
+type Target struct {
+	Name         string // the entry's name, else <region>/<group, service or function>
+	Wave         int    // 1 and up; 0 for a command's targets
+	Region       string
+	RoleToAssume string
+	Platform     string // the platform the entry chose (Platform.Name)
+	Deploy       Deploy // the step's deploy inputs with the entry's own over them
+	Environment  string // the GitHub environment of its deployment statuses: the entry's, else the step's
+	DeploymentID string // a command's target: its deployment
+}
+
+// Target returns the single-target configuration of t: c with t's region,
+// role, platform, deploy inputs, environment and deployment id, and no
+// Targets.
+func (c *Config) Target(t Target) *Config {
+	one := *c
+	one.Targets = nil
+	one.AWS.Region = t.Region
+	if t.RoleToAssume != "" {
+		one.AWS.RoleToAssume = t.RoleToAssume
+	}
+	one.Platform = t.Platform
+	one.Deploy = t.Deploy
+	one.GitHub.Environment = t.Environment
+	if t.DeploymentID != "" {
+		one.DeploymentID = t.DeploymentID
+	}
+	return &one
 }

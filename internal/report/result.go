@@ -45,6 +45,9 @@ type Result struct {
 	Timeline []Span
 	GitHub   *GitHubDeployment
 	Err      error
+	// Targets are the run's deployment targets when it has several (input
+	// targets), in the input's order; nil for one target.
+	Targets []*TargetResult
 }
 
 // Duration is how long the run took, or 0 while it is running.
@@ -222,3 +225,17 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Location is the file and line to blame.
 func (e *FileError) Location() (file string, line int) { return e.File, e.Line }
+
+// TargetResult is one deployment target of a run with several (input
+// targets): the run's own Deploy is nil then, and each target's result
+// holds its deployment, timeline, outcome and error.
+type TargetResult struct {
+	Name        string // the entry's name, or <region>/<group, service or function>
+	Wave        int    // 1 and up; 0 for a command's targets
+	Region      string
+	Environment string  // the GitHub environment its statuses go to, if any
+	Result      *Result // the target's own, filled by its platform
+	// Note is what the run decided for the target beyond its own result:
+	// "not started: wave 1 did not succeed", "stopped: eu-west-1/api failed".
+	Note string
+}
