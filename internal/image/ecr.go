@@ -39,6 +39,7 @@ type Auth struct {
 	Username string
 	Password string // secret: mask it
 	Server   string // registry host, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com
+	HTTP     bool   // the registry answers plain HTTP (ECR's proxy endpoint says http://: the sandbox)
 }
 
 // Login returns the ECR registry's credentials from GetAuthorizationToken.
@@ -59,11 +60,11 @@ func Login(ctx context.Context, api ECRAPI) (Auth, error) {
 	if !ok {
 		return Auth{}, errors.New("decoding the ECR authorization token: it is not user:password")
 	}
-	server := aws.ToString(data.ProxyEndpoint)
+	server, plain := aws.ToString(data.ProxyEndpoint), false
 	if u, err := url.Parse(server); err == nil && u.Host != "" {
-		server = u.Host
+		server, plain = u.Host, u.Scheme == "http"
 	}
-	return Auth{Username: user, Password: password, Server: server}, nil
+	return Auth{Username: user, Password: password, Server: server, HTTP: plain}, nil
 }
 
 // Repository is an ECR repository.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
@@ -11,16 +12,32 @@ import (
 // checkDeploy validates the deploy stage's files before anything is sent
 // to AWS, as the chosen platform checks them.
 func (r *run) checkDeploy() error {
+	if r.cfg.Targets != nil && r.cfg.Takes() {
+		var errs []error
+		for _, t := range r.cfg.Targets {
+			cfg := r.cfg.Target(t)
+			if err := platforms[chosen(cfg)].checkFiles(cfg.Deploy); err != nil {
+				errs = append(errs, fmt.Errorf("target %s: %w", t.Name, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
 	if !r.cfg.DeployEnabled() {
 		return nil
 	}
-	return platforms[r.chosen()].checkFiles(r.cfg.Deploy)
+	return platforms[chosen(r.cfg)].checkFiles(r.cfg.Deploy)
 }
 
 // discover reads the deployment target and checks the inputs it needs,
 // before the secrets and image stages run and before anything is created
 // in AWS.
 func (r *run) discover(ctx context.Context) error {
+	if r.fleet != nil {
+		if !r.cfg.Takes() {
+			return nil
+		}
+		return r.fleet.each(r.fleet.members, func(m *member) error { return m.target.Discover(ctx) })
+	}
 	if !r.cfg.DeployEnabled() {
 		return nil
 	}
@@ -31,9 +48,15 @@ func (r *run) discover(ctx context.Context) error {
 // deploy prepares the revision, starts the GitHub deployment and deploys,
 // or runs the continue, stop and status commands.
 func (r *run) deploy(ctx context.Context) error {
-	switch r.cfg.Command {
-	case config.CommandContinue, config.CommandStop, config.CommandStatus:
+	switch {
+	case r.fleet != nil && !r.cfg.Takes():
+		return r.fleetCommand(ctx)
+	case !r.cfg.Takes():
 		return r.deploymentCommand(ctx)
+	case r.fleet != nil && r.result.Image == nil:
+		return errors.New("the deploy stage has no image: give ecr-repository or image")
+	case r.fleet != nil:
+		return r.deployWaves(ctx)
 	}
 	if r.target == nil {
 		return nil

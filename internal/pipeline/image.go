@@ -28,6 +28,9 @@ func (r *run) image(ctx context.Context) error {
 		return err
 	}
 	r.result.Image = &report.Image{URI: img.URI(), Digest: img.Digest, Tags: img.Tags, Pushed: img.Pushed}
+	if r.fleet != nil {
+		return r.regionImages(ctx)
+	}
 	return nil
 }
 

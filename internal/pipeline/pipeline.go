@@ -45,6 +45,7 @@ type run struct {
 	gh      *ghdeploy.Deployment // the GitHub deployment, once it exists
 	target  Target               // the deployment target, once discovered or attached
 	cleanup context.Context      // outlives a cancel by ghdeploy.CancelGrace, for the final GitHub status
+	fleet   *fleet               // the targets of a run with several (input targets)
 	fetched *secrets.Result      // the secrets stage's result: mounts for the build, references for the deployment
 	plan    *plan.Plan           // command plan's plan, as the stages make it
 }
@@ -83,6 +84,14 @@ func (r *run) stages(ctx context.Context) error {
 			return err
 		}
 		r.clients = clients
+	}
+	if r.cfg.Targets != nil {
+		if r.cfg.Command == config.CommandPlan {
+			return badInput{errors.New(`input "targets": command plan plans one target: give the single-target inputs`)}
+		}
+		if err := r.newFleet(ctx); err != nil {
+			return err
+		}
 	}
 	type stage struct {
 		name string

@@ -62,10 +62,10 @@ func Platforms() []config.Platform {
 	return ps
 }
 
-// chosen is the platform config chose for the run.
-func (r *run) chosen() int {
+// chosen is the platform config chose for cfg.
+func chosen(cfg *config.Config) int {
 	for i, p := range platforms {
-		if p.Name == r.cfg.Platform {
+		if p.Name == cfg.Platform {
 			return i
 		}
 	}
@@ -74,5 +74,5 @@ func (r *run) chosen() int {
 
 // newTarget makes the run's target on the platform config chose.
 func (r *run) newTarget() Target {
-	return platforms[r.chosen()].new(platform.Env{Config: r.cfg, Clients: r.clients, Report: r.rep, Result: r.result, Clock: r.env.Clock})
+	return platforms[chosen(r.cfg)].new(platform.Env{Config: r.cfg, Clients: r.clients, Report: r.rep, Result: r.result, Clock: r.env.Clock})
 }

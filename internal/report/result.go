@@ -123,6 +123,16 @@ type Image struct {
 	Digest string
 	Tags   []string
 	Pushed bool // false: the tag was already in ECR, or an existing image was given
+	// Regions: the same image in the other regions of a run with several
+	// targets.
+	Regions []RegionImage
+}
+
+// RegionImage is the run's image in another region's repository.
+type RegionImage struct {
+	Region     string
+	URI        string
+	Replicated bool // brought there by ECR replication; false: copied by the run
 }
 
 // Deployment is the deployment the run created or acted on, as its platform

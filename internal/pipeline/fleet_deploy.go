@@ -1,0 +1,202 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
+)
+
+// deployWaves deploys the members wave by wave: every member of a wave at
+// once, the next wave once each of them succeeded. A member that fails
+// stops the rest of its wave (its deployments stopped, with rollback
+// unless rollback-on-cancel is false), and no later wave starts.
+func (r *run) deployWaves(ctx context.Context) error {
+	var refs []secrets.Reference
+	if r.fetched != nil {
+		refs = r.fetched.References()
+	}
+	if err := r.fleetGitHub(ctx, "deploy"); err != nil {
+		return err
+	}
+	waves := r.fleet.waves()
+	for i, wave := range waves {
+		r.rep.Infof("Wave %d: %s", wave[0].spec.Wave, names(wave))
+		failed := r.deployWave(ctx, wave, refs)
+		w := worst(wave)
+		var why string
+		switch {
+		case failed != nil:
+			why = fmt.Sprintf("not started: wave %d did not succeed", wave[0].spec.Wave)
+		case w.res.Result.Outcome == report.OutcomePaused:
+			why = fmt.Sprintf("not started: wave %d is paused at Ready (continue it with command: continue)", wave[0].spec.Wave)
+		}
+		if why != "" {
+			for _, later := range waves[i+1:] {
+				for _, m := range later {
+					m.res.Note = why
+				}
+			}
+			r.sayWhere()
+			return failed
+		}
+	}
+	r.sayWhere()
+	return nil
+}
+
+// deployWave deploys wave's members at once and returns the error of the
+// first that failed, after stopping the others.
+func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Reference) error {
+	wctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var first *member
+	done := make(chan *member)
+	for _, m := range wave {
+		go func() {
+			m.deploy(wctx, refs)
+			done <- m
+		}()
+	}
+	for range wave {
+		m := <-done
+		if !m.res.Result.Outcome.OK() && first == nil && ctx.Err() == nil {
+			first = m
+			stop(fmt.Errorf("target %s failed", m.spec.Name))
+		}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("wave %d: %w", wave[0].spec.Wave, context.Cause(ctx))
+	}
+	if first == nil {
+		return nil
+	}
+	for _, m := range wave {
+		switch {
+		case m == first:
+		case m.res.Result.Outcome.OK():
+			m.res.Note = "on the new version: it succeeded before " + first.spec.Name + " failed, and is not rolled back (redeploy the previous version to roll it back)"
+		case m.res.Result.Outcome == report.OutcomeCancelled:
+			m.res.Note = "stopped: " + first.spec.Name + " failed"
+		}
+	}
+	return fmt.Errorf("target %s: %w", first.spec.Name, failure(first.res.Result))
+}
+
+// failure is a member's error, or its outcome as one.
+func failure(res *report.Result) error {
+	if res.Err != nil {
+		return res.Err
+	}
+	if d := res.Deploy; d != nil && d.ID != "" {
+		return fmt.Errorf("deployment %s ended %s (%s)", d.ID, d.Status, res.Outcome)
+	}
+	return errors.New(string(res.Outcome))
+}
+
+// deploy prepares and deploys the member's revision, and records how it
+// ended in its result.
+func (m *member) deploy(ctx context.Context, refs []secrets.Reference) {
+	res := m.res.Result
+	res.Start = time.Now()
+	err := m.target.Prepare(ctx, m.image, refs)
+	if err == nil {
+		err = m.target.Deploy(ctx)
+	}
+	m.end(ctx, err)
+}
+
+// end records a member's error and outcome, as the run's Conclude does for
+// one target.
+func (m *member) end(ctx context.Context, err error) {
+	res := m.res.Result
+	res.End = time.Now()
+	res.Err = report.Relative(err, m.cfg.GitHub.Rel)
+	res.Outcome = report.Decide(ctx, err, res)
+	res.Scrub(m.rep.Scrub)
+	m.rep.Infof("Outcome: %s", res.Outcome)
+}
+
+// sayWhere tells which members run the new version and which do not.
+func (r *run) sayWhere() {
+	var on, off []string
+	for _, m := range r.fleet.members {
+		switch o := m.res.Result.Outcome; {
+		case o == report.OutcomeDeployed || o == report.OutcomeShifted:
+			on = append(on, m.spec.Name)
+		case o == "":
+			off = append(off, m.spec.Name+" (not started)")
+		default:
+			off = append(off, fmt.Sprintf("%s (%s)", m.spec.Name, o))
+		}
+	}
+	if len(off) > 0 {
+		r.rep.Infof("On the new version: %s. Not on it: %s", orNone(on), strings.Join(off, ", "))
+	}
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// fleetCommand runs continue, stop or status on every member's deployment
+// at once.
+func (r *run) fleetCommand(ctx context.Context) error {
+	if err := r.fleetGitHub(ctx, "continue"); err != nil {
+		return err
+	}
+	return r.fleet.each(r.fleet.members, func(m *member) error {
+		m.res.Result.Start = time.Now()
+		m.target.Attach(m.spec.DeploymentID)
+		err := m.target.Command(ctx, r.cfg.Command)
+		m.end(ctx, err)
+		return err
+	})
+}
+
+// fleetGitHub starts the GitHub deployments of a deploying run with
+// several targets: one per environment when the targets name several,
+// else one for the step.
+func (r *run) fleetGitHub(ctx context.Context, verb string) error {
+	if !r.cfg.Deploys() {
+		return nil
+	}
+	for _, env := range r.fleet.environments() {
+		ms := r.fleet.inEnvironment(env)
+		gh, err := ghdeploy.Start(ctx, ms[0].cfg, r.rep, fmt.Sprintf("%s %s", verb, names(ms)), func(id int64) {
+			for _, m := range ms {
+				m.res.Result.GitHub = &report.GitHubDeployment{ID: id, Environment: env, URL: m.cfg.GitHub.EnvironmentURL}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if gh != nil {
+			r.fleet.gh = append(r.fleet.gh, fleetGitHub{gh, ms})
+		}
+	}
+	return nil
+}
+
+// finishGitHub posts each GitHub deployment's final status: that of the
+// first of its members that did not succeed, else of the first.
+func (r *run) finishGitHub(ctx context.Context) {
+	for _, g := range r.fleet.gh {
+		res := worst(g.members).res.Result
+		final := report.FinalStatus(res)
+		if res.GitHub != nil {
+			for _, m := range g.members {
+				m.res.Result.GitHub.State = final.State
+			}
+		}
+		g.gh.Finish(ctx, ghdeploy.Status{State: final.State, Description: final.Description, AutoInactive: final.AutoInactive})
+	}
+}

@@ -1,0 +1,193 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+)
+
+// moreGroups adds Server blue/green groups like bg (and, with ready, like
+// ready: waiting at Ready) to application web.
+func moreGroups(names ...string) awssim.Scenario {
+	var sc awssim.Scenario
+	for _, name := range names {
+		in := map[string]any{
+			"applicationName": "web", "deploymentGroupName": name,
+			"serviceRoleArn":            "arn:aws:iam::123456789012:role/codedeploy",
+			"deploymentConfigName":      "CodeDeployDefault.AllAtOnce",
+			"autoScalingGroups":         []any{name + "-asg"},
+			"deploymentStyle":           map[string]any{"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+			"loadBalancerInfo":          map[string]any{"targetGroupInfoList": []any{map[string]any{"name": name + "-tg"}}},
+			"autoRollbackConfiguration": map[string]any{"enabled": true, "events": []any{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"}},
+		}
+		ready := map[string]any{"actionOnTimeout": "CONTINUE_DEPLOYMENT"}
+		if strings.HasPrefix(name, "ready") {
+			ready = map[string]any{"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 120}
+		}
+		in["blueGreenDeploymentConfiguration"] = map[string]any{
+			"deploymentReadyOption":                     ready,
+			"greenFleetProvisioningOption":              map[string]any{"action": "COPY_AUTO_SCALING_GROUP"},
+			"terminateBlueInstancesOnDeploymentSuccess": map[string]any{"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+		}
+		sc.Seed = append(sc.Seed, awssim.SeedCall{Service: "codedeploy", Operation: "CreateDeploymentGroup", Input: in})
+	}
+	return sc
+}
+
+// fleetInputs are the inputs of a deployment of image to targets (a YAML
+// list) of application web.
+func fleetInputs(image, targets string) map[string]string {
+	in := deployInputs(image, "")
+	delete(in, "codedeploy-application")
+	delete(in, "codedeploy-deployment-group")
+	in["targets"] = targets
+	return in
+}
+
+// targetResult is one entry of the targets output.
+type targetResult struct {
+	Name         string `json:"name"`
+	Wave         int    `json:"wave"`
+	DeploymentID string `json:"deployment-id"`
+	Status       string `json:"status"`
+	Outcome      string `json:"outcome"`
+	Note         string `json:"note"`
+}
+
+// targetsOutput decodes the targets output, by name.
+func targetsOutput(t *testing.T, out map[string]string) map[string]targetResult {
+	t.Helper()
+	var list []targetResult
+	if err := json.Unmarshal([]byte(out["targets"]), &list); err != nil {
+		t.Fatalf("output targets %q: %v", out["targets"], err)
+	}
+	byName := map[string]targetResult{}
+	for _, r := range list {
+		byName[r.Name] = r
+	}
+	return byName
+}
+
+// deploymentIDs decodes the deployment-id output of a run with several targets.
+func deploymentIDs(t *testing.T, out map[string]string) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	if err := json.Unmarshal([]byte(out["deployment-id"]), &ids); err != nil {
+		t.Fatalf("output deployment-id %q: %v", out["deployment-id"], err)
+	}
+	return ids
+}
+
+func TestFleetWavesInOrder(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("bg2", "bg3"))
+	code, out, log := runAction(t, sb, fleetInputs(sb.PushImage(t, "web"), `
+- wave: 1
+  name: canary
+  codedeploy-application: web
+  codedeploy-deployment-group: bg
+- wave: 2
+  codedeploy-application: web
+  codedeploy-deployment-group: bg2
+- wave: 2
+  codedeploy-application: web
+  codedeploy-deployment-group: bg3
+`))
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
+	}
+	ids := deploymentIDs(t, out)
+	if len(ids) != 3 || ids["canary"] == "" || ids["us-east-1/bg2"] == "" || ids["us-east-1/bg3"] == "" {
+		t.Fatalf("deployment-id = %v, want canary, us-east-1/bg2 and us-east-1/bg3", ids)
+	}
+	canary := deploymentInfo(t, sb, ids["canary"]).DeploymentInfo
+	for _, name := range []string{"us-east-1/bg2", "us-east-1/bg3"} {
+		d := deploymentInfo(t, sb, ids[name]).DeploymentInfo
+		if d.Status != "Succeeded" {
+			t.Errorf("%s: %s, want Succeeded", name, d.Status)
+		}
+		if d.CreateTime.Before(aws.ToTime(canary.CompleteTime)) {
+			t.Errorf("%s created at %s, before wave 1 ended at %s", name, d.CreateTime, canary.CompleteTime)
+		}
+	}
+	for name, r := range targetsOutput(t, out) {
+		if r.Status != "Succeeded" || r.DeploymentID != ids[name] {
+			t.Errorf("targets output %s = %+v, want Succeeded with %s", name, r, ids[name])
+		}
+	}
+	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 3 {
+		t.Errorf("%d CreateDeployment calls, want 3", n)
+	}
+}
+
+func TestFleetFailureStopsItsWave(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("bg2", "bg3"), awssim.Scenario{
+		Hangs:     []awssim.Hang{{DeploymentGroup: "bg", Event: "AfterInstall"}},
+		Lifecycle: []awssim.LifecycleFault{{DeploymentGroup: "bg2", Event: "ValidateService", Message: "health check failed"}},
+	})
+	code, out, log := runAction(t, sb, fleetInputs(sb.PushImage(t, "web"), `
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: bg}
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: bg2}
+- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: bg3}
+`))
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
+	}
+	results := targetsOutput(t, out)
+	if r := results["us-east-1/bg2"]; r.Status != "Stopped" && r.Status != "Failed" {
+		t.Errorf("bg2 = %+v, want it failed", r)
+	}
+	if r := results["us-east-1/bg"]; !strings.Contains(r.Note, "stopped: us-east-1/bg2 failed") {
+		t.Errorf("bg = %+v, want it stopped because bg2 failed", r)
+	}
+	if r := results["us-east-1/bg3"]; r.DeploymentID != "" || !strings.Contains(r.Note, "not started") {
+		t.Errorf("bg3 = %+v, want it not started", r)
+	}
+	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 2 {
+		t.Errorf("%d CreateDeployment calls, want 2 (wave 2 not started)", n)
+	}
+	hung := deploymentInfo(t, sb, results["us-east-1/bg"].DeploymentID).DeploymentInfo
+	if hung.Status != "Stopped" {
+		t.Errorf("bg's deployment is %s, want Stopped", hung.Status)
+	}
+	if !strings.Contains(out["error-message"], "us-east-1/bg2") {
+		t.Errorf("error-message %q does not name the failed target", out["error-message"])
+	}
+	if left := leftRunning(settledDeployments(t, sb, "web", "bg", "bg2", "bg3")); len(left) > 0 {
+		t.Errorf("left running: %+v", left)
+	}
+}
+
+func TestFleetPauseThenContinueWave(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("ready2"))
+	inputs := fleetInputs(sb.PushImage(t, "web"), `
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: ready}
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: ready2}
+- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: bg}
+`)
+	inputs["on-ready"] = "pause"
+	code, out, log := runAction(t, sb, inputs)
+	if code != exitcode.OK || out["deployment-status"] != "Ready" {
+		t.Fatalf("pause: exit %d, status %q; want 0, Ready; log:\n%s", code, out["deployment-status"], log)
+	}
+	ids := deploymentIDs(t, out)
+	if len(ids) != 2 {
+		t.Fatalf("deployment-id %v, want wave 1's two", ids)
+	}
+	code, out, log = runAction(t, sb, map[string]string{"command": "continue", "deployment-id": out["deployment-id"]})
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("continue: exit %d, status %q; want 0, Succeeded; log:\n%s", code, out["deployment-status"], log)
+	}
+	for name, id := range ids {
+		if s := deploymentInfo(t, sb, id).DeploymentInfo.Status; s != "Succeeded" {
+			t.Errorf("%s (%s) is %s after continue, want Succeeded", name, id, s)
+		}
+	}
+}
