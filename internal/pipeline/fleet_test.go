@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -190,4 +191,43 @@ func TestFleetPauseThenContinueWave(t *testing.T) {
 			t.Errorf("%s (%s) is %s after continue, want Succeeded", name, id, s)
 		}
 	}
+}
+
+func TestFleetCancelStopsTheWave(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("bg2", "bg3"), awssim.Scenario{Hangs: []awssim.Hang{
+		{DeploymentGroup: "bg", Event: "AfterInstall"}, {DeploymentGroup: "bg2", Event: "AfterInstall"},
+	}})
+	inputs := fleetInputs(sb.PushImage(t, "web"), `
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: bg}
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: bg2}
+- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: bg3}
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	ended := make(chan time.Time)
+	go func() {
+		code, _, log := runActionCtx(ctx, t, sb, inputs, nil)
+		if code == exitcode.OK {
+			t.Errorf("a cancelled run exited 0; log:\n%s", log)
+		}
+		ended <- time.Now()
+	}()
+	for countCalls(sb, "codedeploy", "CreateDeployment") < 2 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // both deployments are in their hung event
+	cancelled := time.Now()
+	cancel()
+	took := (<-ended).Sub(cancelled)
+	if took > 7*time.Second {
+		t.Errorf("the run took %s after the cancel, want at most 7 s", took)
+	}
+	all := settledDeployments(t, sb, "web", "bg", "bg2", "bg3")
+	if left := leftRunning(all); len(left) > 0 {
+		t.Errorf("left running: %+v", left)
+	}
+	if n := countCalls(sb, "codedeploy", "CreateDeployment"); n != 2 {
+		t.Errorf("%d CreateDeployment calls, want 2 (wave 2 not started)", n)
+	}
+	t.Logf("the run ended %s after the cancel", took)
 }
