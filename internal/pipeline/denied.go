@@ -21,8 +21,21 @@ func (r *run) neededBy(stage string, err error) error {
 		return err
 	}
 	input := r.cfg.InputFor(stage)
-	if input == "" && r.target != nil {
+	switch {
+	case input == "" && r.target != nil:
 		input = r.target.InputFor(m[1])
+	case input == "" && r.fleet != nil:
+		return err // each member's error names its input (fleet.each)
 	}
 	return fmt.Errorf("%w (needed by the %s stage: %s)", err, stage, input)
+}
+
+// neededByTarget adds to an AccessDenied error of a target the input that
+// needed the permission; other errors are returned as they are.
+func neededByTarget(t Target, err error) error {
+	m := deniedAction.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("%w (needed by %s)", err, t.InputFor(m[1]))
 }

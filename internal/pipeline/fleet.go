@@ -98,7 +98,7 @@ func (f *fleet) each(members []*member, fn func(*member) error) error {
 	for i, m := range members {
 		wg.Go(func() {
 			if err := fn(m); err != nil {
-				errs[i] = fmt.Errorf("target %s: %w", m.spec.Name, err)
+				errs[i] = fmt.Errorf("target %s: %w", m.spec.Name, neededByTarget(m.target, err))
 			}
 		})
 	}

@@ -108,6 +108,9 @@ func (m *member) deploy(ctx context.Context, refs []secrets.Reference) {
 	if err == nil {
 		err = m.target.Deploy(ctx)
 	}
+	if err != nil {
+		err = neededByTarget(m.target, err)
+	}
 	m.end(ctx, err)
 }
 
