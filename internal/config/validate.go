@@ -29,6 +29,7 @@ func (c *Config) validate(r *reader, platforms []Platform) {
 	chosen := c.choosePlatform(r, platforms, entries)
 	if targets != "" && c.Takes() {
 		refuseStepSelects(r, platforms)
+		c.checkTargetInputs(r) // once for the step, before the entries inherit its values
 		c.deployTargets(r, platforms, entries)
 	} else if targets != "" {
 		for _, e := range entries {
@@ -148,7 +149,9 @@ func (c *Config) validateDeploy(r *reader) {
 	if !c.BuildEnabled() && c.Image.URI == "" {
 		r.fail("image", "a deployment needs an image: give ecr-repository to build one, or image to deploy an existing one")
 	}
-	c.checkTargetInputs(r)
+	if c.Targets == nil {
+		c.checkTargetInputs(r)
+	}
 }
 
 // checkTargetInputs checks the deploy inputs of one target that every
