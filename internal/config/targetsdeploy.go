@@ -46,7 +46,7 @@ func (c *Config) deployTargets(r *reader, platforms []Platform, entries []*entry
 		}
 	}
 	for _, p := range inherited {
-		r.fail(p.input, "%s (inherited by targets %s: set it in the entries it is for)", p.problem, strings.Join(p.entries, ", "))
+		r.fail(p.input, "%s (inherited by targets %s: give it in the entries it is for instead, or set it to \"\" in these)", p.problem, strings.Join(p.entries, ", "))
 	}
 	checkDistinct(r, entries)
 	c.checkStepOwned(r, platforms)
