@@ -195,8 +195,8 @@ func TestTargetsInvalid(t *testing.T) {
 			[]string{`input "s3-bucket": is for codedeploy (codedeploy-application and codedeploy-deployment-group), and no entry of targets chooses codedeploy`}},
 		{"entry's choice against the step's input", "- bundle: bundle\n  s3-bucket: b\n" + group, nil,
 			[]string{`input "task-definition": is for ECS and bundle is for EC2/Server: give one (inherited by targets entry 1 (eu-west-1/g):`}},
-		{"plan checks entries too", "- ecs-cluster: prod\n", map[string]string{"command": "plan"},
-			[]string{`input "targets": entry 1 (eu-west-1/prod): input "ecs-service": ecs-cluster and ecs-service go together`}},
+		{"plan checks entries too", "- ecs-cluster: prod\n  ecs-service: s\n  container-port: 0\n", map[string]string{"command": "plan"},
+			[]string{`input "targets": entry 1 (eu-west-1/s): input "container-port": "0" is not a whole number from 1 to 65535`}},
 		{"no image", "-" + group[1:], map[string]string{"image": ""}, []string{`input "image": a deployment needs an image`}},
 		{"every problem at once", "- wave: -1\n" + group + "- ecs-cluster: c\n  ecs-service: s\n  timeout: soon\n- name: n\n", nil, []string{
 			`entry 1 (eu-west-1/g): key "wave"`,
