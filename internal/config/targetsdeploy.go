@@ -6,18 +6,26 @@ import (
 	"strings"
 )
 
-// deployTargets checks each entry of targets, for command deploy and
-// plan, as Load checks the single-target inputs: through a reader that
-// sees the entry's values over the step's, the inputs that choose a
-// platform only in the entry, and another platform's own inputs only in
-// the entry. It fills c.Targets, one per entry in order. A problem with a
-// value the entry inherits from the step is reported once, on the step's
-// input, naming the entries it fails for.
-func (c *Config) deployTargets(r *reader, platforms []Platform, entries []*entry) {
+// checkTargets reports each entry's problems and, for command deploy and
+// plan, checks each entry as Load checks the single-target inputs: through
+// a reader that sees the entry's values over the step's, the inputs that
+// choose a platform only in the entry, and another platform's own inputs
+// only in the entry. It fills c.Targets then, one per entry in order. A
+// problem with a value the entry inherits from the step is reported once,
+// on the step's input, naming the entries it fails for.
+func (c *Config) checkTargets(r *reader, platforms []Platform, entries []*entry) {
+	deploys := c.Takes()
+	if deploys {
+		refuseStepSelects(r, platforms)
+		c.checkTargetInputs(r) // once for the step, before the entries inherit its values
+	}
 	var inherited []*inheritedProblem
 	for _, e := range entries {
 		for _, p := range e.problems {
 			r.fail("targets", "%s: %s", e.label(), p)
+		}
+		if !deploys {
+			continue
 		}
 		if !e.mapping {
 			c.Targets = append(c.Targets, Target{Name: e.name, Wave: e.wave})
@@ -34,22 +42,20 @@ func (c *Config) deployTargets(r *reader, platforms []Platform, entries []*entry
 		}
 		for _, err := range errs {
 			var ie *InputError
-			if !errors.As(err, &ie) {
-				r.fail("targets", "%s: %v", e.label(), err)
+			if errors.As(err, &ie) && !e.has(ie.Input) && r.given(ie.Input) != "" {
+				inherited = addInherited(inherited, r.errs, ie, e)
 				continue
 			}
-			if e.has(ie.Input) || r.given(ie.Input) == "" {
-				r.fail("targets", "%s: %v", e.label(), err)
-				continue
-			}
-			inherited = addInherited(inherited, r.errs, ie, e)
+			r.fail("targets", "%s: %v", e.label(), err)
 		}
 	}
 	for _, p := range inherited {
 		r.fail(p.input, "%s (inherited by targets %s: give it in the entries it is for instead, or set it to \"\" in these)", p.problem, strings.Join(p.entries, ", "))
 	}
 	checkDistinct(r, entries)
-	c.checkStepOwned(r, platforms)
+	if deploys {
+		c.checkStepOwned(r, platforms)
+	}
 }
 
 // inheritedProblem is a problem with a step's input, as entries that

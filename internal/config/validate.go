@@ -27,17 +27,8 @@ func (c *Config) validate(r *reader, platforms []Platform) {
 		entries = c.readEntries(r, platforms, targets)
 	}
 	chosen := c.choosePlatform(r, platforms, entries)
-	if targets != "" && c.Takes() {
-		refuseStepSelects(r, platforms)
-		c.checkTargetInputs(r) // once for the step, before the entries inherit its values
-		c.deployTargets(r, platforms, entries)
-	} else if targets != "" {
-		for _, e := range entries {
-			for _, p := range e.problems {
-				r.fail("targets", "%s: %s", e.label(), p)
-			}
-		}
-		checkDistinct(r, entries)
+	if targets != "" {
+		c.checkTargets(r, platforms, entries)
 	}
 	switch c.Command {
 	case CommandDeploy, CommandPlan:
