@@ -44,9 +44,13 @@ const (
 )
 
 // Config is every input of the action, typed and validated.
+//
+// With Targets, Platform is "" and Deploy holds the step's deploy inputs:
+// the step-wide ones (Wait, OnReady, OnActive, SupersedeCheck, Rollback*)
+// and the defaults each Target.Deploy starts from; use Target(t) for one.
 type Config struct {
 	Command      Command
-	DeploymentID string // for continue, stop and status
+	DeploymentID string // for continue, stop and status; with Targets, the JSON object as given
 	Platform     string // the deployment platform the inputs or deployment-id chose: Platform.Name, or ""
 
 	AWS     AWS
@@ -223,9 +227,9 @@ func (c *Config) SecretsEnabled() bool { return len(c.Secrets.Specs) > 0 }
 func (c *Config) BuildEnabled() bool { return c.Image.Repository != "" }
 
 // DeployEnabled reports whether a deployment is created, or with command
-// plan, planned.
+// plan, planned: of the platform the inputs chose, or of each of Targets.
 func (c *Config) DeployEnabled() bool {
-	return (c.Command == CommandDeploy || c.Command == CommandPlan) && c.Platform != ""
+	return (c.Command == CommandDeploy || c.Command == CommandPlan) && (c.Platform != "" || len(c.Targets) > 0)
 }
 
 // Takes reports whether the command takes the stages' inputs (deploy and
@@ -306,30 +310,12 @@ func Load(getenv func(string) string, platforms []Platform) (*Config, error) {
 		}
 	}
 
-	c.Deploy = Deploy{
-		Application:       r.str("codedeploy-application"),
-		DeploymentGroup:   r.str("codedeploy-deployment-group"),
-		DeploymentConfig:  r.str("deployment-config"),
-		Description:       r.str("description"),
-		Bundle:            r.optionalPath("bundle", c.GitHub.Workspace, true),
-		S3Bucket:          r.str("s3-bucket"),
-		S3Prefix:          strings.Trim(r.str("s3-prefix"), "/"),
-		ContainerName:     r.str("container-name"),
-		ContainerPort:     r.port("container-port"),
-		HealthCheckPath:   r.str("health-check-path"),
-		HealthTimeout:     r.duration("health-check-timeout"),
-		ProxyImage:        r.str("proxy-image"),
-		TaskDefinition:    r.optionalPath("task-definition", c.GitHub.Workspace, false),
-		AppSpec:           r.optionalPath("appspec", c.GitHub.Workspace, false),
-		LambdaFunction:    r.str("lambda-function"),
-		LambdaAlias:       r.str("lambda-alias"),
-		Timeout:           r.duration("timeout"),
-		OnReady:           OnReady(r.enum("on-ready", "continue", "pause")),
-		OnActive:          OnActive(r.enum("on-active-deployment", "wait", "stop", "fail")),
-		SupersedeCheck:    r.boolean("supersede-check"),
-		RollbackOnCancel:  r.boolean("rollback-on-cancel"),
-		RollbackOnTimeout: r.boolean("rollback-on-timeout"),
-	}
+	r.targetDeploy(&c.Deploy, c.GitHub.Workspace)
+	c.Deploy.OnReady = OnReady(r.enum("on-ready", "continue", "pause"))
+	c.Deploy.OnActive = OnActive(r.enum("on-active-deployment", "wait", "stop", "fail"))
+	c.Deploy.SupersedeCheck = r.boolean("supersede-check")
+	c.Deploy.RollbackOnCancel = r.boolean("rollback-on-cancel")
+	c.Deploy.RollbackOnTimeout = r.boolean("rollback-on-timeout")
 	c.Deploy.Wait, c.Deploy.UntilTrafficShifted = r.wait()
 
 	c.GitHub.Token = r.str("github-token")
@@ -344,6 +330,28 @@ func Load(getenv func(string) string, platforms []Platform) (*Config, error) {
 		return nil, errors.Join(r.errs...)
 	}
 	return c, nil
+}
+
+// targetDeploy reads into d the deploy inputs a target of several may set
+// for itself (targetInputs); the others are step-wide.
+func (r *reader) targetDeploy(d *Deploy, workspace string) {
+	d.Application = r.str("codedeploy-application")
+	d.DeploymentGroup = r.str("codedeploy-deployment-group")
+	d.DeploymentConfig = r.str("deployment-config")
+	d.Description = r.str("description")
+	d.Bundle = r.optionalPath("bundle", workspace, true)
+	d.S3Bucket = r.str("s3-bucket")
+	d.S3Prefix = strings.Trim(r.str("s3-prefix"), "/")
+	d.ContainerName = r.str("container-name")
+	d.ContainerPort = r.port("container-port")
+	d.HealthCheckPath = r.str("health-check-path")
+	d.HealthTimeout = r.duration("health-check-timeout")
+	d.ProxyImage = r.str("proxy-image")
+	d.TaskDefinition = r.optionalPath("task-definition", workspace, false)
+	d.AppSpec = r.optionalPath("appspec", workspace, false)
+	d.LambdaFunction = r.str("lambda-function")
+	d.LambdaAlias = r.str("lambda-alias")
+	d.Timeout = r.duration("timeout")
 }
 
 // splitTags splits image-tags on newlines and commas.

@@ -69,6 +69,7 @@ var Inputs = []Input{
 	{"lambda-alias", "live"},
 	{"ecs-cluster", ""},
 	{"ecs-service", ""},
+	{"targets", ""},
 
 	{"wait", "true"},
 	{"timeout", ""},

@@ -38,19 +38,15 @@ var deployInputs = []string{"task-definition", "appspec", "description", "contai
 
 // choosePlatform sets c.Platform, from the inputs for a deployment or from
 // deployment-id's form for a command, and returns the platform the inputs
-// chose, or nil.
-func (c *Config) choosePlatform(r *reader, platforms []Platform) *Platform {
-	var chosen *Platform
-	for i, p := range platforms {
-		for _, in := range p.Selects {
-			if chosen == nil && r.str(in) != "" {
-				chosen = &platforms[i]
-			}
-		}
-	}
+// chose, or nil. A deployment-id given as a JSON object fills c.Targets
+// instead, and leaves c.Platform empty.
+func (c *Config) choosePlatform(r *reader, platforms []Platform, entries []*entry) *Platform {
+	chosen := selectedBy(platforms, func(in string) bool { return r.str(in) != "" })
 	switch {
-	case c.Takes() && chosen != nil:
+	case c.Takes() && chosen != nil && r.str("targets") == "":
 		c.Platform = chosen.Name
+	case !c.Takes() && strings.HasPrefix(c.DeploymentID, "{"):
+		c.commandTargets(r, platforms, entries)
 	case !c.Takes() && c.DeploymentID != "":
 		var forms []string
 		for _, p := range platforms {

@@ -15,7 +15,10 @@ import (
 type reader struct {
 	getenv    func(string) string
 	inActions bool // under the runner: only InputKey's spelling is read
-	errs      []error
+	// over, when set, gives an input's value ahead of getenv: a targets
+	// entry's own values, and the step's it does not inherit (ok true).
+	over func(name string) (v string, ok bool)
+	errs []error
 }
 
 var defaults = func() map[string]string {
@@ -34,15 +37,27 @@ func (r *reader) str(name string) string {
 	if !ok {
 		panic("config: undeclared input " + name)
 	}
+	if v := r.given(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// given returns an input's value as set, trimmed, or "" when it is not
+// set (and its default applies).
+func (r *reader) given(name string) string {
+	if r.over != nil {
+		if v, ok := r.over(name); ok {
+			return strings.TrimSpace(v)
+		}
+	}
 	if v := strings.TrimSpace(r.getenv(InputKey(name))); v != "" {
 		return v
 	}
 	if !r.inActions {
-		if v := strings.TrimSpace(r.getenv(UnderscoreKey(name))); v != "" {
-			return v
-		}
+		return strings.TrimSpace(r.getenv(UnderscoreKey(name)))
 	}
-	return def
+	return ""
 }
 
 func (r *reader) fail(input, format string, args ...any) {

@@ -21,13 +21,21 @@ var (
 // validate checks the combinations of inputs, per command and per stage,
 // and chooses the deployment platform among platforms.
 func (c *Config) validate(r *reader, platforms []Platform) {
-	chosen := c.choosePlatform(r, platforms)
+	var entries []*entry
+	targets := r.str("targets")
+	if targets != "" {
+		entries = c.readEntries(r, platforms, targets)
+	}
+	chosen := c.choosePlatform(r, platforms, entries)
+	if targets != "" {
+		c.checkTargets(r, platforms, entries)
+	}
 	switch c.Command {
 	case CommandDeploy, CommandPlan:
 		if c.DeploymentID != "" {
 			r.fail("deployment-id", "is only used with command continue, stop or status (command is %s)", c.Command)
 		}
-		if !c.SecretsEnabled() && !c.BuildEnabled() && c.Image.URI == "" && !c.DeployEnabled() {
+		if targets == "" && !c.SecretsEnabled() && !c.BuildEnabled() && c.Image.URI == "" && !c.DeployEnabled() {
 			r.fail("command", "%s has nothing to do: give secrets, ecr-repository, image or %s", c.Command, firstSelects(platforms))
 		}
 	case CommandContinue, CommandStop, CommandStatus:
@@ -38,9 +46,9 @@ func (c *Config) validate(r *reader, platforms []Platform) {
 
 	if c.NeedsAWS() {
 		switch {
-		case c.AWS.Region == "":
+		case c.AWS.Region == "" && (c.Takes() || c.Targets == nil): // a command's targets each say theirs
 			r.fail("aws-region", "is required: set it, or AWS_REGION / AWS_DEFAULT_REGION")
-		case !regionPattern.MatchString(c.AWS.Region):
+		case c.AWS.Region != "" && !regionPattern.MatchString(c.AWS.Region):
 			r.fail("aws-region", "%q is not an AWS region (e.g. us-east-1)", c.AWS.Region)
 		}
 	}
@@ -62,7 +70,9 @@ func (c *Config) validate(r *reader, platforms []Platform) {
 
 	c.validateImage(r)
 	c.validateDeploy(r)
-	c.checkPlatform(r, platforms, chosen)
+	if targets == "" || !c.Takes() {
+		c.checkPlatform(r, platforms, chosen)
+	}
 
 	if u := c.GitHub.EnvironmentURL; u != "" {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
@@ -124,13 +134,21 @@ func (c *Config) validateImage(r *reader) {
 // validateDeploy checks the inputs every platform's deployment reads; the
 // chosen platform checks its own.
 func (c *Config) validateDeploy(r *reader) {
-	d := c.Deploy
 	if !c.DeployEnabled() {
 		return
 	}
 	if !c.BuildEnabled() && c.Image.URI == "" {
 		r.fail("image", "a deployment needs an image: give ecr-repository to build one, or image to deploy an existing one")
 	}
+	if c.Targets == nil {
+		c.checkTargetInputs(r)
+	}
+}
+
+// checkTargetInputs checks the deploy inputs of one target that every
+// platform reads.
+func (c *Config) checkTargetInputs(r *reader) {
+	d := c.Deploy
 	if d.ContainerName != "" && !containerNamePattern.MatchString(d.ContainerName) {
 		r.fail("container-name", "%q is not a container name (1-255 letters, digits, '_', '-')", d.ContainerName)
 	}

@@ -20,6 +20,7 @@ var Outputs = []string{
 	"deployment-status",
 	"deployment-url",
 	"rollback-deployment-id",
+	"targets",
 	"task-definition-arn",
 	"lambda-version",
 	"revision-location",
