@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"slices"
 	"strings"
 	"time"
 )
@@ -138,11 +137,8 @@ func svgTimeline(run, events []bar, note string) template.HTML {
 // redactHTML scrubs the masked values from an HTML page, as they are and
 // HTML-escaped, the way Scrub does for text.
 func (r *Reporter) redactHTML(s string) string {
-	r.mu.Lock()
-	masked := slices.Clone(r.masked)
-	r.mu.Unlock()
 	var forms []string
-	for _, v := range masked {
+	for _, v := range r.masks() {
 		forms = append(forms, v, html.EscapeString(v), template.HTMLEscapeString(v))
 	}
 	return scrub(s, forms)
