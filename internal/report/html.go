@@ -18,7 +18,6 @@ func HTML(res *Result) string {
 	if !ok {
 		h = headlines[OutcomeFailed]
 	}
-	run, events, scale := timeline(res)
 	var md strings.Builder
 	writeHeadline(&md, res)
 	_, sentence, _ := strings.Cut(md.String(), "\n\n")
@@ -31,7 +30,7 @@ func HTML(res *Result) string {
 		Title:    h.icon + " " + fmt.Sprintf(h.text, formatDuration(res.Duration())),
 		Sentence: strings.NewReplacer("`", "").Replace(strings.TrimSpace(sentence)),
 		Res:      res,
-		Timeline: svgTimeline(run, events, scaleNote(res.Deploy, scale)),
+		Timeline: svgTimeline(lanes(res)),
 	}
 	if !res.Outcome.OK() {
 		switch {
@@ -85,18 +84,20 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 </body></html>
 {{define "fact"}}{{if .Value}}<li>{{.Label}}: {{if .Link}}<a href="{{.Link}}">{{end}}{{if .Plain}}{{.Value}}{{else}}<code>{{.Value}}</code>{{end}}{{if .Link}}</a>{{end}}</li>{{end}}{{end}}`))
 
-// svgTimeline draws the timeline's bars, one row each, on an axis of
-// elapsed seconds; "" when there is nothing to draw.
-func svgTimeline(run, events []bar, note string) template.HTML {
-	if len(run) == 0 && len(events) == 0 {
+// svgTimeline draws the timeline's lanes, a titled group of rows each, on
+// an axis of elapsed seconds; "" when there is nothing to draw.
+func svgTimeline(lanes []lane) template.HTML {
+	if len(lanes) == 0 {
 		return ""
 	}
 	const (
 		labelW, chartW, rowH, top = 220.0, 640.0, 22.0, 24.0
 	)
 	total := time.Duration(1)
-	for _, b := range append(append([]bar{}, run...), events...) {
-		total = max(total, b.End)
+	for _, l := range lanes {
+		for _, b := range l.Bars {
+			total = max(total, b.End)
+		}
 	}
 	x := func(d time.Duration) float64 { return labelW + chartW*float64(d)/float64(total) }
 	var b strings.Builder
@@ -107,24 +108,18 @@ func svgTimeline(run, events []bar, note string) template.HTML {
 			class, y+15, html.EscapeString(s.Name), x(s.Start), y+3, w, rowH-6, color, html.EscapeString(s.Name), formatDuration(s.End-s.Start))
 		y += rowH
 	}
-	section := func(title string) {
-		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-weight="bold">%s</text>`+"\n", y+15, html.EscapeString(title))
+	for _, l := range lanes {
+		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-weight="bold">%s</text>`+"\n", y+15, html.EscapeString(l.Title))
 		y += rowH
-	}
-	if len(run) > 0 {
-		section("Run")
-		for _, s := range run {
-			row(s, "stage", "#0969da")
-		}
-	}
-	if len(events) > 0 {
-		section("Lifecycle events" + note)
-		for _, s := range events {
-			color := "#1a7f37"
-			if s.Crit {
-				color = "#cf222e"
+		for _, s := range l.Bars {
+			switch {
+			case !l.Events:
+				row(s, "stage", "#0969da")
+			case s.Crit:
+				row(s, "event", "#cf222e")
+			default:
+				row(s, "event", "#1a7f37")
 			}
-			row(s, "event", color)
 		}
 	}
 	// The axis: elapsed time at its start and its end.
