@@ -11,8 +11,9 @@ import (
 
 // HTML renders a run's job summary as a standalone HTML page, for a person
 // to open in a browser: the same content as Markdown, with the timeline
-// drawn as an inline SVG. It fetches nothing: no scripts, styles or fonts
-// from the network.
+// drawn as an inline SVG; a run with several targets has a table of them,
+// their failures, and a lane or two each on the timeline. It fetches
+// nothing: no scripts, styles or fonts from the network.
 func HTML(res *Result) string {
 	h, ok := headlines[res.Outcome]
 	if !ok {
@@ -25,6 +26,7 @@ func HTML(res *Result) string {
 		Title, Sentence string
 		Res             *Result
 		Error           string
+		Targets         []targetView
 		Timeline        template.HTML
 	}{
 		Title:    h.icon + " " + fmt.Sprintf(h.text, formatDuration(res.Duration())),
@@ -32,7 +34,12 @@ func HTML(res *Result) string {
 		Res:      res,
 		Timeline: svgTimeline(lanes(res)),
 	}
-	if !res.Outcome.OK() {
+	if res.Targets != nil {
+		page.Targets = targetViews(res)
+		page.Sentence = targetsSentence(page.Targets)
+		page.Timeline = svgTimeline(targetLanes(res))
+	}
+	if !res.Outcome.OK() && len(failedTargets(res)) == 0 {
 		switch {
 		case res.Err != nil:
 			page.Error = res.Err.Error()
@@ -72,6 +79,11 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 {{with .Res.Image}}<h2>Image</h2><ul id="image"><li>URI: <code>{{.URI}}</code></li>{{with .Tags}}<li>Tags: <code>{{join .}}</code></li>{{end}}
 <li>Pushed: {{if .Pushed}}yes, built and pushed by this run{{else}}no, reused an image already in the registry{{end}}</li></ul>{{end}}
 {{with .Res.Secrets}}<h2>Secrets</h2><p id="secrets">{{len .}} fetched (names only): <code>{{join .}}</code></p>{{end}}
+{{with .Targets}}<h2>Targets</h2><table id="targets"><tr><th>Target</th><th>Wave</th><th>Region</th><th>Status</th><th>Deployment</th><th>Duration</th><th>Note</th></tr>
+{{range $t := .}}<tr><td>{{.Name}}</td><td class="d">{{.Wave}}</td><td>{{.Region}}</td><td{{if .Failure}} class="failed"{{end}}>{{.Icon}} {{.State}}</td><td>{{with .ID}}{{if $t.URL}}<a href="{{$t.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}} {{end}}{{.Status}}{{with .RollbackID}}, rolled back with <code>{{.}}</code>{{end}}</td><td class="d">{{.Duration}}</td><td>{{.Note}}</td></tr>
+{{end}}</table>
+{{range .}}{{if .Failure}}<details open class="target-failure"><summary>{{.Name}}: {{.State}}</summary><pre>{{.Failure.Message}}</pre></details>
+{{end}}{{end}}{{end}}
 {{if or .Res.Deploy .Res.GitHub}}<h2>Deployment</h2><ul id="deployment">{{with .Res.Deploy}}
 {{with .ID}}<li>ID: {{if $.Res.Deploy.URL}}<a href="{{$.Res.Deploy.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}}</li>{{end}}
 {{range .Where}}{{template "fact" .}}{{end}}

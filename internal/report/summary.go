@@ -11,8 +11,12 @@ import (
 // the image, the secrets' names, the deployment, its targets' lifecycle
 // events and a timeline. It is pure: the same Result gives the same text,
 // and a Result holds no secret values, so neither does the summary. Each
-// section is bounded (maxSection), saying how much it leaves out.
+// section is bounded (maxSection), saying how much it leaves out. A run
+// with several targets has its own layout (markdownTargets).
 func Markdown(res *Result) string {
+	if res.Targets != nil {
+		return markdownTargets(res)
+	}
 	var b strings.Builder
 	for _, write := range []func(*strings.Builder){
 		func(b *strings.Builder) { writeHeadline(b, res) },
