@@ -96,7 +96,10 @@ func markdownTargets(res *Result) string {
 		func(b *strings.Builder) { writeImage(b, res.Image) },
 		func(b *strings.Builder) { writeSecrets(b, res.Secrets) },
 		func(b *strings.Builder) { writeTargetTable(b, views) },
-		func(b *strings.Builder) { writeTimeline(b, targetLanes(res)) },
+		func(b *strings.Builder) {
+			writeTimeline(b, targetLanes(res))
+			b.WriteString("\n")
+		},
 	} {
 		var section strings.Builder
 		write(&section)
