@@ -212,7 +212,7 @@ func TestHTMLTargets(t *testing.T) {
 	for _, want := range []string{
 		`<table id="targets">`,
 		`<td>eu-west-1/worker</td><td class="d">1</td><td>eu-west-1</td><td class="failed">↩️ rolled back</td><td><a href="https://eu-west-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-WRK000001?region=eu-west-1">d-WRK000001</a> Failed, rolled back with <code>d-WRK000002</code></td>`,
-		`<td>us-east-1/api</td><td class="d">2</td><td>us-east-1</td><td> not started</td><td></td><td class="d">—</td><td>not started: wave 1 did not succeed</td>`,
+		`<td>us-east-1/api</td><td class="d">2</td><td>us-east-1</td><td>not started</td><td></td><td class="d">—</td><td>not started: wave 1 did not succeed</td>`,
 		`<summary>eu-west-1/worker: rolled back</summary>`,
 		`<p>3 targets in 2 waves: 1 deployed, 1 rolled back, 1 not started.</p>`,
 	} {
