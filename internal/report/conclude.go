@@ -15,8 +15,8 @@ func (r *Reporter) Conclude(ctx context.Context, err error, res *Result, rel fun
 	res.Err = err
 	res.Outcome = Decide(ctx, err, res)
 	res.Scrub(r.Scrub)
-	if d := res.Deploy; d != nil {
-		if d.Failure != nil {
+	for _, one := range append([]*Result{res}, targetResults(res)...) {
+		if d := one.Deploy; d != nil && d.Failure != nil {
 			d.Failure.File = rel(d.Failure.File)
 		}
 	}

@@ -5,21 +5,20 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"slices"
 	"strings"
 	"time"
 )
 
 // HTML renders a run's job summary as a standalone HTML page, for a person
 // to open in a browser: the same content as Markdown, with the timeline
-// drawn as an inline SVG. It fetches nothing: no scripts, styles or fonts
-// from the network.
+// drawn as an inline SVG; a run with several targets has a table of them,
+// their failures, and a lane or two each on the timeline. It fetches
+// nothing: no scripts, styles or fonts from the network.
 func HTML(res *Result) string {
 	h, ok := headlines[res.Outcome]
 	if !ok {
 		h = headlines[OutcomeFailed]
 	}
-	run, events, scale := timeline(res)
 	var md strings.Builder
 	writeHeadline(&md, res)
 	_, sentence, _ := strings.Cut(md.String(), "\n\n")
@@ -27,14 +26,20 @@ func HTML(res *Result) string {
 		Title, Sentence string
 		Res             *Result
 		Error           string
+		Targets         []targetView
 		Timeline        template.HTML
 	}{
 		Title:    h.icon + " " + fmt.Sprintf(h.text, formatDuration(res.Duration())),
 		Sentence: strings.NewReplacer("`", "").Replace(strings.TrimSpace(sentence)),
 		Res:      res,
-		Timeline: svgTimeline(run, events, scaleNote(res.Deploy, scale)),
+		Timeline: svgTimeline(lanes(res)),
 	}
-	if !res.Outcome.OK() {
+	if res.Targets != nil {
+		page.Targets = targetViews(res)
+		page.Sentence = targetsSentence(page.Targets)
+		page.Timeline = svgTimeline(targetLanes(res))
+	}
+	if !res.Outcome.OK() && len(failedTargets(res)) == 0 {
 		switch {
 		case res.Err != nil:
 			page.Error = res.Err.Error()
@@ -74,6 +79,11 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 {{with .Res.Image}}<h2>Image</h2><ul id="image"><li>URI: <code>{{.URI}}</code></li>{{with .Tags}}<li>Tags: <code>{{join .}}</code></li>{{end}}
 <li>Pushed: {{if .Pushed}}yes, built and pushed by this run{{else}}no, reused an image already in the registry{{end}}</li></ul>{{end}}
 {{with .Res.Secrets}}<h2>Secrets</h2><p id="secrets">{{len .}} fetched (names only): <code>{{join .}}</code></p>{{end}}
+{{with .Targets}}<h2>Targets</h2><table id="targets"><tr><th>Target</th><th>Wave</th><th>Region</th><th>Status</th><th>Deployment</th><th>Duration</th><th>Note</th></tr>
+{{range $t := .}}<tr><td>{{.Name}}</td><td class="d">{{.Wave}}</td><td>{{.Region}}</td><td{{if .Failure}} class="failed"{{end}}>{{with .Icon}}{{.}} {{end}}{{.State}}</td><td>{{with .ID}}{{if $t.URL}}<a href="{{$t.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}} {{end}}{{.Status}}{{with .RollbackID}}, rolled back with <code>{{.}}</code>{{end}}</td><td class="d">{{.Duration}}</td><td>{{.Note}}</td></tr>
+{{end}}</table>
+{{range .}}{{if .Failure}}<details open class="target-failure"><summary>{{.Name}}: {{.State}}</summary><pre>{{.Failure.Message}}</pre></details>
+{{end}}{{end}}{{end}}
 {{if or .Res.Deploy .Res.GitHub}}<h2>Deployment</h2><ul id="deployment">{{with .Res.Deploy}}
 {{with .ID}}<li>ID: {{if $.Res.Deploy.URL}}<a href="{{$.Res.Deploy.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}}</li>{{end}}
 {{range .Where}}{{template "fact" .}}{{end}}
@@ -86,18 +96,20 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 </body></html>
 {{define "fact"}}{{if .Value}}<li>{{.Label}}: {{if .Link}}<a href="{{.Link}}">{{end}}{{if .Plain}}{{.Value}}{{else}}<code>{{.Value}}</code>{{end}}{{if .Link}}</a>{{end}}</li>{{end}}{{end}}`))
 
-// svgTimeline draws the timeline's bars, one row each, on an axis of
-// elapsed seconds; "" when there is nothing to draw.
-func svgTimeline(run, events []bar, note string) template.HTML {
-	if len(run) == 0 && len(events) == 0 {
+// svgTimeline draws the timeline's lanes, a titled group of rows each, on
+// an axis of elapsed seconds; "" when there is nothing to draw.
+func svgTimeline(lanes []lane) template.HTML {
+	if len(lanes) == 0 {
 		return ""
 	}
 	const (
 		labelW, chartW, rowH, top = 220.0, 640.0, 22.0, 24.0
 	)
 	total := time.Duration(1)
-	for _, b := range append(append([]bar{}, run...), events...) {
-		total = max(total, b.End)
+	for _, l := range lanes {
+		for _, b := range l.Bars {
+			total = max(total, b.End)
+		}
 	}
 	x := func(d time.Duration) float64 { return labelW + chartW*float64(d)/float64(total) }
 	var b strings.Builder
@@ -108,24 +120,18 @@ func svgTimeline(run, events []bar, note string) template.HTML {
 			class, y+15, html.EscapeString(s.Name), x(s.Start), y+3, w, rowH-6, color, html.EscapeString(s.Name), formatDuration(s.End-s.Start))
 		y += rowH
 	}
-	section := func(title string) {
-		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-weight="bold">%s</text>`+"\n", y+15, html.EscapeString(title))
+	for _, l := range lanes {
+		fmt.Fprintf(&b, `<text x="4" y="%.0f" font-weight="bold">%s</text>`+"\n", y+15, html.EscapeString(l.Title))
 		y += rowH
-	}
-	if len(run) > 0 {
-		section("Run")
-		for _, s := range run {
-			row(s, "stage", "#0969da")
-		}
-	}
-	if len(events) > 0 {
-		section("Lifecycle events" + note)
-		for _, s := range events {
-			color := "#1a7f37"
-			if s.Crit {
-				color = "#cf222e"
+		for _, s := range l.Bars {
+			switch {
+			case !l.Events:
+				row(s, "stage", "#0969da")
+			case s.Crit:
+				row(s, "event", "#cf222e")
+			default:
+				row(s, "event", "#1a7f37")
 			}
-			row(s, "event", color)
 		}
 	}
 	// The axis: elapsed time at its start and its end.
@@ -138,11 +144,8 @@ func svgTimeline(run, events []bar, note string) template.HTML {
 // redactHTML scrubs the masked values from an HTML page, as they are and
 // HTML-escaped, the way Scrub does for text.
 func (r *Reporter) redactHTML(s string) string {
-	r.mu.Lock()
-	masked := slices.Clone(r.masked)
-	r.mu.Unlock()
 	var forms []string
-	for _, v := range masked {
+	for _, v := range r.masks() {
 		forms = append(forms, v, html.EscapeString(v), template.HTMLEscapeString(v))
 	}
 	return scrub(s, forms)

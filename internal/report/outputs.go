@@ -31,12 +31,14 @@ var Outputs = []string{
 	"plan",
 	"plan-json",
 	"changes",
+	"targets",
 }
 
 // OutputResult sets every step output the result knows so far. Stages call
 // it as soon as they fill a part of the result (the deployment id the
 // moment the deployment exists); outputs already set to the same value are
-// not written again.
+// not written again. A run with several targets sets deployment-id,
+// deployment-status and targets from them (outputTargets).
 func (r *Reporter) OutputResult(res *Result) {
 	if len(res.Secrets) > 0 {
 		r.Output("secrets", clip(strings.Join(res.Secrets, ","), maxOutput, ",", ""))
@@ -46,6 +48,9 @@ func (r *Reporter) OutputResult(res *Result) {
 		r.outputIf("image-digest", im.Digest)
 		r.outputIf("image-tags", strings.Join(im.Tags, ","))
 		r.Output("image-pushed", strconv.FormatBool(im.Pushed))
+	}
+	if res.Targets != nil {
+		r.outputTargets(res.Targets)
 	}
 	if d := res.Deploy; d != nil {
 		r.outputIf("deployment-id", d.ID)
@@ -89,10 +94,13 @@ type Failure struct {
 const logTailLines = 20
 
 // Explain says why a run that did not succeed failed; ok is false for a
-// successful one.
+// successful one. With failed targets it names each (explainTargets).
 func Explain(res *Result) (f Failure, ok bool) {
 	if res.Outcome.OK() && res.Err == nil {
 		return Failure{}, false
+	}
+	if failed := failedTargets(res); len(failed) > 0 {
+		return explainTargets(res, failed), true
 	}
 	d := res.Deploy
 	if d == nil {

@@ -18,37 +18,78 @@ import (
 	"github.com/sethvargo/go-githubactions"
 )
 
-// Reporter writes workflow commands and the runner's files.
+// Reporter writes workflow commands and the runner's files. A run with
+// several targets gives each target its own Reporter (For), sharing the
+// run's; all of them may be used at once.
 type Reporter struct {
+	run    *runState // shared by a run's Reporter and its targets'
 	gha    *githubactions.Action
 	out    io.Writer
 	getenv func(string) string
 
+	term     *terminal // set by ForTerminal, outside the runner
+	htmlPath string    // where Finish writes the HTML summary at a terminal
+
+	prefix string                   // a target's: "eu-west-1/api: ", before its log lines and annotations
+	output func(name, value string) // a target's: takes its Output calls instead of the step outputs
+	target bool                     // made by For
+}
+
+// runState is what a run's Reporters share.
+type runState struct {
 	mu      sync.Mutex
 	outputs map[string]string
 	masked  []string
 	runner  bool // under the Actions runner, which reads ::add-mask::
-
-	term     *terminal // set by ForTerminal, outside the runner
-	htmlPath string    // where Finish writes the HTML summary at a terminal
 }
 
 // New returns a Reporter writing commands to out and files named by getenv.
 func New(getenv func(string) string, out io.Writer) *Reporter {
+	w := &lockedWriter{w: out}
 	return &Reporter{
-		gha:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(out)),
-		out:     out,
-		getenv:  getenv,
-		outputs: map[string]string{},
+		run:    &runState{outputs: map[string]string{}},
+		gha:    githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(w)),
+		out:    w,
+		getenv: getenv,
 	}
+}
+
+// For returns the Reporter of one target of a run with several, to be used
+// alongside r's and other targets': its log lines, annotations, log
+// groups' titles and lifecycle events start with the target's name ("name:
+// "), after any workflow command, which must start its line; it shares r's
+// masks (Mask hides a value for the whole run, Scrub uses every mask), its
+// writer and terminal (call For after ForTerminal), and its job summary;
+// Output and OutputResult hand each output to output rather than set a
+// step output (nil drops them). Log groups do not nest: targets that run
+// at once should not open groups.
+func (r *Reporter) For(name string, output func(name, value string)) *Reporter {
+	t := *r
+	t.prefix = r.prefix + name + ": "
+	t.output, t.target = output, true
+	return &t
+}
+
+// lockedWriter serializes writes, so that targets logging at once write
+// whole lines: go-githubactions writes each command and log line in one
+// Write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // UnderRunner says whether the Actions runner reads the commands written
 // (GITHUB_ACTIONS=true): only then does Mask print ::add-mask:: lines.
 func (r *Reporter) UnderRunner(on bool) {
-	r.mu.Lock()
-	r.runner = on
-	r.mu.Unlock()
+	r.run.mu.Lock()
+	r.run.runner = on
+	r.run.mu.Unlock()
 }
 
 // Output sets a step output as soon as it is known, exactly as given: outputs
@@ -60,12 +101,18 @@ func (r *Reporter) Output(name, value string) {
 		panic("report: undeclared output " + name)
 	}
 	value = clip(value, maxOutput, "\n", "lines")
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old, ok := r.outputs[name]; ok && old == value {
+	if r.target {
+		if r.output != nil {
+			r.output(name, value)
+		}
 		return
 	}
-	r.outputs[name] = value
+	r.run.mu.Lock()
+	defer r.run.mu.Unlock()
+	if old, ok := r.run.outputs[name]; ok && old == value {
+		return
+	}
+	r.run.outputs[name] = value
 	if r.getenv("GITHUB_OUTPUT") == "" {
 		fmt.Fprintf(r.out, "output %s=%s\n", name, value)
 		return
@@ -75,11 +122,12 @@ func (r *Reporter) Output(name, value string) {
 	}
 }
 
-// Outputs returns the outputs set so far.
+// Outputs returns the step outputs set so far (a target's Reporter sets
+// none).
 func (r *Reporter) Outputs() map[string]string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return maps.Clone(r.outputs)
+	r.run.mu.Lock()
+	defer r.run.mu.Unlock()
+	return maps.Clone(r.run.outputs)
 }
 
 // Mask tells the runner to hide value in every later log line (the runner
@@ -90,10 +138,10 @@ func (r *Reporter) Mask(value string) {
 	if value == "" {
 		return
 	}
-	r.mu.Lock()
-	runner := r.runner
-	r.masked = append(r.masked, value)
-	r.mu.Unlock()
+	r.run.mu.Lock()
+	runner := r.run.runner
+	r.run.masked = append(r.run.masked, value)
+	r.run.mu.Unlock()
 	if runner {
 		r.gha.AddMask(value)
 	}
@@ -103,10 +151,14 @@ func (r *Reporter) Mask(value string) {
 // (an AWS error message, a hook's log tail) with ***: long values wherever
 // they occur, short ones ("1", "true") only as whole tokens.
 func (r *Reporter) Scrub(s string) string {
-	r.mu.Lock()
-	masked := slices.Clone(r.masked)
-	r.mu.Unlock()
-	return scrub(s, masked)
+	return scrub(s, r.masks())
+}
+
+// masks returns the run's masked values.
+func (r *Reporter) masks() []string {
+	r.run.mu.Lock()
+	defer r.run.mu.Unlock()
+	return slices.Clone(r.run.masked)
 }
 
 // ExportEnv writes a variable to GITHUB_ENV for later steps and reports
@@ -156,22 +208,24 @@ func (r *Reporter) Summary(markdown string) {
 }
 
 // Group starts a collapsible log group; EndGroup ends it.
-func (r *Reporter) Group(title string) { r.gha.Group(title) }
+func (r *Reporter) Group(title string) { r.gha.Group(r.prefix + title) }
 
 // EndGroup ends the current log group.
 func (r *Reporter) EndGroup() { r.gha.EndGroup() }
 
 // Infof prints a log line.
-func (r *Reporter) Infof(format string, args ...any) { r.gha.Infof(format, args...) }
+func (r *Reporter) Infof(format string, args ...any) { r.gha.Infof("%s", r.sprintf(format, args)) }
 
 // Noticef prints a notice annotation.
-func (r *Reporter) Noticef(format string, args ...any) { r.gha.Noticef(format, args...) }
+func (r *Reporter) Noticef(format string, args ...any) { r.gha.Noticef("%s", r.sprintf(format, args)) }
 
 // Warningf prints a warning annotation.
-func (r *Reporter) Warningf(format string, args ...any) { r.gha.Warningf(format, args...) }
+func (r *Reporter) Warningf(format string, args ...any) {
+	r.gha.Warningf("%s", r.sprintf(format, args))
+}
 
 // Errorf prints an error annotation.
-func (r *Reporter) Errorf(format string, args ...any) { r.gha.Errorf(format, args...) }
+func (r *Reporter) Errorf(format string, args ...any) { r.gha.Errorf("%s", r.sprintf(format, args)) }
 
 // FileErrorf prints an error annotation pointing at a file and line (line 0: the file).
 func (r *Reporter) FileErrorf(file string, line int, format string, args ...any) {
@@ -179,7 +233,12 @@ func (r *Reporter) FileErrorf(file string, line int, format string, args ...any)
 	if line > 0 {
 		fields["line"] = fmt.Sprint(line)
 	}
-	r.gha.WithFieldsMap(fields).Errorf(format, args...)
+	r.gha.WithFieldsMap(fields).Errorf("%s", r.sprintf(format, args))
+}
+
+// sprintf formats a message, after the target's name for a target's Reporter.
+func (r *Reporter) sprintf(format string, args []any) string {
+	return r.prefix + fmt.Sprintf(format, args...)
 }
 
 // InvalidInput reports inputs that failed validation: one error annotation

@@ -67,6 +67,7 @@ func wordRune(r rune) bool {
 // clean, wherever it appears, the error included, so that what renders the
 // result (outputs, summary, annotations) holds no secret value. The action's
 // own words around it stay as they are, and the error keeps its chain.
+// The targets' results are scrubbed too.
 func (res *Result) Scrub(clean func(string) string) {
 	var foreign []string
 	if d := res.Deploy; d != nil {
@@ -95,6 +96,11 @@ func (res *Result) Scrub(clean func(string) string) {
 		if f := d.Failure; f != nil {
 			f.Message = clean(f.Message)
 			f.LogTail = clean(f.LogTail)
+		}
+	}
+	for _, t := range res.Targets {
+		if t.Result != nil {
+			t.Result.Scrub(clean)
 		}
 	}
 }

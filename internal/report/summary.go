@@ -11,8 +11,12 @@ import (
 // the image, the secrets' names, the deployment, its targets' lifecycle
 // events and a timeline. It is pure: the same Result gives the same text,
 // and a Result holds no secret values, so neither does the summary. Each
-// section is bounded (maxSection), saying how much it leaves out.
+// section is bounded (maxSection), saying how much it leaves out. A run
+// with several targets has its own layout (markdownTargets).
 func Markdown(res *Result) string {
+	if res.Targets != nil {
+		return markdownTargets(res)
+	}
 	var b strings.Builder
 	for _, write := range []func(*strings.Builder){
 		func(b *strings.Builder) { writeHeadline(b, res) },
@@ -21,7 +25,7 @@ func Markdown(res *Result) string {
 		func(b *strings.Builder) { writeSecrets(b, res.Secrets) },
 		func(b *strings.Builder) { writeDeployment(b, res.Deploy, res.GitHub) },
 		func(b *strings.Builder) { writeTargets(b, res.Deploy) },
-		func(b *strings.Builder) { writeTimeline(b, res) },
+		func(b *strings.Builder) { writeTimeline(b, lanes(res)) },
 	} {
 		var section strings.Builder
 		write(&section)
@@ -243,33 +247,23 @@ func writeTargets(b *strings.Builder, d *Deployment) {
 	}
 }
 
-// writeTimeline draws the run's stages, and the deployment's lifecycle
-// events merged across targets, as a Mermaid gantt chart on one clock: time
-// since the run's start (see timeline), written as milliseconds from the
-// epoch so that the axis reads as elapsed time.
-func writeTimeline(b *strings.Builder, res *Result) {
-	run, events, scale := timeline(res)
-	if len(run) == 0 && len(events) == 0 {
+// writeTimeline draws the timeline's lanes (see lanes) as a Mermaid gantt
+// chart, one section each, on one clock: time since the run's start,
+// written as milliseconds from the epoch so that the axis reads as elapsed
+// time.
+func writeTimeline(b *strings.Builder, lanes []lane) {
+	if len(lanes) == 0 {
 		return
 	}
 	b.WriteString("### Timeline\n\n```mermaid\ngantt\n    dateFormat x\n    axisFormat %H:%M:%S\n")
-	task := func(s bar) {
-		tag := ""
-		if s.Crit {
-			tag = "crit, "
-		}
-		fmt.Fprintf(b, "    %s :%s%d, %d\n", ganttName(s.Name), tag, s.Start.Milliseconds(), s.End.Milliseconds())
-	}
-	if len(run) > 0 {
-		b.WriteString("    section Run\n")
-		for _, s := range run {
-			task(s)
-		}
-	}
-	if len(events) > 0 {
-		fmt.Fprintf(b, "    section %s\n", ganttName("Lifecycle events"+scaleNote(res.Deploy, scale)))
-		for _, s := range events {
-			task(s)
+	for _, l := range lanes {
+		fmt.Fprintf(b, "    section %s\n", ganttName(l.Title))
+		for _, s := range l.Bars {
+			tag := ""
+			if s.Crit {
+				tag = "crit, "
+			}
+			fmt.Fprintf(b, "    %s :%s%d, %d\n", ganttName(s.Name), tag, s.Start.Milliseconds(), s.End.Milliseconds())
 		}
 	}
 	b.WriteString("```\n")

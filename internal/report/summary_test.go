@@ -71,6 +71,7 @@ func TestMarkdown(t *testing.T) {
 // summaryCases are the runs the summaries' tests render, by golden file name.
 func summaryCases() map[string]*Result {
 	return map[string]*Result{
+		"several-targets": severalTargets(),
 		"deployed-server": {
 			Outcome: OutcomeDeployed, Start: t0, End: at(205),
 			Secrets: []string{"DB_PASSWORD", "STRIPE_KEY"},

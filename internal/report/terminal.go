@@ -25,7 +25,11 @@ const logTail = 3
 // a terminal, the lifecycle events are a live line. It returns the writer
 // for the run's logs, such as the image build's.
 func (r *Reporter) ForTerminal(htmlPath string) io.Writer {
-	t := &terminal{w: r.out, live: isTTY(r.out)}
+	w := r.out
+	if l, ok := w.(*lockedWriter); ok { // the terminal serializes writes itself
+		w = l.w
+	}
+	t := &terminal{w: w, live: isTTY(w)}
 	r.term, r.htmlPath, r.out = t, htmlPath, t
 	r.gha = githubactions.New(githubactions.WithGetenv(r.getenv), githubactions.WithWriter(t))
 	return t
@@ -46,7 +50,7 @@ func isTTY(w io.Writer) bool {
 // none).
 func (r *Reporter) LifecycleEvent(deployment, who, event, status, detail string) {
 	if r.term != nil {
-		r.term.event(who, event, status, detail)
+		r.term.event(r.prefix+who, event, status, detail)
 		return
 	}
 	line := fmt.Sprintf("%s: %s %s %s", deployment, who, event, status)

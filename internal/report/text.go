@@ -8,8 +8,10 @@ import (
 
 // Text renders a run's summary for a terminal: the result line, what went
 // wrong, the image, the secrets' names, the deployment and its targets in
-// a few lines, and one line per stage with its wall-clock duration. Like
-// Markdown it is pure and holds no secret values.
+// a few lines, and one line per stage with its wall-clock duration; a run
+// with several targets has one line per target after the result line, and
+// its failed targets' reasons instead of its own error. Like Markdown it is
+// pure and holds no secret values.
 func Text(res *Result) string {
 	var b strings.Builder
 	h, ok := headlines[res.Outcome]
@@ -20,7 +22,12 @@ func Text(res *Result) string {
 	row := func(name, format string, args ...any) {
 		fmt.Fprintf(&b, "  %-11s %s\n", name, strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "))
 	}
-	if !res.Outcome.OK() {
+	if res.Targets != nil {
+		views := targetViews(res)
+		fmt.Fprintf(&b, "  %s\n", targetsSentence(views))
+		textTargets(&b, views)
+	}
+	if !res.Outcome.OK() && len(failedTargets(res)) == 0 {
 		switch {
 		case res.Err != nil:
 			row("error", "%v", res.Err)

@@ -13,6 +13,28 @@ type bar struct {
 	Crit       bool // the failing lifecycle event
 }
 
+// lane is one section of a timeline: the run's stages, or a deployment's
+// lifecycle events.
+type lane struct {
+	Title  string
+	Bars   []bar
+	Events bool // lifecycle events, else stages
+}
+
+// lanes are the run's timeline: its stages and its deployment's lifecycle
+// events (see timeline), each a lane if it has bars.
+func lanes(res *Result) []lane {
+	run, events, scale := timeline(res)
+	var ls []lane
+	if len(run) > 0 {
+		ls = append(ls, lane{Title: "Run", Bars: run})
+	}
+	if len(events) > 0 {
+		ls = append(ls, lane{Title: "Lifecycle events" + scaleNote(res.Deploy, scale), Bars: events, Events: true})
+	}
+	return ls
+}
+
 // timeline puts the run's stages and the deployment's lifecycle events on
 // one clock: the wall clock, as offsets from the run's start.
 //
