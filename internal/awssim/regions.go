@@ -11,15 +11,22 @@ import (
 // X-Amz-Credential query parameter. ok is false for a request that names
 // none (the registry, the control endpoints, unsigned calls).
 func RequestRegion(r *http.Request) (region string, ok bool) {
+	_, region, ok = signingScope(r)
+	return region, ok
+}
+
+// signingScope returns the access key id and region of a SigV4-signed
+// request's credential scope (AKID/20260101/<region>/<service>/aws4_request),
+// from its Authorization header or its X-Amz-Credential query parameter.
+func signingScope(r *http.Request) (key, region string, ok bool) {
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		return m[2], true
+		return m[1], m[2], true
 	}
-	// AKID/20260101/<region>/<service>/aws4_request
 	parts := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/")
-	if len(parts) == 5 && parts[4] == "aws4_request" && parts[2] != "" {
-		return parts[2], true
+	if len(parts) == 5 && parts[4] == "aws4_request" && parts[0] != "" && parts[2] != "" {
+		return parts[0], parts[2], true
 	}
-	return "", false
+	return "", "", false
 }
 
 // Refuse answers a request the server will not serve with e, in the wire

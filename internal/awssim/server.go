@@ -190,14 +190,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ic := &IAMCall{}
 	defer func() { s.Record(service, operation, rec.Status, ic.actions) }()
 
-	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
+	key, region, signed := signingScope(r)
+	if !signed && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
 		s.WriteError(rec, service, &Error{Status: 403, Code: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"})
 		return
 	}
-	region := s.region
-	if m != nil {
-		ic.key, region = m[1], m[2]
+	if signed {
+		ic.key = key
+	} else {
+		region = s.region
 	}
 	if s.ApplyFaults(rec, service, operation) {
 		return
