@@ -2,9 +2,10 @@
 // speaks the wire protocols of the AWS services bluegreen-deploy uses, so
 // that the real aws-sdk-go-v2 clients, the real AWS CLI and the Docker engine
 // cannot tell it from AWS for our calls. Its command is awssim/cmd/awssim
-// (-addr host:port, -scenario file.yaml, -time-scale N, -agent exec,
-// -agent-root dir, -keep-agent-root, -iam-policy file.json); on exit it
-// removes what the exec agent made under its root unless -keep-agent-root.
+// (-addr host:port, -regions us-east-1,eu-west-1, -scenario file.yaml,
+// -time-scale N, -agent exec, -agent-root dir, -keep-agent-root,
+// -iam-policy file.json); on exit it removes what the exec agent made under
+// its root unless -keep-agent-root.
 //
 // # Packages
 //
@@ -18,8 +19,9 @@
 //
 //	awssim/sts             STS (query protocol)
 //	awssim/secretsmanager  Secrets Manager
-//	awssim/ecr             ECR, repository policies, its registry under /v2/
-//	                       (provides Images)
+//	awssim/ecr             ECR, repository policies, replication, its
+//	                       registry under /v2/ (provides Images and
+//	                       ImageInbox; uses Registries)
 //	awssim/s3              S3 (provides Objects)
 //	awssim/ecs             ECS (provides TaskSets; uses Functions)
 //	awssim/lambda          Lambda (provides Aliases, Functions; uses Images)
@@ -29,7 +31,9 @@
 //	                       sets; creates resources through the other services
 //	                       with Provision, and IAM roles in the core
 //	awssim/agent           the exec agent (provides HostAgent)
-//	awssim/sandbox         assembles the core and every service: New
+//	awssim/sandbox         assembles the core and every service: New; and
+//	                       a sandbox per region behind a front: NewRegions
+//	                       (provides Registries)
 //	awssim/awssimtest      starts a sandbox for tests
 //	awssim/cmd/awssim      the command
 //
@@ -103,8 +107,57 @@
 //     the Docker engine pushes to over plain HTTP on loopback.
 //
 // Any region and credentials are accepted, but an API request without a SigV4
-// Authorization header is refused with MissingAuthenticationTokenException
-// (STS AssumeRoleWithWebIdentity excepted, as in AWS).
+// Authorization header or presigned URL (X-Amz-Credential) is refused with
+// MissingAuthenticationTokenException (STS AssumeRoleWithWebIdentity
+// excepted, as in AWS).
+//
+// # Regions
+//
+// One sandbox (sandbox.New) keeps one state for every region: resources
+// are keyed by name, the region of the request's credential scope goes
+// into ARNs only, and the registry is the sandbox's one host:port. For
+// several regions, sandbox.NewRegions(opts, "us-east-1", "eu-west-1")
+// makes one sandbox per region, each with its own state, call log and
+// Host (its registry: repositoryUri and proxyEndpoint differ per region, as
+// ECR's registries do), all on one Clock, and is itself the front handler:
+// an API request goes to the sandbox of the region in its SigV4 credential
+// scope (the Authorization header's Credential=AKID/date/<region>/<service>/
+// aws4_request, else a presigned URL's X-Amz-Credential); a request that
+// names no region (the registry's /v2/, /_awssim/...) goes to the first,
+// default region; a region not configured is refused with 403
+// InvalidSignatureException "Credential should be scoped to a valid
+// region." (in the service's error format, in no call log). awssim
+// -regions us-east-1,eu-west-1 serves the front and the default region on
+// -addr and each other region (its registry and its API calls, whatever
+// region they are signed for) on an ephemeral port of the -addr host,
+// printed at start; -iam-policy applies to every region, -scenario and
+// -agent to the default one. Without -regions nothing changes: one sandbox
+// for every region. awssimtest.StartRegions(t, regions...) returns the
+// front's URL and each region's *Sandbox (the default one's URL is the
+// front's).
+//
+// ECR replication (botocore's ecr model; the ECR user guide's "Private
+// image replication"): PutReplicationConfiguration stores the registry's
+// rules in the region it is called in (up to 10 rules, 25 unique
+// destinations, PREFIX_MATCH filters; an empty rule list removes them),
+// DescribeRegistry returns them (rules: [] when none), and
+// DescribeImageReplicationStatus lists each destination region of an
+// image, IN_PROGRESS then COMPLETE. In a multi-region sandbox each
+// manifest pushed to a region's registry after the configuration, to a
+// repository a rule matches (no filter: every repository), is copied to
+// each destination region of the account other than the source: manifest,
+// config and layer blobs, the same digest, the tag it was pushed as (a tag
+// an immutable destination repository holds on another image stays). It
+// arrives 30 simulated seconds after the push (ECR gives no figure: long
+// enough for a stopped-clock test to see it in flight, 50 ms of wall time
+// at the default scale), in a repository of the same name that ECR's
+// service-linked role creates with the default settings when missing; the
+// destination's call log records the role's CreateRepository and
+// ReplicateImage, unchecked by the caller's policy. A replica is not
+// replicated again (once per push). Images pushed before the
+// configuration stay in their region. A single-region sandbox, and
+// destinations in another account or in a region the sandbox does not
+// serve, store the configuration and replicate nothing.
 //
 // # IAM
 //
@@ -124,7 +177,10 @@
 // BatchGetSecretValue (refusals go into its Errors) and ListSecrets for its
 // Filters; S3's rule that a missing key answers 404 only with s3:ListBucket,
 // else 403. Registry calls are checked as the ECR actions they stand for
-// (ecr:BatchGetImage, ecr:InitiateLayerUpload, ...). sts:GetCallerIdentity
+// (ecr:BatchGetImage, ecr:InitiateLayerUpload, ...);
+// ecr:PutReplicationConfiguration and ecr:DescribeRegistry are checked on
+// "*" (registry-level actions), ecr:DescribeImageReplicationStatus on the
+// repository. sts:GetCallerIdentity
 // and seed calls are never checked. Without a policy everything is allowed.
 // Each call in the log lists the IAM actions it was checked against.
 //

@@ -20,6 +20,9 @@ type Peers struct {
 	Aliases  Aliases  // Lambda, for CodeDeploy's Lambda deployments
 	// Functions is Lambda, for the Lambda hooks of ECS service deployments.
 	Functions Functions
+	// Registries are the other regions' ECR registries, for ECR
+	// replication; nil in a single-region sandbox.
+	Registries Registries
 	// NewAgent returns the exec agent with its deployment root (empty: a
 	// new temporary folder).
 	NewAgent func(root string) (HostAgent, error)

@@ -22,7 +22,17 @@ type Options struct {
 	// Host is the host:port clients reach the server on; it prefixes
 	// repositoryUri and proxyEndpoint. Set it once the listener is bound.
 	Host string
+	// Region is the region the server stands for where a request names
+	// none (its registry, unsigned calls) and the source region of its ECR
+	// replication. Empty: DefaultRegion.
+	Region string
+	// Clock is the simulated time, shared by the regions of one sandbox;
+	// nil: a new clock at TimeScale.
+	Clock *Clock
 }
+
+// DefaultRegion is the region of a server whose Options name none.
+const DefaultRegion = "us-east-1"
 
 // DefaultTimeScale lets every built-in deployment configuration run to its end
 // within 15 s of wall time.
@@ -38,6 +48,7 @@ type Server struct {
 
 	mu       sync.Mutex // guards everything below and the service state
 	host     string
+	region   string
 	calls    []Call
 	faults   []*Fault
 	scenario Scenario
@@ -60,8 +71,19 @@ func NewServer(opts Options) *Server {
 	if scale == 0 {
 		scale = DefaultTimeScale
 	}
-	return &Server{Clock: NewClock(scale), host: opts.Host, services: map[string]*Service{}, targets: map[string]string{}}
+	clock := opts.Clock
+	if clock == nil {
+		clock = NewClock(scale)
+	}
+	region := opts.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	return &Server{Clock: clock, host: opts.Host, region: region, services: map[string]*Service{}, targets: map[string]string{}}
 }
+
+// Region returns the region the server stands for (Options.Region).
+func (s *Server) Region() string { return s.region }
 
 // SetHost sets the host:port clients use to reach the server.
 func (s *Server) SetHost(host string) {
@@ -154,11 +176,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
-	for _, svc := range s.routes {
-		if r.URL.Path == svc.Path || strings.HasPrefix(r.URL.Path, svc.Path+"/") {
-			svc.Handler.ServeHTTP(w, r)
-			return
-		}
+	if svc := s.route(r); svc != nil {
+		svc.Handler.ServeHTTP(w, r)
+		return
 	}
 
 	svc, operation := s.classify(r)
@@ -170,14 +190,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ic := &IAMCall{}
 	defer func() { s.Record(service, operation, rec.Status, ic.actions) }()
 
-	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
+	key, region, signed := signingScope(r)
+	if !signed && !(service == "sts" && operation == "AssumeRoleWithWebIdentity") {
 		s.WriteError(rec, service, &Error{Status: 403, Code: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"})
 		return
 	}
-	region := "us-east-1"
-	if m != nil {
-		ic.key, region = m[1], m[2]
+	if signed {
+		ic.key = key
+	} else {
+		region = s.region
 	}
 	if s.ApplyFaults(rec, service, operation) {
 		return
@@ -197,6 +218,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveJSON(rec, service, operation, req)
+}
+
+// route returns the service with its own path that serves r, or nil.
+func (s *Server) route(r *http.Request) *Service {
+	for _, svc := range s.routes {
+		if r.URL.Path == svc.Path || strings.HasPrefix(r.URL.Path, svc.Path+"/") {
+			return svc
+		}
+	}
+	return nil
 }
 
 // classify finds the service and operation of an API request: a JSON 1.1

@@ -31,6 +31,7 @@ type Sandbox struct {
 	CodeDeploy *codedeploy.Service
 	URL        string // http://127.0.0.1:port
 	Host       string // 127.0.0.1:port
+	Region     string // the region Config and Env name
 }
 
 // Start runs a sandbox on a loopback port until the test ends.
@@ -46,14 +47,49 @@ func Start(t testing.TB, opts awssim.Options) *Sandbox {
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")
 	srv.SetHost(host)
-	return &Sandbox{Server: srv.Server, CodeDeploy: srv.CodeDeploy, URL: hs.URL, Host: host}
+	return &Sandbox{Server: srv.Server, CodeDeploy: srv.CodeDeploy, URL: hs.URL, Host: host, Region: awssim.DefaultRegion}
+}
+
+// StartRegions runs a sandbox of several regions until the test ends (see
+// sandbox.Regions) and returns the URL of its front, which routes each
+// request by the region it is signed for, and each region's sandbox. The
+// first region is the default: its URL and Host are the front's; each
+// other region listens on a loopback port of its own, so its
+// repositoryUri and registry differ. Config and Env of a region's sandbox
+// name its region.
+func StartRegions(t testing.TB, regions ...string) (string, map[string]*Sandbox) {
+	t.Helper()
+	rs, err := sandbox.NewRegions(awssim.Options{}, regions...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := rs.Close(); err != nil {
+			t.Errorf("closing the regions' sandboxes: %v", err)
+		}
+	})
+	front := httptest.NewServer(rs)
+	t.Cleanup(front.Close)
+	out := map[string]*Sandbox{}
+	for i, region := range rs.Names() {
+		srv, url := rs.Sandbox(region), front.URL
+		if i > 0 {
+			hs := httptest.NewServer(srv)
+			t.Cleanup(hs.Close)
+			url = hs.URL
+		}
+		host := strings.TrimPrefix(url, "http://")
+		srv.SetHost(host)
+		out[region] = &Sandbox{Server: srv.Server, CodeDeploy: srv.CodeDeploy, URL: url, Host: host, Region: region}
+	}
+	return front.URL, out
 }
 
 // Config returns an SDK configuration that sends every service to the
 // sandbox with static credentials. S3 clients still need UsePathStyle.
 func (s *Sandbox) Config() aws.Config {
 	return aws.Config{
-		Region:       "us-east-1",
+		Region:       s.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIASANDBOX", "sandbox-secret", ""),
 		BaseEndpoint: aws.String(s.URL),
 	}
@@ -64,7 +100,7 @@ func (s *Sandbox) Config() aws.Config {
 func (s *Sandbox) Env() map[string]string {
 	return map[string]string{
 		"AWS_ENDPOINT_URL":      s.URL,
-		"AWS_REGION":            "us-east-1",
+		"AWS_REGION":            s.Region,
 		"AWS_ACCESS_KEY_ID":     "AKIASANDBOX",
 		"AWS_SECRET_ACCESS_KEY": "sandbox-secret",
 	}

@@ -21,7 +21,7 @@ func (s *Sandbox) CLI(t testing.TB, args ...string) (string, error) {
 		t.Skip("aws not found")
 	}
 	cmd := exec.Command("aws", args...)
-	cmd.Env = append(os.Environ(), "AWS_PAGER=", "AWS_DEFAULT_REGION=us-east-1",
+	cmd.Env = append(os.Environ(), "AWS_PAGER=", "AWS_DEFAULT_REGION="+s.Region,
 		"AWS_CONFIG_FILE="+filepath.Join(t.TempDir(), "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(t.TempDir(), "credentials"))
 	for k, v := range s.Env() {
 		cmd.Env = append(cmd.Env, k+"="+v)

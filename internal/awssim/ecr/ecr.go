@@ -18,11 +18,21 @@ import (
 )
 
 // ecrState holds the ECR repositories, the registry passwords issued by
-// GetAuthorizationToken and the registry's blob store.
+// GetAuthorizationToken, the registry's blob store, the replication
+// configuration and the images other regions replicated here.
 type ecrState struct {
-	repos  map[string]*repository // by name
-	tokens map[string]time.Time   // password -> when it expires (wall time)
-	blobs  registry.BlobStatHandler
+	repos       map[string]*repository // by name
+	tokens      map[string]time.Time   // password -> when it expires (wall time)
+	blobs       blobStore
+	replication *replicationConfiguration // nil: never set
+	inbox       inbox
+}
+
+// blobStore is what ECR asks of the registry's blob handler.
+type blobStore interface {
+	registry.BlobStatHandler
+	registry.BlobHandler
+	registry.BlobPutHandler
 }
 
 func newECRState() *ecrState {
@@ -48,6 +58,7 @@ type ecrImage struct {
 	artifactMediaType string
 	size              int64
 	pushed            time.Time
+	replicas          map[string]time.Time // destination region -> when the copy is due
 }
 
 // imageID is ECR's ImageIdentifier.
@@ -61,17 +72,29 @@ const tokenLifetime = 12 * time.Hour
 
 var repositoryName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 
+// ecrOps are the control plane's operations; each first stores the images
+// other regions replicated here that are due.
 func (s *Service) ecrOps() map[string]awssim.JSONOp {
-	return map[string]awssim.JSONOp{
-		"CreateRepository":       s.createRepository,
-		"DescribeRepositories":   s.describeRepositories,
-		"DescribeImages":         s.describeImages,
-		"BatchGetImage":          s.batchGetImage,
-		"GetAuthorizationToken":  s.getAuthorizationToken,
-		"SetRepositoryPolicy":    s.setRepositoryPolicy,
-		"GetRepositoryPolicy":    s.getRepositoryPolicy,
-		"DeleteRepositoryPolicy": s.deleteRepositoryPolicy,
+	ops := map[string]awssim.JSONOp{
+		"CreateRepository":               s.createRepository,
+		"DescribeRepositories":           s.describeRepositories,
+		"DescribeImages":                 s.describeImages,
+		"BatchGetImage":                  s.batchGetImage,
+		"GetAuthorizationToken":          s.getAuthorizationToken,
+		"SetRepositoryPolicy":            s.setRepositoryPolicy,
+		"GetRepositoryPolicy":            s.getRepositoryPolicy,
+		"DeleteRepositoryPolicy":         s.deleteRepositoryPolicy,
+		"PutReplicationConfiguration":    s.putReplicationConfiguration,
+		"DescribeRegistry":               s.describeRegistry,
+		"DescribeImageReplicationStatus": s.describeImageReplicationStatus,
 	}
+	for name, op := range ops {
+		ops[name] = func(r *awssim.Request) (any, error) {
+			s.receive()
+			return op(r)
+		}
+	}
+	return ops
 }
 
 func (s *Service) createRepository(r *awssim.Request) (any, error) {
@@ -322,8 +345,8 @@ func (repo *repository) tagged(tag string) *ecrImage {
 }
 
 // putImage records a manifest pushed to the repository under ref (a tag or
-// its digest). A tag moves to the new image.
-func (repo *repository) putImage(ref string, manifest []byte, mediaType string, now time.Time) {
+// its digest) and returns its image. A tag moves to the new image.
+func (repo *repository) putImage(ref string, manifest []byte, mediaType string, now time.Time) *ecrImage {
 	sum := sha256.Sum256(manifest)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
 	img, _ := repo.find(imageID{ImageDigest: digest})
@@ -333,12 +356,13 @@ func (repo *repository) putImage(ref string, manifest []byte, mediaType string, 
 		repo.images = append(repo.images, img)
 	}
 	if ref == digest || slices.Contains(img.tags, ref) {
-		return
+		return img
 	}
 	for _, other := range repo.images {
 		other.tags = slices.DeleteFunc(other.tags, func(t string) bool { return t == ref })
 	}
 	img.tags = append(img.tags, ref)
+	return img
 }
 
 // measure returns the size ECR reports for a manifest (the sum of its

@@ -76,6 +76,7 @@ func policyOutput(repo *repository) map[string]string {
 
 // Repository returns a repository's ARN (awssim.Images).
 func (s *Service) Repository(name string) (string, bool) {
+	s.receive()
 	repo := s.ecr.repos[name]
 	if repo == nil {
 		return "", false

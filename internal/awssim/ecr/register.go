@@ -1,9 +1,13 @@
 // Package ecr is the sandbox's ECR: the control plane (AWS JSON 1.1:
 // CreateRepository, DescribeRepositories, DescribeImages, BatchGetImage,
-// GetAuthorizationToken, Set/Get/DeleteRepositoryPolicy) and the registry
-// data plane, an OCI registry under /v2/ that needs Basic auth with a token
-// from GetAuthorizationToken and honours image tag immutability. Lambda
-// reads and extends the repository policies through awssim.Images.
+// GetAuthorizationToken, Set/Get/DeleteRepositoryPolicy,
+// PutReplicationConfiguration, DescribeRegistry,
+// DescribeImageReplicationStatus) and the registry data plane, an OCI
+// registry under /v2/ that needs Basic auth with a token from
+// GetAuthorizationToken and honours image tag immutability. Lambda reads and
+// extends the repository policies through awssim.Images; pushes replicate
+// to other regions' ECR through awssim.Registries, and each ECR is an
+// awssim.ImageInbox for the others.
 package ecr
 
 import (
@@ -52,7 +56,7 @@ func checks(operation, region string, in awssim.Input) []awssim.IAMCheck {
 		return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", region, awssim.Account, name)
 	}
 	switch operation {
-	case "CreateRepository", "DescribeImages", "BatchGetImage", "SetRepositoryPolicy", "GetRepositoryPolicy", "DeleteRepositoryPolicy":
+	case "CreateRepository", "DescribeImages", "BatchGetImage", "SetRepositoryPolicy", "GetRepositoryPolicy", "DeleteRepositoryPolicy", "DescribeImageReplicationStatus":
 		return one(arn(in.Str("repositoryName")))
 	case "DescribeRepositories":
 		names := in.List("repositoryNames")
@@ -94,7 +98,7 @@ func (s *Service) authorizeRegistry(ic *awssim.IAMCall, req registryRequest) str
 	}
 	s.Lock()
 	defer s.Unlock()
-	arn := fmt.Sprintf("arn:aws:ecr:us-east-1:%s:repository/%s", awssim.Account, req.repo)
+	arn := fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", s.Region(), awssim.Account, req.repo)
 	if repo := s.ecr.repos[req.repo]; repo != nil {
 		arn = repo.arn
 	}
@@ -104,6 +108,7 @@ func (s *Service) authorizeRegistry(ic *awssim.IAMCall, req registryRequest) str
 // Image returns the digest and media type of repository:ref
 // (awssim.Images).
 func (s *Service) Image(repository, ref string, byDigest bool) (string, string, bool) {
+	s.receive()
 	repo, found := s.ecr.repos[repository]
 	if !found {
 		return "", "", false

@@ -24,7 +24,7 @@ const maxManifestSize = 4 << 20
 // live in the ECR state, so that ECR's API sees every push.
 func (s *Service) newRegistry() http.Handler {
 	blobs := registry.NewInMemoryBlobHandler()
-	s.ecr.blobs = blobs.(registry.BlobStatHandler)
+	s.ecr.blobs = blobs.(blobStore)
 	return registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithBlobHandler(blobs))
 }
 
@@ -101,6 +101,7 @@ func (s *Service) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Lock()
+	s.receive()
 	repo := s.ecr.repos[req.repo]
 	broken := req.kind == "uploads" && (r.Method == http.MethodPatch || r.Method == http.MethodPut) && s.breakUpload()
 	s.Unlock()
@@ -241,7 +242,10 @@ func (s *Service) putManifest(w http.ResponseWriter, r *http.Request, repo *repo
 		writeRegistryError(w, http.StatusBadRequest, "TAG_INVALID", fmt.Sprintf("The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable.", ref, repo.name))
 		return
 	}
-	repo.putImage(ref, body, mediaType, s.Clock.Now())
+	img := repo.putImage(ref, body, mediaType, s.Clock.Now())
+	if err := s.replicate(r.Context(), repo, img, ref, append(m.Layers, m.Config)); err != nil {
+		log.Printf("awssim: ecr: %v", err)
+	}
 	w.Header().Set("Docker-Content-Digest", digest.String())
 	w.Header().Set("Location", fmt.Sprintf("/v2/%s/manifests/%s", repo.name, digest))
 	w.WriteHeader(http.StatusCreated)

@@ -21,6 +21,7 @@ import (
 type Sandbox struct {
 	*awssim.Server
 	CodeDeploy *codedeploy.Service
+	images     *ecr.Service // the inbox of images other regions replicate here
 }
 
 // New returns a sandbox with every service and no resources.
@@ -43,5 +44,5 @@ func New(opts awssim.Options) *Sandbox {
 		Functions: aliases,
 		NewAgent:  agent.New,
 	}
-	return &Sandbox{Server: core, CodeDeploy: cd}
+	return &Sandbox{Server: core, CodeDeploy: cd, images: images}
 }

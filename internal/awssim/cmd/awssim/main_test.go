@@ -124,3 +124,47 @@ func TestAgentRootOnExit(t *testing.T) {
 		})
 	}
 }
+
+// TestRegionsFlag: with -regions, -addr routes each call by the region it
+// is signed for and the other regions' registries have ports of their own.
+func TestRegionsFlag(t *testing.T) {
+	t.Parallel()
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-regions", "us-east-1,eu_west"}); err == nil || !strings.Contains(err.Error(), `-regions "us-east-1,eu_west"`) {
+		t.Errorf("bad -regions: got %v, want an error naming the flag", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr, "-regions", "us-east-1,eu-west-1"}) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/_awssim/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatal("awssim did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	uri := func(region string) string {
+		client := ecr.NewFromConfig(aws.Config{
+			Region: region, BaseEndpoint: aws.String("http://" + addr),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIASANDBOX", "sandbox-secret", ""),
+		})
+		out, err := client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")})
+		if err != nil {
+			t.Fatalf("CreateRepository in %s: %v", region, err)
+		}
+		return aws.ToString(out.Repository.RepositoryUri)
+	}
+	us, eu := uri("us-east-1"), uri("eu-west-1") // the same name twice: two registries
+	if us != addr+"/app" || eu == us || !strings.HasPrefix(eu, "127.0.0.1:") {
+		t.Errorf("repositoryUri us-east-1 %s, eu-west-1 %s: want %s/app and another port of 127.0.0.1", us, eu, addr)
+	}
+}
