@@ -31,7 +31,6 @@ var Outputs = []string{
 	"plan",
 	"plan-json",
 	"changes",
-	"targets",
 }
 
 // OutputResult sets every step output the result knows so far. Stages call
