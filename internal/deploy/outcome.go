@@ -23,7 +23,8 @@ type Outcome struct {
 	Paused         bool         // left at Ready (PauseAtReady)
 	TimedOut       bool
 	Cancelled      bool
-	Abandoned      error // why the action gave up watching it (a non-transient API error)
+	StoppedFor     string // with Cancelled: why a run with several targets stopped it ("target eu-west-1/api failed"); "": the run was cancelled
+	Abandoned      error  // why the action gave up watching it (a non-transient API error)
 	// StopRequested: the driver's StopDeployment was accepted; StopErr: it
 	// was refused or failed. Neither: the driver did not try to stop it.
 	StopRequested bool
@@ -52,10 +53,13 @@ func (o *Outcome) Err() error {
 	case o.Cancelled && o.StopRequested && !isTerminal(o.Status):
 		// StopDeployment answered Pending and the grace period ran out first.
 		errs = append(errs, ErrCancelled)
-		b.WriteString("was not stopped yet: the run was cancelled, stop requested; CodeDeploy had not finished stopping it when the run ended")
+		b.WriteString("was not stopped yet: " + o.stoppedFor() + ", stop requested; CodeDeploy had not finished stopping it when the run ended")
 		if o.Status != "" {
 			fmt.Fprintf(&b, " (last seen %s)", o.Status)
 		}
+	case o.Cancelled && o.StoppedFor != "":
+		errs = append(errs, ErrCancelled)
+		b.WriteString("was stopped because " + o.StoppedFor + ": " + o.stopWords())
 	case o.Cancelled:
 		errs = append(errs, ErrCancelled)
 		b.WriteString("was left because the run was cancelled: " + o.stopWords())
@@ -166,4 +170,12 @@ func failure(targets []Target) *Diagnostics {
 		}
 	}
 	return found
+}
+
+// stoppedFor says why the run stopped a deployment it cancelled.
+func (o *Outcome) stoppedFor() string {
+	if o.StoppedFor != "" {
+		return o.StoppedFor
+	}
+	return "the run was cancelled"
 }

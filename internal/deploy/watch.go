@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 )
 
 // WatchOptions say how to drive a deployment to its end.
@@ -143,10 +146,11 @@ func rollbackExpected(info *types.DeploymentInfo) bool {
 // cancel stops the deployment after the run was cancelled and reports
 // what became of the stop.
 func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcome, error) {
-	w.note("the run was cancelled: stopping the deployment" + rollbackWords(rollback))
+	_, why, _ := platform.Stopping(ctx)
+	w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(rollback))
 	stopErr := d.stopAndSettle(ctx, w, rollback)
 	out := w.outcome()
-	out.Cancelled, out.StopRequested, out.StopErr = true, stopErr == nil, stopErr
+	out.Cancelled, out.StoppedFor, out.StopRequested, out.StopErr = true, why, stopErr == nil, stopErr
 	if out.RollbackID != "" {
 		d.observer().Rollback(w.id, out.RollbackID)
 	}
@@ -166,8 +170,12 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) e
 		w.note(fmt.Sprintf("stop refused: %v", err))
 		return err
 	}
-	if ctx.Err() == nil {
-		if _, err := w.follow(ctx, stopFollowLimit, readyWait); err != nil {
+	follow := ctx
+	if run, _, ok := platform.Stopping(ctx); ok {
+		follow = run // another target failed and the run goes on: follow the stop to its end
+	}
+	if follow.Err() == nil {
+		if _, err := w.follow(follow, stopFollowLimit, readyWait); err != nil {
 			w.note(fmt.Sprintf("stop requested; reading the deployment since: %v", err))
 		}
 		return nil

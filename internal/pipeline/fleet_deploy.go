@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
 )
@@ -53,13 +54,13 @@ func (r *run) deployWaves(ctx context.Context) error {
 // deployWave deploys wave's members at once and returns the error of the
 // first that failed, after stopping the others.
 func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Reference) error {
-	wctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
+	wctx, stop := platform.WithStop(ctx)
+	defer stop("the wave ended")
 	var first *member
 	done := make(chan *member)
 	for _, m := range wave {
 		go func() {
-			m.deploy(wctx, refs)
+			m.deploy(ctx, wctx, refs)
 			done <- m
 		}()
 	}
@@ -67,7 +68,7 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 		m := <-done
 		if !m.res.Result.Outcome.OK() && first == nil && ctx.Err() == nil {
 			first = m
-			stop(fmt.Errorf("target %s failed", m.spec.Name))
+			stop(fmt.Sprintf("target %s failed", m.spec.Name))
 		}
 	}
 	if ctx.Err() != nil {
@@ -81,8 +82,10 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 		case m == first:
 		case m.res.Result.Outcome.OK():
 			m.res.Note = "on the new version: it succeeded before " + first.spec.Name + " failed, and is not rolled back (redeploy the previous version to roll it back)"
-		case m.res.Result.Outcome == report.OutcomeCancelled:
+		case m.res.Result.Deploy != nil && m.res.Result.Deploy.ID != "":
 			m.res.Note = "stopped: " + first.spec.Name + " failed"
+		default:
+			m.res.Note = "not deployed: " + first.spec.Name + " failed first"
 		}
 	}
 	return fmt.Errorf("target %s: %w", first.spec.Name, failure(first.res.Result))
@@ -99,19 +102,20 @@ func failure(res *report.Result) error {
 	return errors.New(string(res.Outcome))
 }
 
-// deploy prepares and deploys the member's revision, and records how it
-// ended in its result.
-func (m *member) deploy(ctx context.Context, refs []secrets.Reference) {
+// deploy prepares and deploys the member's revision on its wave's
+// context, and records how it ended in its result: as the run's context
+// says, a stop because another member failed being no cancel of the run.
+func (m *member) deploy(run, wave context.Context, refs []secrets.Reference) {
 	res := m.res.Result
 	res.Start = time.Now()
-	err := m.target.Prepare(ctx, m.image, refs)
+	err := m.target.Prepare(wave, m.image, refs)
 	if err == nil {
-		err = m.target.Deploy(ctx)
+		err = m.target.Deploy(wave)
 	}
 	if err != nil {
 		err = neededByTarget(m.target, err)
 	}
-	m.end(ctx, err)
+	m.end(run, err)
 }
 
 // end records a member's error and outcome, as the run's Conclude does for

@@ -158,8 +158,11 @@ func TestFleetFailureStopsItsWave(t *testing.T) {
 	if hung.Status != "Stopped" {
 		t.Errorf("bg's deployment is %s, want Stopped", hung.Status)
 	}
-	if !strings.Contains(out["error-message"], "us-east-1/bg2") {
-		t.Errorf("error-message %q does not name the failed target", out["error-message"])
+	if !strings.HasPrefix(out["error-message"], "us-east-1/bg2: ") || out["error-code"] != "HEALTH_CONSTRAINTS" {
+		t.Errorf("error-code %q, error-message %q: want the failed target's first", out["error-code"], out["error-message"])
+	}
+	if r := results["us-east-1/bg"]; r.Outcome != "rolled back" {
+		t.Errorf("bg's outcome %q, want rolled back (its stop followed to the end)", r.Outcome)
 	}
 	if left := leftRunning(settledDeployments(t, sb, "web", "bg", "bg2", "bg3")); len(left) > 0 {
 		t.Errorf("left running: %+v", left)

@@ -93,15 +93,20 @@ func targetFailed(t *TargetResult) bool {
 	return res != nil && (res.Err != nil || (res.Outcome != "" && !res.Outcome.OK()))
 }
 
-// failedTargets returns the run's failed targets, in order.
+// failedTargets returns the run's failed targets: those that failed on
+// their own first (no Note), then those the run stopped, each in order.
 func failedTargets(res *Result) []*TargetResult {
-	var failed []*TargetResult
+	var own, stopped []*TargetResult
 	for _, t := range res.Targets {
-		if targetFailed(t) {
-			failed = append(failed, t)
+		switch {
+		case !targetFailed(t):
+		case t.Note == "":
+			own = append(own, t)
+		default:
+			stopped = append(stopped, t)
 		}
 	}
-	return failed
+	return append(own, stopped...)
 }
 
 // outputTargets sets the step outputs of a run with several targets:

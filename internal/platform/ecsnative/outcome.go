@@ -34,7 +34,8 @@ type Outcome struct {
 	TrafficShifted bool // left in its bake time (wait: traffic-shifted)
 	TimedOut       bool
 	Cancelled      bool
-	Abandoned      error // why the driver gave up watching it (a non-transient API error)
+	StoppedFor     string // with Cancelled: why a run with several targets stopped it ("target eu-west-1/api failed"); "": the run was cancelled
+	Abandoned      error  // why the driver gave up watching it (a non-transient API error)
 	// StopRequested: the driver's StopServiceDeployment was accepted;
 	// StopErr: it was refused or failed.
 	StopRequested bool
@@ -141,6 +142,9 @@ func (o *Outcome) Err() error {
 	var errs []error
 	fmt.Fprintf(&b, "service deployment %s ", o.ARN)
 	switch {
+	case o.Cancelled && o.StoppedFor != "":
+		errs = append(errs, ErrCancelled)
+		b.WriteString("was stopped because " + o.StoppedFor + ": " + o.stopWords())
 	case o.Cancelled:
 		errs = append(errs, ErrCancelled)
 		b.WriteString("was left because the run was cancelled: " + o.stopWords())

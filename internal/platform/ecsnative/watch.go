@@ -1,16 +1,18 @@
 package ecsnative
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 )
 
 // WatchOptions say how to follow a service deployment.
@@ -67,9 +69,10 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 		out.TrafficShifted = true
 		w.note(fmt.Sprintf("production traffic is on the new revision: not waiting for the bake time, which ends at %s (wait: traffic-shifted)", out.BakeEnds.UTC().Format(time.RFC3339)))
 	case end == endCancelled:
-		w.note("the run was cancelled: stopping the deployment" + rollbackWords(opts.RollbackOnCancel))
+		_, why, _ := platform.Stopping(ctx)
+		w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(opts.RollbackOnCancel))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnCancel)
-		out.Cancelled = true
+		out.Cancelled, out.StoppedFor = true, why
 	case end == endTimeout:
 		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
@@ -102,9 +105,11 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) *
 	if stopErr != nil {
 		w.note(fmt.Sprintf("stop refused: %v", stopErr))
 	} else {
-		follow := ctx
-		limit := stopFollowLimit
-		if ctx.Err() != nil {
+		follow, limit := ctx, stopFollowLimit
+		if run, _, ok := platform.Stopping(ctx); ok {
+			follow = run // another target failed and the run goes on: follow the stop to its end
+		}
+		if follow.Err() != nil {
 			follow, limit = sctx, d.stopTimeout()
 		}
 		if _, err := w.follow(follow, limit, hookWait); err != nil {
