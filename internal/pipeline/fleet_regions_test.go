@@ -72,7 +72,7 @@ func TestFleetTwoRegions(t *testing.T) {
 			digest := out["image-digest"]
 			pushes := map[string]int{}
 			for region, sb := range regions {
-				pushes[region] = countCalls(sb, "ecr", "PutImage")
+				pushes[region] = countCalls(sb, "registry", "PutManifest")
 				for _, group := range []string{"bg", "bg2"} {
 					if region == "us-east-1" && group == "bg2" {
 						continue
@@ -87,7 +87,10 @@ func TestFleetTwoRegions(t *testing.T) {
 					t.Errorf("%s: image %s: %v %v", region, digest, img, err)
 				}
 			}
-			t.Logf("PutImage calls by region: %v", pushes)
+			t.Logf("manifest pushes by region: %v", pushes)
+			if want := map[bool]int{false: 1, true: 0}[replicate]; pushes["us-east-1"] != 1 || pushes["eu-west-1"] != want {
+				t.Errorf("manifest pushes by region %v, want us-east-1 1 and eu-west-1 %d", pushes, want)
+			}
 			switch {
 			case replicate && (!strings.Contains(log, "waiting for "+digest) || countCalls(away, "ecr", "ReplicateImage") == 0):
 				t.Errorf("want a replica wait and ECR's ReplicateImage in eu-west-1; log:\n%s", log)
