@@ -17,6 +17,14 @@ func (s *Server) SetPolicy(p *Policy) {
 	s.policy = p
 }
 
+// Policy is the policy calls are authorized against; nil: every call is
+// allowed.
+func (s *Server) Policy() *Policy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policy
+}
+
 // IAMCall records the IAM actions one request was checked against. A nil
 // *IAMCall (seed calls) is never refused.
 type IAMCall struct {

@@ -28,15 +28,7 @@ func TestFleetTwoRegions(t *testing.T) {
 			_, regions := awssimtest.StartRegions(t, "us-east-1", "eu-west-1")
 			home, away := regions["us-east-1"], regions["eu-west-1"]
 			for _, sb := range []*awssimtest.Sandbox{home, away} {
-				sc, err := awssim.LoadScenario("../../testdata/sandbox/server.yaml")
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range []awssim.Scenario{sc, moreGroups("bg2")} {
-					if err := sb.Apply(s); err != nil {
-						t.Fatal(err)
-					}
-				}
+				applyScenario(t, sb, "server.yaml", moreGroups("bg2"))
 			}
 			ctx := context.Background()
 			if _, err := ecr.NewFromConfig(away.Config()).CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web")}); err != nil {

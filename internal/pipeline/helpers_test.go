@@ -128,6 +128,13 @@ func deploySandbox(t *testing.T, extra ...awssim.Scenario) *awssimtest.Sandbox {
 func seededSandbox(t *testing.T, file string, scale float64, extra ...awssim.Scenario) *awssimtest.Sandbox {
 	t.Helper()
 	sb := awssimtest.Start(t, awssim.Options{TimeScale: scale})
+	applyScenario(t, sb, file, extra...)
+	return sb
+}
+
+// applyScenario seeds sb with testdata/sandbox/<file> and the extra scenarios.
+func applyScenario(t *testing.T, sb *awssimtest.Sandbox, file string, extra ...awssim.Scenario) {
+	t.Helper()
 	sc, err := awssim.LoadScenario("../../testdata/sandbox/" + file)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +144,6 @@ func seededSandbox(t *testing.T, file string, scale float64, extra ...awssim.Sce
 			t.Fatal(err)
 		}
 	}
-	return sb
 }
 
 // deployInputs are the inputs of a deployment to group of application web.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
@@ -228,6 +229,31 @@ var iamRuns = []iamRun{
 		},
 	},
 	{
+		name: "targets in two regions", docker: true, stages: []string{"image", "image, targets in other regions", "deploy", "deploy, EC2/Server"},
+		sandbox: func(t *testing.T) (*awssimtest.Sandbox, string) {
+			_, regions := awssimtest.StartRegions(t, "us-east-1", "eu-west-1")
+			for _, sb := range regions {
+				applyScenario(t, sb, "server.yaml")
+			}
+			twoRegions.Store(regions["eu-west-1"])
+			return regions["us-east-1"], ""
+		},
+		values: withValues(map[string][]string{
+			"region": {"us-east-1", "eu-west-1"}, "repository": {"web"}, "application": {"web"}, "group": {"bg"},
+			"bucket": {"web-bundles"}, "prefix": {"bluegreen-deploy"},
+		}),
+		runs: func(t *testing.T, sb *awssimtest.Sandbox, _ string) {
+			twoRegions.Load().SetPolicy(sb.Policy())
+			in := fleetInputs("", `
+- {aws-region: us-east-1, codedeploy-application: web, codedeploy-deployment-group: bg}
+- {wave: 2, aws-region: eu-west-1, codedeploy-application: web, codedeploy-deployment-group: bg}
+`)
+			delete(in, "image")
+			in["ecr-repository"], in["create-repository"], in["context"], in["image-tags"] = "web", "true", "testdata/app", "iam-two-regions"
+			mustRun(t, sb, in)
+		},
+	},
+	{
 		name: "lambda", stages: []string{"image", "deploy", "deploy, Lambda"},
 		sandbox: func(t *testing.T) (*awssimtest.Sandbox, string) {
 			return lambdaSandbox(t, awssim.DefaultTimeScale, false)
@@ -297,6 +323,9 @@ var planRuns = []iamRun{
 		},
 	},
 }
+
+// twoRegions is the second region of the run "targets in two regions".
+var twoRegions atomic.Pointer[awssimtest.Sandbox]
 
 // iamExempt are the table's actions no sandbox run calls, and why.
 var iamExempt = map[string]string{
