@@ -305,3 +305,33 @@ func TestSingleTargetLeavesTargetsNil(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetsStepWide(t *testing.T) {
+	two := "- {wave: 1, aws-region: sa-east-1, ecs-cluster: c, ecs-service: a}\n- {wave: 2, aws-region: us-east-1, ecs-cluster: c, ecs-service: b}"
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		want   string // an error's text, or "" for none
+		region string
+	}{
+		{"the first target's region is the step's", map[string]string{"targets": two, "AWS_REGION": ""}, "", "sa-east-1"},
+		{"AWS_REGION is the step's", map[string]string{"targets": two}, "", "eu-west-1"},
+		{"the step's region stays", map[string]string{"targets": two, "aws-region": "ap-south-1"}, "", "ap-south-1"},
+		{"wait false across waves", map[string]string{"targets": two, "wait": "false"}, `input "wait": is false: with targets in 2 waves`, ""},
+		{"wait false in one wave", map[string]string{"targets": "- {aws-region: sa-east-1, ecs-cluster: c, ecs-service: a}", "wait": "false"}, "", "eu-west-1"},
+		{"plan", map[string]string{"targets": two, "command": "plan"}, `input "command": plan plans one target`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := merge(tc.inputs, map[string]string{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1"})
+			c, err := config.Load(env(t.TempDir(), in), both)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Load: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Load: %v, want an error with %q", err, tc.want)
+			case tc.want == "" && c.AWS.Region != tc.region:
+				t.Errorf("aws-region %q, want %q", c.AWS.Region, tc.region)
+			}
+		})
+	}
+}

@@ -29,6 +29,7 @@ func (c *Config) validate(r *reader, platforms []Platform) {
 	chosen := c.choosePlatform(r, platforms, entries)
 	if targets != "" {
 		c.checkTargets(r, platforms, entries)
+		c.checkWaves(r)
 	}
 	switch c.Command {
 	case CommandDeploy, CommandPlan:
@@ -164,4 +165,26 @@ func firstSelects(platforms []Platform) string {
 		names = append(names, p.Selects[0])
 	}
 	return strings.Join(names, ", or ")
+}
+
+// checkWaves checks the step-wide inputs against the targets, and makes
+// the first target's region the step's when the step names none: the
+// region the image is built and pushed in, and secrets are fetched from.
+func (c *Config) checkWaves(r *reader) {
+	if !c.Takes() || len(c.Targets) == 0 {
+		return
+	}
+	if c.AWS.Region == "" {
+		c.AWS.Region = c.Targets[0].Region
+	}
+	if c.Command == CommandPlan {
+		r.fail("command", "plan plans one target: give the single-target inputs instead of targets")
+	}
+	waves := map[int]bool{}
+	for _, t := range c.Targets {
+		waves[t.Wave] = true
+	}
+	if !c.Deploy.Wait && len(waves) > 1 {
+		r.fail("wait", "is false: with targets in %d waves the run must see each wave end before the next starts", len(waves))
+	}
 }

@@ -86,9 +86,6 @@ func (r *run) stages(ctx context.Context) error {
 		r.clients = clients
 	}
 	if r.cfg.Targets != nil {
-		if r.cfg.Command == config.CommandPlan {
-			return badInput{errors.New(`input "targets": command plan plans one target: give the single-target inputs`)}
-		}
 		if err := r.newFleet(ctx); err != nil {
 			return err
 		}
