@@ -77,7 +77,7 @@ table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #d0d7de;
 <ul>{{with .Script}}<li>Script: <code>{{.}}</code></li>{{end}}{{with .File}}<li>File: <code>{{.}}</code></li>{{end}}{{with .Message}}<li>Message: {{.}}</li>{{end}}</ul>
 {{with .LogTail}}<pre>{{.}}</pre>{{end}}</details>{{end}}{{end}}
 {{with .Res.Image}}<h2>Image</h2><ul id="image"><li>URI: <code>{{.URI}}</code></li>{{with .Tags}}<li>Tags: <code>{{join .}}</code></li>{{end}}
-<li>Pushed: {{if .Pushed}}yes, built and pushed by this run{{else}}no, reused an image already in the registry{{end}}</li></ul>{{end}}
+<li>Pushed: {{if .Pushed}}yes, built and pushed by this run{{else}}no, reused an image already in the registry{{end}}</li>{{range .Regions}}<li>{{.Region}}: <code>{{.URI}}</code>, {{.How}}</li>{{end}}</ul>{{end}}
 {{with .Res.Secrets}}<h2>Secrets</h2><p id="secrets">{{len .}} fetched (names only): <code>{{join .}}</code></p>{{end}}
 {{with .Targets}}<h2>Targets</h2><table id="targets"><tr><th>Target</th><th>Wave</th><th>Region</th><th>Status</th><th>Deployment</th><th>Duration</th><th>Note</th></tr>
 {{range $t := .}}<tr><td>{{.Name}}</td><td class="d">{{.Wave}}</td><td>{{.Region}}</td><td{{if .Failure}} class="failed"{{end}}>{{with .Icon}}{{.}} {{end}}{{.State}}</td><td>{{with .ID}}{{if $t.URL}}<a href="{{$t.URL}}">{{.}}</a>{{else}}<code>{{.}}</code>{{end}} {{end}}{{.Status}}{{with .RollbackID}}, rolled back with <code>{{.}}</code>{{end}}</td><td class="d">{{.Duration}}</td><td>{{.Note}}</td></tr>

@@ -135,6 +135,14 @@ type RegionImage struct {
 	Replicated bool // brought there by ECR replication; false: copied by the run
 }
 
+// How says how the image came to the region.
+func (r RegionImage) How() string {
+	if r.Replicated {
+		return "replicated by ECR"
+	}
+	return "copied by this run"
+}
+
 // Deployment is the deployment the run created or acted on, as its platform
 // describes it: the report renders the facts it is given and knows no
 // platform.

@@ -156,10 +156,14 @@ func writeImage(b *strings.Builder, im *Image) {
 		fmt.Fprintf(b, "- **Tags:** %s\n", codeList(im.Tags))
 	}
 	if im.Pushed {
-		b.WriteString("- **Pushed:** yes, built and pushed by this run\n\n")
+		b.WriteString("- **Pushed:** yes, built and pushed by this run\n")
 	} else {
-		b.WriteString("- **Pushed:** no, reused an image already in the registry\n\n")
+		b.WriteString("- **Pushed:** no, reused an image already in the registry\n")
 	}
+	for _, r := range im.Regions {
+		fmt.Fprintf(b, "- **%s:** %s, %s\n", escape(r.Region), codeSpan(r.URI), r.How())
+	}
+	b.WriteString("\n")
 }
 
 func writeSecrets(b *strings.Builder, names []string) {

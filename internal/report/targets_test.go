@@ -28,8 +28,12 @@ func severalTargets() *Result {
 	return &Result{
 		Outcome: OutcomeRolledBack, Start: t0, End: at(180),
 		Secrets: []string{"DB_PASSWORD"},
-		Image:   testImage(true),
-		Err:     errors.New("wave 1: eu-west-1/worker rolled back"),
+		Image: func() *Image {
+			im := testImage(true)
+			im.Regions = []RegionImage{{Region: "us-east-1", URI: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@" + im.Digest}}
+			return im
+		}(),
+		Err: errors.New("wave 1: eu-west-1/worker rolled back"),
 		Timeline: []Span{
 			{Name: "secrets", Start: at(0.2), End: at(0.9)},
 			{Name: "build", Start: at(1), End: at(48)},

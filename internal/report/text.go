@@ -50,6 +50,9 @@ func Text(res *Result) string {
 			how = "built and pushed"
 		}
 		row("image", "%s (%s)", im.URI, how)
+		for _, r := range im.Regions {
+			row(r.Region, "%s (%s)", r.URI, r.How())
+		}
 	}
 	if len(res.Secrets) > 0 {
 		row("secrets", "%d fetched: %s", len(res.Secrets), strings.Join(res.Secrets, ", "))
