@@ -176,11 +176,16 @@ func (r *run) fleetGitHub(ctx context.Context, verb string) error {
 	if !r.cfg.Deploys() {
 		return nil
 	}
-	for _, env := range r.fleet.environments() {
+	envs := r.fleet.environments()
+	for _, env := range envs {
 		ms := r.fleet.inEnvironment(env)
 		gh, err := ghdeploy.Start(ctx, ms[0].cfg, r.rep, fmt.Sprintf("%s %s", verb, names(ms)), func(id int64) {
 			for _, m := range ms {
 				m.res.Result.GitHub = &report.GitHubDeployment{ID: id, Environment: env, URL: m.cfg.GitHub.EnvironmentURL}
+			}
+			if len(envs) == 1 { // the step's
+				r.result.GitHub = &report.GitHubDeployment{ID: id, Environment: env, URL: ms[0].cfg.GitHub.EnvironmentURL}
+				r.rep.OutputResult(r.result)
 			}
 		})
 		if err != nil {
@@ -205,5 +210,8 @@ func (r *run) finishGitHub(ctx context.Context) {
 			}
 		}
 		g.gh.Finish(ctx, ghdeploy.Status{State: final.State, Description: final.Description, AutoInactive: final.AutoInactive})
+		if r.result.GitHub != nil {
+			r.result.GitHub.State = final.State
+		}
 	}
 }
