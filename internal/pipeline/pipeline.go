@@ -1,6 +1,8 @@
 // Package pipeline is the one place that orders the action's stages
 // (deployment target discovery, secrets, image, deploy), carries each stage's result to the next, and
-// turns the outcome into an exit code.
+// turns the outcome into an exit code. A run deploys to one target, or with
+// input targets to several (fleet.go): discovered at once, the image made
+// in each of their regions, deployed wave by wave.
 package pipeline
 
 import (
