@@ -28,26 +28,7 @@ func TestIAMPolicyFlag(t *testing.T) {
 
 	good := filepath.Join(dir, "policy.json")
 	os.WriteFile(good, []byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:CreateRepository", "Resource": "*"}]}`), 0o600)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-iam-policy", good}) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + addr + "/_awssim/health"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("awssim did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr, ctx := serve(t, "-iam-policy", good), context.Background()
 	client := ecr.NewFromConfig(aws.Config{
 		Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIASANDBOX", "sandbox-secret", ""),
@@ -55,7 +36,7 @@ func TestIAMPolicyFlag(t *testing.T) {
 	if _, err := client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")}); err != nil {
 		t.Errorf("allowed CreateRepository: %v", err)
 	}
-	_, err = client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	_, err := client.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
 		t.Errorf("GetAuthorizationToken outside the policy: got %v, want AccessDeniedException", err)
@@ -132,26 +113,8 @@ func TestRegionsFlag(t *testing.T) {
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-regions", "us-east-1,eu_west"}); err == nil || !strings.Contains(err.Error(), `-regions "us-east-1,eu_west"`) {
 		t.Errorf("bad -regions: got %v, want an error naming the flag", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-regions", "us-east-1,eu-west-1"}) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + addr + "/_awssim/health"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("awssim did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr := serve(t, "-regions", "us-east-1,eu-west-1")
+	ctx := context.Background()
 	uri := func(region string) string {
 		client := ecr.NewFromConfig(aws.Config{
 			Region: region, BaseEndpoint: aws.String("http://" + addr),
@@ -166,5 +129,31 @@ func TestRegionsFlag(t *testing.T) {
 	us, eu := uri("us-east-1"), uri("eu-west-1") // the same name twice: two registries
 	if us != addr+"/app" || eu == us || !strings.HasPrefix(eu, "127.0.0.1:") {
 		t.Errorf("repositoryUri us-east-1 %s, eu-west-1 %s: want %s/app and another port of 127.0.0.1", us, eu, addr)
+	}
+}
+
+// serve runs awssim with args on a free loopback address until the test
+// ends, and returns the address once it answers.
+func serve(t *testing.T, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"-addr", addr}, args...)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/_awssim/health"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		if i == 100 {
+			t.Fatal("awssim did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
