@@ -92,4 +92,5 @@ type Group struct {
 	TerminationWait time.Duration
 	AutoRollback    bool
 	ECSServices     []types.ECSService
+	LastSucceeded   string // the group's last successful deployment, "" if none
 }

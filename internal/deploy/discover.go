@@ -50,6 +50,9 @@ func Discover(ctx context.Context, api API, application, group string) (Group, e
 		Config:      aws.ToString(info.DeploymentConfigName),
 		ECSServices: info.EcsServices,
 	}
+	if last := info.LastSuccessfulDeployment; last != nil {
+		g.LastSucceeded = aws.ToString(last.DeploymentId)
+	}
 	if g.Platform == "" {
 		g.Platform = types.ComputePlatformServer
 	}

@@ -81,7 +81,10 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 		switch {
 		case m == first:
 		case m.res.Result.Outcome.OK():
-			m.res.Note = "on the new version: it succeeded before " + first.spec.Name + " failed, and is not rolled back (redeploy the previous version to roll it back)"
+			m.res.Note = "on the new version: it succeeded before " + first.spec.Name + " failed, and is not rolled back"
+			if undo := m.target.Undo(); undo != "" {
+				m.res.Note += "; to roll it back: " + undo
+			}
 		case m.res.Result.Deploy != nil && m.res.Result.Deploy.ID != "":
 			m.res.Note = "stopped: " + first.spec.Name + " failed"
 		default:

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +15,9 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
 )
 
-// moreGroups adds Server blue/green groups like bg (and, with ready, like
-// ready: waiting at Ready) to application web.
+// moreGroups adds Server blue/green groups like bg to application web:
+// those named ready* wait at Ready, those named fast* terminate the blue
+// instances at once.
 func moreGroups(names ...string) awssim.Scenario {
 	var sc awssim.Scenario
 	for _, name := range names {
@@ -31,10 +34,14 @@ func moreGroups(names ...string) awssim.Scenario {
 		if strings.HasPrefix(name, "ready") {
 			ready = map[string]any{"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 120}
 		}
+		wait := 5
+		if strings.HasPrefix(name, "fast") {
+			wait = 0
+		}
 		in["blueGreenDeploymentConfiguration"] = map[string]any{
 			"deploymentReadyOption":                     ready,
 			"greenFleetProvisioningOption":              map[string]any{"action": "COPY_AUTO_SCALING_GROUP"},
-			"terminateBlueInstancesOnDeploymentSuccess": map[string]any{"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+			"terminateBlueInstancesOnDeploymentSuccess": map[string]any{"action": "TERMINATE", "terminationWaitTimeInMinutes": wait},
 		}
 		sc.Seed = append(sc.Seed, awssim.SeedCall{Service: "codedeploy", Operation: "CreateDeploymentGroup", Input: in})
 	}
@@ -234,4 +241,54 @@ func TestFleetCancelStopsTheWave(t *testing.T) {
 		t.Errorf("%d CreateDeployment calls, want 2 (wave 2 not started)", n)
 	}
 	t.Logf("the run ended %s after the cancel", took)
+}
+
+func TestFleetSucceededTargetIsNamed(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("fast"))
+	image := sb.PushImage(t, "web")
+	in := deployInputs(image, "fast")
+	_, first, _ := runAction(t, sb, in)
+	if err := sb.Apply(awssim.Scenario{Hangs: []awssim.Hang{{DeploymentGroup: "bg", Event: "Install"}}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, log := runAction(t, sb, fleetInputs(image, `
+- {codedeploy-application: web, codedeploy-deployment-group: fast}
+- {codedeploy-application: web, codedeploy-deployment-group: bg, timeout: 3m}
+`))
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
+	}
+	results := targetsOutput(t, out)
+	if r := results["us-east-1/bg"]; r.Outcome != "timed out" && r.Outcome != "rolled back" {
+		t.Errorf("bg = %+v, want it timed out", r)
+	}
+	fast := results["us-east-1/fast"]
+	undo := "--deployment-group-name fast --cli-input-json \"$(aws deploy get-deployment --region us-east-1 --deployment-id " + first["deployment-id"]
+	if fast.Status != "Succeeded" || !strings.Contains(fast.Note, "is not rolled back; to roll it back: aws deploy create-deployment") || !strings.Contains(fast.Note, undo) {
+		t.Errorf("fast = %+v, want it Succeeded with the command that redeploys %s", fast, first["deployment-id"])
+	}
+	if !strings.Contains(log, "On the new version: us-east-1/fast. Not on it: us-east-1/bg") {
+		t.Errorf("the log does not say which targets run the new version:\n%s", log)
+	}
+
+	// The command, run by the AWS CLI, redeploys the earlier revision.
+	_, undoCmd, _ := strings.Cut(fast.Note, "to roll it back: ")
+	sb.CLI(t, "--version") // skips without the CLI, fails in CI
+	cmd := exec.Command("bash", "-c", undoCmd)
+	cmd.Env = append(os.Environ(), "AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	for k, v := range sb.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	created, err := cmd.CombinedOutput()
+	var answer struct {
+		DeploymentID string `json:"deploymentId"`
+	}
+	if err != nil || json.Unmarshal(created, &answer) != nil || answer.DeploymentID == "" {
+		t.Fatalf("%s: %v\n%s", undoCmd, err, created)
+	}
+	again, before := deploymentInfo(t, sb, answer.DeploymentID).DeploymentInfo, deploymentInfo(t, sb, first["deployment-id"]).DeploymentInfo
+	if got, want := aws.ToString(again.Revision.S3Location.Key), aws.ToString(before.Revision.S3Location.Key); got != want {
+		t.Errorf("the command deployed revision %s, want the earlier %s", got, want)
+	}
 }

@@ -39,6 +39,10 @@ type Target interface {
 	// InputFor names the input that made the target call the IAM action
 	// (service:Operation), for an AccessDenied error.
 	InputFor(action string) string
+	// Undo is the AWS CLI command that puts back what was live before
+	// Deploy, for a deployment that succeeded and is not rolled back; ""
+	// when nothing was live.
+	Undo() string
 }
 
 // platforms are the deployment platforms, in the order config chooses

@@ -209,6 +209,17 @@ func (t *Target) Command(ctx context.Context, cmd config.Command) error {
 	return err
 }
 
+// Undo redeploys the revision of the group's last successful deployment
+// before this run's.
+func (t *Target) Undo() string {
+	cfg := t.env.Config
+	if t.group.LastSucceeded == "" {
+		return ""
+	}
+	return fmt.Sprintf(`aws deploy create-deployment --region %s --application-name %s --deployment-group-name %s --cli-input-json "$(aws deploy get-deployment --region %s --deployment-id %s --query '{revision: deploymentInfo.revision}')"`,
+		cfg.AWS.Region, t.group.Application, t.group.Name, cfg.AWS.Region, t.group.LastSucceeded)
+}
+
 // InputFor names the input that made the platform call the IAM action
 // (service:Operation), for an AccessDenied error.
 func (t *Target) InputFor(action string) string {

@@ -185,6 +185,16 @@ func (t *Target) Command(ctx context.Context, cmd config.Command) error {
 	return err
 }
 
+// Undo updates the service back to the task definition it ran before.
+func (t *Target) Undo() string {
+	s := t.svc
+	if s == nil || s.TaskDefinition == "" {
+		return ""
+	}
+	return fmt.Sprintf("aws ecs update-service --region %s --cluster %s --service %s --task-definition %s",
+		t.env.Config.AWS.Region, s.Cluster, s.Name, s.TaskDefinition)
+}
+
 // InputFor names the input that made the platform call the IAM action
 // (service:Operation), for an AccessDenied error.
 func (t *Target) InputFor(action string) string {
