@@ -177,9 +177,6 @@ func (c *Config) checkWaves(r *reader) {
 	if c.AWS.Region == "" {
 		c.AWS.Region = c.Targets[0].Region
 	}
-	if c.Command == CommandPlan {
-		r.fail("command", "plan plans one target: give the single-target inputs instead of targets")
-	}
 	waves := map[int]bool{}
 	for _, t := range c.Targets {
 		waves[t.Wave] = true

@@ -292,3 +292,36 @@ func TestFleetSucceededTargetIsNamed(t *testing.T) {
 		t.Errorf("the command deployed revision %s, want the earlier %s", got, want)
 	}
 }
+
+// TestFleetPlan plans a deploy to two targets, one running the image
+// already: one plan per target, changes true for the other only, and no
+// call that changes anything (runPlan).
+func TestFleetPlan(t *testing.T) {
+	t.Parallel()
+	sb := deploySandbox(t, moreGroups("bg2"))
+	v1 := sb.PushImage(t, "web")
+	if code, _, log := runAction(t, sb, deployInputs(v1, "bg")); code != exitcode.OK {
+		t.Fatalf("the deploy of v1: exit %d\n%s", code, log)
+	}
+	code, p, changes, log := runPlan(t, sb, fleetInputs(v1, `
+- {codedeploy-application: web, codedeploy-deployment-group: bg}
+- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: bg2}
+`))
+	if code != exitcode.OK || changes != "true" || p == nil {
+		t.Fatalf("exit %d, changes %q; want 0, true; log:\n%s", code, changes, log)
+	}
+	if len(p.Targets) != 2 {
+		t.Fatalf("plan-json has %d targets, want 2: %+v", len(p.Targets), p)
+	}
+	for _, tp := range p.Targets {
+		want := tp.Name == "us-east-1/bg2" // bg runs v1 already
+		if tp.Plan.Changes != want || tp.Plan.Target.Name == "" {
+			t.Errorf("%s (wave %d): changes %v, want %v; plan %+v", tp.Name, tp.Wave, tp.Plan.Changes, want, tp.Plan)
+		}
+	}
+	for _, want := range []string{"### Plan: 2 targets in 2 waves", "in 1 of 2 targets", "#### us-east-1/bg (wave 1): ", "#### us-east-1/bg2 (wave 2): "} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, log)
+		}
+	}
+}

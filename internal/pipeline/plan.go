@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -51,6 +52,9 @@ func (r *run) planImage(ctx context.Context) error {
 
 // planTarget has the deployment target say what a deploy would change.
 func (r *run) planTarget(ctx context.Context) error {
+	if r.fleet != nil {
+		return r.planTargets(ctx)
+	}
 	if r.target == nil {
 		r.plan.Target = plan.Target{Kind: "secrets and image", Name: r.cfg.Image.Repository, Environment: r.cfg.GitHub.Environment}
 		return nil
@@ -59,18 +63,67 @@ func (r *run) planTarget(ctx context.Context) error {
 	if img == nil {
 		return fmt.Errorf("the deploy stage has no image: give ecr-repository or image")
 	}
-	ref := img.URI
-	if ref == "" { // it would be built: named by its first tag until then
-		ref = img.Repository + ":" + img.Tags[0]
+	return r.target.Plan(ctx, r.plan, plannedRef(img, img.Repository), r.plannedReferences())
+}
+
+// plannedRef names the image a deploy would deploy from repository: by
+// digest, or when it would be built by its first tag.
+func plannedRef(img *plan.Image, repository string) string {
+	if img.Digest != "" {
+		return repository + "@" + img.Digest
 	}
-	var refs []secrets.Reference
-	if r.cfg.SecretsEnabled() {
-		var ok bool
-		if refs, ok = secrets.PlannedReferences(r.cfg.Secrets, r.plan.Secrets); !ok {
-			r.plan.Warnings = append(r.plan.Warnings, "parse-json-secrets: the references to JSON keys are known only from the values, which a plan does not read; the differences leave them out")
-		}
+	return repository + ":" + img.Tags[0]
+}
+
+// plannedReferences are the secret references a deploy would pass, as far
+// as a plan knows them.
+func (r *run) plannedReferences() []secrets.Reference {
+	if !r.cfg.SecretsEnabled() {
+		return nil
 	}
-	return r.target.Plan(ctx, r.plan, ref, refs)
+	refs, ok := secrets.PlannedReferences(r.cfg.Secrets, r.plan.Secrets)
+	if !ok {
+		r.plan.Warnings = append(r.plan.Warnings, "parse-json-secrets: the references to JSON keys are known only from the values, which a plan does not read; the differences leave them out")
+	}
+	return refs
+}
+
+// planTargets has every target of a run with several say what a deploy
+// would change, with the image as it would be in the target's region.
+func (r *run) planTargets(ctx context.Context) error {
+	img := r.plan.Image
+	if img == nil {
+		return errors.New("the deploy stage has no image: give ecr-repository or image")
+	}
+	refs := r.plannedReferences()
+	ms := r.fleet.members
+	r.plan.Target = plan.Target{Platform: fmt.Sprintf("%d targets", len(ms)), Kind: "targets", Name: names(ms), Environment: r.cfg.GitHub.Environment}
+	plans := map[*member]*plan.Plan{}
+	for _, m := range ms {
+		plans[m] = &plan.Plan{}
+	}
+	err := r.fleet.each(ms, func(m *member) error {
+		return m.target.Plan(ctx, plans[m], r.plannedRefIn(ctx, m, plans[m]), refs)
+	})
+	for _, m := range ms {
+		r.plan.Targets = append(r.plan.Targets, plan.Named{Name: m.spec.Name, Wave: m.spec.Wave, Plan: plans[m]})
+	}
+	return err
+}
+
+// plannedRefIn is the image a deploy would give m: in another region than
+// the run's, the copy in the repository of the same name there.
+func (r *run) plannedRefIn(ctx context.Context, m *member, p *plan.Plan) string {
+	img := r.plan.Image
+	if m.cfg.AWS.Region == r.cfg.AWS.Region || !r.cfg.BuildEnabled() {
+		return plannedRef(img, img.Repository)
+	}
+	repo, err := image.EnsureRepository(ctx, m.clients.ECR, r.cfg.Image.Repository, false)
+	if err != nil {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %v: the deploy copies the image there, and needs the repository (create-repository: true makes it)", m.cfg.AWS.Region, err))
+		return plannedRef(img, img.Repository)
+	}
+	return plannedRef(img, repo.URI)
 }
 
 // publishPlan sets the plan's outputs, writes it to the job summary and, on
@@ -97,13 +150,21 @@ func planJSON(p *plan.Plan) []byte {
 	if len(data) <= maxPlanJSON {
 		return data
 	}
+	data, _ = json.Marshal(withoutDiffText(p))
+	return data
+}
+
+// withoutDiffText is p, and each target's plan, with the diffs' text left out.
+func withoutDiffText(p *plan.Plan) *plan.Plan {
 	short := *p
-	short.Diffs = nil
+	short.Diffs, short.Targets = nil, nil
 	for _, d := range p.Diffs {
 		short.Diffs = append(short.Diffs, plan.Diff{Title: d.Title, Unified: "(left out: the plan-json output is limited to 16 KiB; the plan output and the job summary have the diff)"})
 	}
-	data, _ = json.Marshal(&short)
-	return data
+	for _, t := range p.Targets {
+		short.Targets = append(short.Targets, plan.Named{Name: t.Name, Wave: t.Wave, Plan: withoutDiffText(t.Plan)})
+	}
+	return &short
 }
 
 // commentPlan posts md as the target's plan comment on the pull request

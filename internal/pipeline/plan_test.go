@@ -67,6 +67,11 @@ type planJSONOut struct {
 		Total            int `json:"totalSeconds"`
 	}
 	Warnings []string
+	Targets  []struct {
+		Name string
+		Wave int
+		Plan planJSONOut
+	}
 }
 
 func (p *planJSONOut) live(label string) string {

@@ -16,10 +16,50 @@ const maxDiff = 20000
 // comment.
 func (p *Plan) Markdown() string {
 	var b strings.Builder
+	if len(p.Targets) > 0 {
+		p.targetsMarkdown(&b)
+	} else {
+		p.targetMarkdown(&b)
+	}
+	p.sharedMarkdown(&b)
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// targetsMarkdown is the plan of a run with several targets: a line on
+// them all, then each target's plan, its headings one level down.
+func (p *Plan) targetsMarkdown(b *strings.Builder) {
+	changed, waves := 0, map[int]bool{}
+	for _, t := range p.Targets {
+		waves[t.Wave] = true
+		if t.Plan.Changed() {
+			changed++
+		}
+	}
+	fmt.Fprintf(b, "### Plan: %d targets in %d waves\n\n", len(p.Targets), len(waves))
+	if changed > 0 {
+		fmt.Fprintf(b, "**Changes**: the deploy would change what is live in %d of %d targets.\n\n", changed, len(p.Targets))
+	} else {
+		b.WriteString("**No changes**: the deploy would change nothing live.\n\n")
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(b, "- ⚠️ %s\n\n", w)
+	}
+	for _, t := range p.Targets {
+		var tb strings.Builder
+		t.Plan.targetMarkdown(&tb)
+		md := strings.ReplaceAll(tb.String(), "\n#### ", "\n##### ")
+		md = strings.Replace(md, "### Plan: ", fmt.Sprintf("#### %s (wave %d): ", t.Name, t.Wave), 1)
+		b.WriteString(md)
+	}
+}
+
+// targetMarkdown is one target's part of the plan: what would change,
+// the warnings, the rollout and what is live.
+func (p *Plan) targetMarkdown(b *strings.Builder) {
 	t := p.Target
-	fmt.Fprintf(&b, "### Plan: %s %s `%s`", t.Platform, t.Kind, t.Name)
+	fmt.Fprintf(b, "### Plan: %s %s `%s`", t.Platform, t.Kind, t.Name)
 	if t.Environment != "" {
-		fmt.Fprintf(&b, " → %s", t.Environment)
+		fmt.Fprintf(b, " → %s", t.Environment)
 	}
 	b.WriteString("\n\n")
 	if p.Changed() {
@@ -30,30 +70,35 @@ func (p *Plan) Markdown() string {
 	if len(p.Changes) > 0 {
 		b.WriteString("| | live | after the deploy |\n|---|---|---|\n")
 		for _, c := range p.Changes {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(c.What), code(c.Live), code(c.Next))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(c.What), code(c.Live), code(c.Next))
 		}
 		b.WriteString("\n")
 	}
 	for _, d := range p.Diffs {
-		fmt.Fprintf(&b, "<details open><summary>%s</summary>\n\n```diff\n%s```\n</details>\n\n", html(d.Title), cut(d.Unified))
+		fmt.Fprintf(b, "<details open><summary>%s</summary>\n\n```diff\n%s```\n</details>\n\n", html(d.Title), cut(d.Unified))
 	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("#### Warnings\n\n")
 		for _, w := range p.Warnings {
-			fmt.Fprintf(&b, "- ⚠️ %s\n", w)
+			fmt.Fprintf(b, "- ⚠️ %s\n", w)
 		}
 		b.WriteString("\n")
 	}
 	if r := p.Rollout; r != nil {
-		p.rolloutMarkdown(&b, r)
+		p.rolloutMarkdown(b, r)
 	}
 	if len(p.Live) > 0 {
 		b.WriteString("#### Live now\n\n| | |\n|---|---|\n")
 		for _, f := range p.Live {
-			fmt.Fprintf(&b, "| %s | %s |\n", cell(f.Label), code(f.Value))
+			fmt.Fprintf(b, "| %s | %s |\n", cell(f.Label), code(f.Value))
 		}
 		b.WriteString("\n")
 	}
+}
+
+// sharedMarkdown is the plan's image and secrets, the same for every
+// target.
+func (p *Plan) sharedMarkdown(b *strings.Builder) {
 	if img := p.Image; img != nil {
 		b.WriteString("#### Image\n\n")
 		b.WriteString(img.sentence())
@@ -70,11 +115,10 @@ func (p *Plan) Markdown() string {
 			if s.Name != "" && s.Name != s.ID {
 				id += " → " + code(s.Name)
 			}
-			fmt.Fprintf(&b, "| %s | %s |\n", id, cell(status))
+			fmt.Fprintf(b, "| %s | %s |\n", id, cell(status))
 		}
 		b.WriteString("\nNo secret value was read: the plan describes secrets, it does not fetch them.\n")
 	}
-	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
 func (p *Plan) rolloutMarkdown(b *strings.Builder, r *Rollout) {

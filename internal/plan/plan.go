@@ -27,6 +27,16 @@ type Plan struct {
 	Diffs    []Diff
 	Rollout  *Rollout // nil: nothing would roll out
 	Warnings []string
+	// Targets are the plans of a run with several targets (input targets),
+	// each without the image and secrets, which this plan holds once.
+	Targets []Named
+}
+
+// Named is one target's plan in a run with several.
+type Named struct {
+	Name string
+	Wave int
+	Plan *Plan
 }
 
 // Target is where the deploy would go.
@@ -131,7 +141,14 @@ type Rollout struct {
 
 // Changed is whether the deploy would change anything live: the changes
 // output.
-func (p *Plan) Changed() bool { return len(p.Changes) > 0 || len(p.Diffs) > 0 }
+func (p *Plan) Changed() bool {
+	for _, t := range p.Targets {
+		if t.Plan.Changed() {
+			return true
+		}
+	}
+	return len(p.Changes) > 0 || len(p.Diffs) > 0
+}
 
 // jsonPlan is the plan-json output; MarshalJSON documents its shape.
 type jsonPlan struct {
@@ -144,6 +161,13 @@ type jsonPlan struct {
 	Diffs       []Diff       `json:"diffs"`
 	Rollout     *jsonRollout `json:"rollout,omitempty"`
 	Warnings    []string     `json:"warnings"`
+	Targets     []jsonNamed  `json:"targets,omitempty"`
+}
+
+type jsonNamed struct {
+	Name string `json:"name"`
+	Wave int    `json:"wave"`
+	Plan *Plan  `json:"plan"`
 }
 
 type jsonTarget struct {
@@ -192,7 +216,10 @@ type jsonWait struct {
 //	}
 //
 // Lists are [] when empty; image, rollout and wait are left out when there
-// is none. Durations are whole seconds.
+// is none. Durations are whole seconds. A run with several targets adds
+// "targets": [{"name": "eu-west-1/api", "wave": 1, "plan": {…}}], each
+// plan in this shape without secrets and image, and "changes" is true when
+// any of them changes something.
 func (p *Plan) MarshalJSON() ([]byte, error) {
 	out := jsonPlan{
 		Target:      jsonTarget(p.Target),
@@ -216,6 +243,9 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 			jr.Wait = &jsonWait{r.AfterLabel, seconds(r.After)}
 		}
 		out.Rollout = jr
+	}
+	for _, t := range p.Targets {
+		out.Targets = append(out.Targets, jsonNamed(t))
 	}
 	return json.Marshal(out)
 }
