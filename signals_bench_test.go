@@ -213,15 +213,7 @@ func (p signalPlatform) run(b *testing.B, bin, ws string, tr trigger, n int) mom
 		b.Fatal(err)
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"GITHUB_WORKSPACE=" + ws, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DOCKER_HOST=" + os.Getenv("DOCKER_HOST"),
-		"GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=octo/app", fmt.Sprintf("GITHUB_RUN_ID=%d", 1000+n), "GITHUB_RUN_ATTEMPT=1",
-		fmt.Sprintf("GITHUB_SHA=%040d", n)}
-	for k, v := range sb.Env() {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range inputs {
-		cmd.Env = append(cmd.Env, config.InputKey(k)+"="+v)
-	}
+	cmd.Env = runEnv(ws, sb, inputs, n)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -323,6 +315,21 @@ func (p signalPlatform) run(b *testing.B, bin, ws string, tr trigger, n int) mom
 	m.log = log.String()
 	mu.Unlock()
 	return m
+}
+
+// runEnv is the environment of run n of the action in workspace ws against
+// sb with inputs, as KEY=value.
+func runEnv(ws string, sb *awssimtest.Sandbox, inputs map[string]string, n int) []string {
+	env := []string{"GITHUB_WORKSPACE=" + ws, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DOCKER_HOST=" + os.Getenv("DOCKER_HOST"),
+		"GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=octo/app", fmt.Sprintf("GITHUB_RUN_ID=%d", 1000+n), "GITHUB_RUN_ATTEMPT=1",
+		fmt.Sprintf("GITHUB_SHA=%040d", n)}
+	for k, v := range sb.Env() {
+		env = append(env, k+"="+v)
+	}
+	for k, v := range inputs {
+		env = append(env, config.InputKey(k)+"="+v)
+	}
+	return env
 }
 
 // line is a line the run printed and when.
