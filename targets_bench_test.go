@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,24 +27,26 @@ import (
 // The timed run is in-process, its driver on the sandbox's clock, so its
 // poll schedule (PollMin 1 s to PollMax 4 s, the termination wait slept
 // through until due) scales with the sandbox: at 60 simulated seconds per
-// wall second a Server blue/green deployment of group bg (about 150 s of
-// provisioning and lifecycle events, then the 5-minute termination wait)
-// takes about 7.5 s of wall time and its polls 17 to 67 ms apart. Slower
-// would only lengthen the run; faster would make each millisecond the
-// machine spends creating a wave's deployments (S3 upload, revision,
+// wall second a Server blue/green deployment of group bg (182 s of
+// provisioning and lifecycle events, then the 5-minute termination wait:
+// 482 s) takes 8 s of wall time and its polls come 17 to 67 ms apart.
+// Slower would only lengthen the run; faster would make each millisecond
+// the machine spends creating a wave's deployments (S3 upload, revision,
 // CreateDeployment, all at once on 2 cores) weigh more against the
-// deployment's own time, and the 20 pollers' calls compete for the CPU.
+// deployment's own time, and each round trip's delay more against the
+// poll intervals.
 //
 // The built binary polls on the wall clock, not the sandbox's, and its
-// schedule reads CodeDeploy's timestamps: against a sandbox whose clock runs
-// ahead of the wall it would sleep a minute at a time through the
-// termination wait. Its runs are for peak RSS only, at 2000 simulated
-// seconds per wall second: every deployment has ended (0.25 s) by the
-// driver's second poll, 1 s after the first, so each wave's pollers are
-// alive together for that second, as in a real wave.
+// schedule reads CodeDeploy's timestamps: once it sees the termination wait
+// of a sandbox whose clock runs ahead of the wall, it sleeps a minute. Its
+// runs are for peak RSS, at the sandbox's default 600 simulated seconds per
+// wall second: the driver's first poll, just after CreateDeployment, sees
+// the events (the first 0.3 s), and its second, 1 s later, the end (0.8 s),
+// so each wave's pollers are alive together for that second, as in a real
+// wave.
 const (
 	timedScale  = 60
-	binaryScale = 2000
+	binaryScale = awssim.DefaultTimeScale
 )
 
 // pollSpread bounds an operation's calls per target against one target's:
@@ -172,12 +174,47 @@ func binaryRun(b *testing.B, bin, ws string, l targetsLayout) (int64, time.Durat
 	sb := targetsSandbox(b, l, binaryScale)
 	cmd := exec.Command(bin)
 	cmd.Env = runEnv(ws, sb, l.inputs(sb.PushImage(b, "web")), 2)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	peak, err := peakRSS(cmd)
 	if err != nil {
-		b.Fatalf("%s, the binary: %v\n%s", l, err, out)
+		b.Fatalf("%s, the binary: %v\n%s", l, err, out.String())
 	}
-	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, time.Since(start) // KiB on Linux
+	return peak, time.Since(start)
+}
+
+// peakRSS runs cmd to its end and returns the peak resident set of the
+// program it runs, in KiB: the highest VmHWM /proc/<pid>/status showed
+// while it ran, read every 2 ms. Not the rusage's Maxrss: os/exec starts
+// the child with vfork, and at the exec Linux keeps the high-water mark of
+// the memory the child shared, the test's and its sandbox's, as the
+// child's.
+func peakRSS(cmd *exec.Cmd) (int64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var peak int64
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if data, err := os.ReadFile(status); err == nil {
+			for line := range strings.Lines(string(data)) {
+				var kib int64
+				if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kib); err == nil {
+					peak = max(peak, kib)
+				}
+			}
+		}
+		select {
+		case err := <-done:
+			return peak, err
+		case <-tick.C:
+		}
+	}
 }
 
 // targetsSandbox starts a sandbox at scale seeded with
