@@ -3,7 +3,7 @@ GO      ?= go
 FUZZTIME ?= 10s
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
-.PHONY: build ci fmt tidy vet staticcheck lint test bench fuzz demo sandbox
+.PHONY: build ci fmt tidy vet staticcheck lint test bench bench-targets fuzz demo sandbox
 
 ci: fmt tidy vet staticcheck lint test fuzz
 
@@ -44,6 +44,13 @@ test:
 # The action's image size and its start-to-first-AWS-request time (needs Docker).
 bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkActionContainer$$' -benchtime 5x ./internal/e2e
+
+# One Server target alone, then 20 in 4 waves of 5 and in 1 wave of 20,
+# against the sandbox: wall time, each wave's span against its slowest
+# deployment, API calls per target, the binary's peak RSS (about a minute;
+# not in CI's bench).
+bench-targets:
+	$(GO) test -run '^$$' -bench '^BenchmarkTargets$$' -benchtime 1x .
 
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLines$$' -fuzztime $(FUZZTIME)

@@ -22,7 +22,6 @@ import (
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 )
 
 // The runner's budget after its SIGTERM, and how long after the exit no
@@ -213,15 +212,7 @@ func (p signalPlatform) run(b *testing.B, bin, ws string, tr trigger, n int) mom
 		b.Fatal(err)
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"GITHUB_WORKSPACE=" + ws, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DOCKER_HOST=" + os.Getenv("DOCKER_HOST"),
-		"GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=octo/app", fmt.Sprintf("GITHUB_RUN_ID=%d", 1000+n), "GITHUB_RUN_ATTEMPT=1",
-		fmt.Sprintf("GITHUB_SHA=%040d", n)}
-	for k, v := range sb.Env() {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range inputs {
-		cmd.Env = append(cmd.Env, config.InputKey(k)+"="+v)
-	}
+	cmd.Env = runEnv(ws, sb, inputs, n)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
