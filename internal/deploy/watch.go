@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
 // WatchOptions say how to drive a deployment to its end.
@@ -146,7 +146,7 @@ func rollbackExpected(info *types.DeploymentInfo) bool {
 // cancel stops the deployment after the run was cancelled and reports
 // what became of the stop.
 func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcome, error) {
-	_, why, _ := platform.Stopping(ctx)
+	_, why, _ := stopcause.Of(ctx)
 	w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(rollback))
 	stopErr := d.stopAndSettle(ctx, w, rollback)
 	out := w.outcome()
@@ -171,7 +171,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) e
 		return err
 	}
 	follow := ctx
-	if run, _, ok := platform.Stopping(ctx); ok {
+	if run, _, ok := stopcause.Of(ctx); ok {
 		follow = run // another target failed and the run goes on: follow the stop to its end
 	}
 	if follow.Err() == nil {

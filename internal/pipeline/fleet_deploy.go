@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/ghdeploy"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/secrets"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
 // deployWaves deploys the members wave by wave: every member of a wave at
@@ -54,7 +54,7 @@ func (r *run) deployWaves(ctx context.Context) error {
 // deployWave deploys wave's members at once and returns the error of the
 // first that failed, after stopping the others.
 func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Reference) error {
-	wctx, stop := platform.WithStop(ctx)
+	wctx, stop := stopcause.WithStop(ctx)
 	defer stop("the wave ended")
 	var first *member
 	done := make(chan *member)

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
 // WatchOptions say how to follow a service deployment.
@@ -69,7 +69,7 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 		out.TrafficShifted = true
 		w.note(fmt.Sprintf("production traffic is on the new revision: not waiting for the bake time, which ends at %s (wait: traffic-shifted)", out.BakeEnds.UTC().Format(time.RFC3339)))
 	case end == endCancelled:
-		_, why, _ := platform.Stopping(ctx)
+		_, why, _ := stopcause.Of(ctx)
 		w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(opts.RollbackOnCancel))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnCancel)
 		out.Cancelled, out.StoppedFor = true, why
@@ -106,7 +106,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) *
 		w.note(fmt.Sprintf("stop refused: %v", stopErr))
 	} else {
 		follow, limit := ctx, stopFollowLimit
-		if run, _, ok := platform.Stopping(ctx); ok {
+		if run, _, ok := stopcause.Of(ctx); ok {
 			follow = run // another target failed and the run goes on: follow the stop to its end
 		}
 		if follow.Err() != nil {
