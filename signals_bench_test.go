@@ -97,7 +97,8 @@ type moment struct {
 
 // signalPlatform is a deploy the benchmark interrupts.
 type signalPlatform struct {
-	name, scenario, app, group string
+	name, scenario, app string
+	groups              []string // the groups a moment's hang applies to
 	// revisionCall is the call that uploads or registers the revision.
 	revisionCall awssim.Fault
 	// setup readies the sandbox and returns the inputs.
@@ -129,19 +130,25 @@ var terminationWait = trigger{name: "termination wait", scale: lifecycleScale, u
 }}
 
 var signalPlatforms = []signalPlatform{
-	{"Server", "server.yaml", "web", "bg", awssim.Fault{Service: "s3", Operation: "PutObject"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
+	{"Server", "server.yaml", "web", []string{"bg"}, awssim.Fault{Service: "s3", Operation: "PutObject"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
 		return map[string]string{"codedeploy-application": "web", "codedeploy-deployment-group": "bg", "ecr-repository": "web", "create-repository": "true",
 			"s3-bucket": "web-bundles", "container-port": "8080", "health-check-path": "/healthz"}
 	}, []trigger{hangAt("BeforeInstall"), hangAt("AfterInstall"), hangAt("ValidateService"), hangAt("AllowTraffic"), hangAt("AfterAllowTraffic"), terminationWait}},
-	{"ECS", "ecs.yaml", "api", "linear", awssim.Fault{Service: "ecs", Operation: "RegisterTaskDefinition"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
+	{"Server, targets: 2 in wave 1, 1 in wave 2", "server.yaml", "web", []string{"bg", "bg2"}, awssim.Fault{Service: "s3", Operation: "PutObject"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
+		copyGroup(b, sb, "bg", "bg2")
+		return map[string]string{"ecr-repository": "web", "create-repository": "true", "s3-bucket": "web-bundles", "container-port": "8080", "health-check-path": "/healthz",
+			"targets": "- {codedeploy-application: web, codedeploy-deployment-group: bg}\n- {codedeploy-application: web, codedeploy-deployment-group: bg2}\n" +
+				"- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: ready}"}
+	}, []trigger{hangAt("BeforeInstall"), hangAt("AfterInstall"), hangAt("ValidateService"), hangAt("AllowTraffic"), hangAt("AfterAllowTraffic")}},
+	{"ECS", "ecs.yaml", "api", []string{"linear"}, awssim.Fault{Service: "ecs", Operation: "RegisterTaskDefinition"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
 		return map[string]string{"codedeploy-application": "api", "codedeploy-deployment-group": "linear", "ecr-repository": "api", "create-repository": "true"}
 	}, []trigger{hangAt("Install"), hangAt("AfterInstall"), hangAt("AllowTestTraffic"), hangAt("BeforeAllowTraffic"), shifting(0, 50), hangAt("AfterAllowTraffic")}},
-	{"Lambda", "lambda.yaml", "fn", "linear", awssim.Fault{Service: "lambda", Operation: "UpdateFunctionCode"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
+	{"Lambda", "lambda.yaml", "fn", []string{"linear"}, awssim.Fault{Service: "lambda", Operation: "UpdateFunctionCode"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
 		createFunction(b, sb, sb.PushImageTag(b, "fn", "v1"))
 		return map[string]string{"codedeploy-application": "fn", "codedeploy-deployment-group": "linear", "ecr-repository": "fn", "lambda-function": "web",
 			"appspec": "testdata/appspecs/lambda-hooks.yaml"} // hook functions, so that the hook events can hang
 	}, []trigger{hangAt("BeforeAllowTraffic"), hangAt("AllowTraffic"), shifting(0, 50), shifting(50, 100), hangAt("AfterAllowTraffic")}},
-	{"in-place", "server.yaml", "web", "inplace", awssim.Fault{Service: "s3", Operation: "PutObject"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
+	{"in-place", "server.yaml", "web", []string{"inplace"}, awssim.Fault{Service: "s3", Operation: "PutObject"}, func(b *testing.B, sb *awssimtest.Sandbox) map[string]string {
 		return map[string]string{"codedeploy-application": "web", "codedeploy-deployment-group": "inplace", "ecr-repository": "web", "create-repository": "true",
 			"s3-bucket": "web-bundles", "container-port": "8080", "health-check-path": "/healthz", "proxy-image": "registry.example.com/caddy:2.11"}
 	}, []trigger{hangAt("ApplicationStop"), hangAt("BeforeInstall"), hangAt("Install"), hangAt("AfterInstall"), hangAt("ApplicationStart"), hangAt("ValidateService")}},
@@ -206,7 +213,9 @@ func (p signalPlatform) run(b *testing.B, bin, ws string, tr trigger, n int) mom
 		sc.Faults = []awssim.Fault{*tr.fault}
 	}
 	if tr.hang != "" {
-		sc.Hangs = []awssim.Hang{{Application: p.app, DeploymentGroup: p.group, Event: tr.hang}}
+		for _, g := range p.groups {
+			sc.Hangs = append(sc.Hangs, awssim.Hang{Application: p.app, DeploymentGroup: g, Event: tr.hang})
+		}
 	}
 	if err := sb.Apply(sc); err != nil {
 		b.Fatal(err)
@@ -484,6 +493,27 @@ func createFunction(b *testing.B, sb *awssimtest.Sandbox, image string) {
 	if err == nil {
 		_, err = api.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("web"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
 	}
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// copyGroup creates deployment group to of application web as a copy of
+// from, with Auto Scaling group to-asg.
+func copyGroup(b *testing.B, sb *awssimtest.Sandbox, from, to string) {
+	ctx := context.Background()
+	api := codedeploy.NewFromConfig(sb.Config())
+	g, err := api.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String(from)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	info := g.DeploymentGroupInfo
+	_, err = api.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{
+		ApplicationName: aws.String("web"), DeploymentGroupName: aws.String(to), ServiceRoleArn: info.ServiceRoleArn,
+		DeploymentConfigName: info.DeploymentConfigName, AutoScalingGroups: []string{to + "-asg"}, DeploymentStyle: info.DeploymentStyle,
+		LoadBalancerInfo: info.LoadBalancerInfo, AutoRollbackConfiguration: info.AutoRollbackConfiguration,
+		BlueGreenDeploymentConfiguration: info.BlueGreenDeploymentConfiguration,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -149,11 +150,9 @@ func TargetsJSON(targets []*TargetResult) string {
 	for i, t := range targets {
 		objects[i] = targetObject(t, false)
 	}
-	for n := len(objects); ; n-- {
-		if s = mustJSON(objects[:n]); len(s) <= maxOutput || n == 0 {
-			return s
-		}
-	}
+	// The most targets that fit: the JSON grows with each one.
+	n := sort.Search(len(objects)+1, func(n int) bool { return len(mustJSON(objects[:n])) > maxOutput })
+	return mustJSON(objects[:n-1])
 }
 
 func targetObject(t *TargetResult, withMessage bool) object {
