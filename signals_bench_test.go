@@ -345,7 +345,7 @@ func phaseOf(lines []string) string {
 	phase := "discovery"
 	for _, l := range lines {
 		for _, m := range phaseMarkers {
-			if strings.HasPrefix(l, m.line) {
+			if strings.HasPrefix(l, m.line) || strings.Contains(l, ": "+m.line) { // or a target's line
 				phase = m.phase
 			}
 		}
