@@ -56,7 +56,10 @@ func serviceDeployments(t *testing.T, sb *awssimtest.Sandbox, service string) []
 
 func TestDeployECSNativeBlueGreen(t *testing.T) {
 	t.Parallel()
-	sb := nativeSandbox(t, awssim.DefaultTimeScale)
+	// At 60 simulated seconds a second each 10 s traffic shift lasts 170 ms
+	// of wall time, which a loaded machine's polls still see (at the
+	// default 600 they missed it under -parallel 4).
+	sb := nativeSandbox(t, 60)
 	image := sb.PushImage(t, "web")
 	code, out, log := runAction(t, sb, nativeInputs(image, "api-native"))
 	if code != exitcode.OK || out["deployment-status"] != "Succeeded" || !serviceDeploymentARN.MatchString(out["deployment-id"]) ||
