@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -57,17 +58,22 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 	wctx, stop := stopcause.WithStop(ctx)
 	defer stop("the wave ended")
 	var first *member
+	running := map[*member]bool{} // when first failed: the members the stop reaches
 	done := make(chan *member)
 	for _, m := range wave {
+		running[m] = true
 		go func() {
 			m.deploy(ctx, wctx, refs)
 			done <- m
 		}()
 	}
+	stopped := map[*member]bool{}
 	for range wave {
 		m := <-done
+		delete(running, m)
 		if !m.res.Result.Outcome.OK() && first == nil && ctx.Err() == nil {
 			first = m
+			stopped = maps.Clone(running)
 			stop(fmt.Sprintf("target %s failed", m.spec.Name))
 		}
 	}
@@ -85,6 +91,7 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 			if undo := m.target.Undo(); undo != "" {
 				m.res.Note += "; to roll it back: " + undo
 			}
+		case !stopped[m]: // it failed on its own, before the stop
 		case m.res.Result.Deploy != nil && m.res.Result.Deploy.ID != "":
 			m.res.Note = "stopped: " + first.spec.Name + " failed"
 		default:
