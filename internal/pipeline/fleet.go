@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -85,8 +84,7 @@ func (f *fleet) output(rep *report.Reporter, name string) func(output, value str
 			return
 		}
 		f.ids[name] = value
-		ids, _ := json.Marshal(f.ids) // a map of strings always marshals; its keys sorted
-		rep.Output("deployment-id", string(ids))
+		rep.Output("deployment-id", report.DeploymentIDs(f.ids))
 	}
 }
 

@@ -131,12 +131,8 @@ func (m *member) deploy(run, wave context.Context, refs []secrets.Reference) {
 // end records a member's error and outcome, as the run's Conclude does for
 // one target.
 func (m *member) end(ctx context.Context, err error) {
-	res := m.res.Result
-	res.End = time.Now()
-	res.Err = report.Relative(err, m.cfg.GitHub.Rel)
-	res.Outcome = report.Decide(ctx, err, res)
-	res.Scrub(m.rep.Scrub)
-	m.rep.Infof("Outcome: %s", res.Outcome)
+	m.rep.Settle(ctx, err, m.res.Result, m.cfg.GitHub.Rel)
+	m.rep.Infof("Outcome: %s", m.res.Result.Outcome)
 }
 
 // sayWhere tells which members run the new version and which do not.

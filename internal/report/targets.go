@@ -123,11 +123,16 @@ func (r *Reporter) outputTargets(targets []*TargetResult) {
 		}
 	}
 	if len(ids) > 0 {
-		r.Output("deployment-id", mustJSON(ids)) // encoding/json sorts a map's keys
+		r.Output("deployment-id", DeploymentIDs(ids))
 	}
 	r.outputIf("deployment-status", OverallStatus(targets))
 	r.Output("targets", TargetsJSON(targets))
 }
+
+// DeploymentIDs is the deployment-id output of a run with several targets:
+// a JSON object of deployment ids by target name, its keys sorted (as
+// encoding/json writes a map), so that the same ids are the same text.
+func DeploymentIDs(ids map[string]string) string { return mustJSON(ids) }
 
 // TargetsJSON is the targets output: a JSON array with one object per
 // target, in order, with name, wave and region, then those of these that
