@@ -21,14 +21,7 @@ import (
 // AWS is a sandbox on loopback. It checks the steps' results and outputs as
 // act reports them, and the deployments as the sandbox ended them.
 func TestWorkflows(t *testing.T) {
-	actBin, err := FindAct()
-	need(t, "act", err)
-	needDocker(t, RunnerImage)
-	actionImage(t)
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	actBin, root := needAct(t)
 
 	// Output wants are regular expressions; REGISTRY stands for the sandbox's.
 	const (
@@ -126,17 +119,7 @@ func TestWorkflows(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
 			act := Act{Bin: actBin, Dir: root, Env: sb.Env()}
-			var log bytes.Buffer
-			run, err := act.Run(ctx, filepath.Join(root, "testdata/workflows", tt.workflow), &log)
-			defer func() {
-				if t.Failed() {
-					t.Logf("act's log:\n%s", log.Bytes())
-				}
-			}()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("job %s, steps %v, outputs %v", run.Job, run.Steps, run.Outputs)
+			run, log := runAct(ctx, t, act, filepath.Join(root, "testdata/workflows", tt.workflow))
 			if run.Job != tt.job {
 				t.Errorf("job result = %q, want %q", run.Job, tt.job)
 			}
@@ -179,7 +162,7 @@ func TestWorkflows(t *testing.T) {
 				}
 			}
 			for _, value := range []string{"demo-user-0", "demo-password-1", "demo-token-2", "db-VALUE-never-in-taskdef"} {
-				if bytes.Contains(log.Bytes(), []byte(value)) {
+				if strings.Contains(log, value) {
 					t.Errorf("a secret value (%s) is in act's log", value)
 				}
 				for step, summary := range run.Summaries {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -65,14 +64,7 @@ const oidcProvider = "arn:aws:iam::123456789012:oidc-provider/token.actions.gith
 // away in turn. A workflow of another repository is refused by the trust
 // policy, which is the same for every path: once, on EC2.
 func TestQuickStart(t *testing.T) {
-	actBin, err := FindAct()
-	need(t, "act", err)
-	needDocker(t, RunnerImage)
-	actionImage(t)
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	actBin, root := needAct(t)
 	templates := filepath.Join(root, "examples/cloudformation")
 	network := []string{"VpcId=vpc-0sandbox", "SubnetIds=subnet-0a,subnet-0b"}
 	// The EC2 workflow's bundle goes to the stack's bucket, the secret's
@@ -188,20 +180,9 @@ func runQuickStart(t *testing.T, actBin, root string, sb *awssimtest.Sandbox, wo
 		"AWS_ENDPOINT_URL": sb.URL, "ROLE_ARN": roleArn,
 		"ACTIONS_ID_TOKEN_REQUEST_URL": tokenServer(t, repo).URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
 	}}
-	var log bytes.Buffer
-	start := time.Now()
-	run, err := act.Run(ctx, filepath.Join(root, "testdata/workflows", workflow), &log)
-	defer func() {
-		if t.Failed() {
-			t.Logf("act's log:\n%s", log.Bytes())
-		}
-	}()
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, log := runAct(ctx, t, act, filepath.Join(root, "testdata/workflows", workflow))
 	out := run.Outputs["deploy"]
-	t.Logf("act ran %s in %s: job %s, steps %v, outputs %v", workflow, time.Since(start).Round(time.Second), run.Job, run.Steps, out)
-	if bytes.Contains(log.Bytes(), []byte("demo-password-1")) {
+	if strings.Contains(log, "demo-password-1") {
 		t.Error("the secret's value is in act's log")
 	}
 	if wantError == "" {

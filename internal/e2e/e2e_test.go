@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
@@ -100,4 +101,38 @@ func sandbox(tb testing.TB, file string) *awssimtest.Sandbox {
 		}
 	})
 	return sb
+}
+
+// needAct readies a test that runs workflows with act: act, the runner
+// image and the action's image, each a skip when missing (a failure in
+// CI). It returns act's path and the repository root.
+func needAct(t *testing.T) (bin, root string) {
+	t.Helper()
+	bin, err := FindAct()
+	need(t, "act", err)
+	needDocker(t, RunnerImage)
+	actionImage(t)
+	if root, err = RepoRoot(); err != nil {
+		t.Fatal(err)
+	}
+	return bin, root
+}
+
+// runAct runs workflow with act until ctx ends and returns what act
+// reported and its log, which the test prints if it fails.
+func runAct(ctx context.Context, t *testing.T, act Act, workflow string) (Run, string) {
+	t.Helper()
+	var log bytes.Buffer
+	start := time.Now()
+	run, err := act.Run(ctx, workflow, &log)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("act's log:\n%s", log.Bytes())
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("act ran %s in %s: job %s, steps %v, outputs %v", filepath.Base(workflow), time.Since(start).Round(time.Second), run.Job, run.Steps, run.Outputs)
+	return run, log.String()
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -26,14 +25,7 @@ import (
 // us-east-1 and copied to eu-west-1's registry, or, when us-east-1's
 // registry replicates to eu-west-1, waited for there: no push to eu-west-1.
 func TestTargets(t *testing.T) {
-	actBin, err := FindAct()
-	need(t, "act", err)
-	needDocker(t, RunnerImage)
-	actionImage(t)
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	actBin, root := needAct(t)
 	for _, replicate := range []bool{false, true} {
 		t.Run(map[bool]string{false: "push", true: "replica"}[replicate], func(t *testing.T) {
 			t.Parallel()
@@ -57,26 +49,15 @@ func TestTargets(t *testing.T) {
 			env := home.Env()
 			env["AWS_ENDPOINT_URL"] = front // routes each request by the region it is signed for
 			act := Act{Bin: actBin, Dir: root, Env: env}
-			var log bytes.Buffer
-			start := time.Now()
-			run, err := act.Run(ctx, filepath.Join(root, "testdata/workflows/targets.yml"), &log)
-			defer func() {
-				if t.Failed() {
-					t.Logf("act's log:\n%s", log.Bytes())
-				}
-			}()
-			if err != nil {
-				t.Fatal(err)
-			}
+			run, log := runAct(ctx, t, act, filepath.Join(root, "testdata/workflows/targets.yml"))
 			out := run.Outputs["deploy"]
-			t.Logf("act ran targets.yml in %s: job %s, steps %v", time.Since(start).Round(time.Second), run.Job, run.Steps)
 			if run.Job != "success" || run.Steps["deploy"] != "success" || run.Steps["check"] != "success" {
 				t.Fatalf("job %s, steps %v; want success for the job, deploy and check", run.Job, run.Steps)
 			}
 			if out["deployment-status"] != "Succeeded" {
 				t.Errorf("deployment-status %q, want Succeeded", out["deployment-status"])
 			}
-			if n := strings.Count(log.String(), "::group::Building "); n != 1 {
+			if n := strings.Count(log, "::group::Building "); n != 1 {
 				t.Errorf("act's log shows %d image builds, want 1", n)
 			}
 
@@ -90,7 +71,7 @@ func TestTargets(t *testing.T) {
 				t.Errorf("manifest pushes by region %v, want %v", pushes, want)
 			}
 			digest := out["image-digest"]
-			if replicate && !strings.Contains(log.String(), "waiting for "+digest) {
+			if replicate && !strings.Contains(log, "waiting for "+digest) {
 				t.Errorf("the log says no wait for the replica of %q in eu-west-1", digest)
 			}
 			if replicate && countCalls(away, "ecr", "ReplicateImage") == 0 {
