@@ -17,19 +17,33 @@ import (
 
 // TestFleetTwoRegions builds once and deploys three targets in two waves
 // across two sandbox regions: the image is copied to the second region, or
-// with ECR replication from the first, waited for there.
+// with ECR replication from the first, waited for there; a replication
+// configuration it may not read, and a registry answer lost in the copy,
+// end in a copy.
 func TestFleetTwoRegions(t *testing.T) {
 	t.Parallel()
 	requireDocker(t)
-	for _, replicate := range []bool{false, true} {
-		name := map[bool]string{false: "push", true: "replica"}[replicate]
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		replicate  bool
+		home, away awssim.Scenario // faults
+		pushes     int             // manifest PUTs to eu-west-1's registry
+		copied     bool            // else replicated
+	}{
+		{name: "push", pushes: 1, copied: true},
+		{name: "replica", replicate: true},
+		{name: "replication unreadable", replicate: true, pushes: 1, copied: true,
+			home: awssim.Scenario{Faults: []awssim.Fault{{Service: "ecr", Operation: "DescribeRegistry", Status: 400, Error: "AccessDeniedException", Message: "not authorized to perform: ecr:DescribeRegistry"}}}},
+		{name: "copy retried", pushes: 2, copied: true,
+			away: awssim.Scenario{Faults: []awssim.Fault{{Service: "registry", Operation: "PutManifest", Status: 503, Error: "UNAVAILABLE", Message: "service unavailable", Count: 1}}}},
+	} {
+		replicate, name := tc.replicate, strings.ReplaceAll(tc.name, " ", "-")
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, regions := awssimtest.StartRegions(t, "us-east-1", "eu-west-1")
 			home, away := regions["us-east-1"], regions["eu-west-1"]
-			for _, sb := range []*awssimtest.Sandbox{home, away} {
-				applyScenario(t, sb, "server.yaml", moreGroups("bg2"))
-			}
+			applyScenario(t, home, "server.yaml", moreGroups("bg2"), tc.home)
+			applyScenario(t, away, "server.yaml", moreGroups("bg2"), tc.away)
 			ctx := context.Background()
 			if _, err := ecr.NewFromConfig(away.Config()).CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("web")}); err != nil {
 				t.Fatal(err)
@@ -80,14 +94,16 @@ func TestFleetTwoRegions(t *testing.T) {
 				}
 			}
 			t.Logf("manifest pushes by region: %v", pushes)
-			if want := map[bool]int{false: 1, true: 0}[replicate]; pushes["us-east-1"] != 1 || pushes["eu-west-1"] != want {
-				t.Errorf("manifest pushes by region %v, want us-east-1 1 and eu-west-1 %d", pushes, want)
+			if pushes["us-east-1"] != 1 || pushes["eu-west-1"] != tc.pushes {
+				t.Errorf("manifest pushes by region %v, want us-east-1 1 and eu-west-1 %d", pushes, tc.pushes)
 			}
 			switch {
-			case replicate && (!strings.Contains(log, "waiting for "+digest) || countCalls(away, "ecr", "ReplicateImage") == 0):
+			case !tc.copied && (!strings.Contains(log, "waiting for "+digest) || countCalls(away, "ecr", "ReplicateImage") == 0):
 				t.Errorf("want a replica wait and ECR's ReplicateImage in eu-west-1; log:\n%s", log)
-			case !replicate && !strings.Contains(log, "Pushed "+away.Host+"/web@"+digest):
+			case tc.copied && !strings.Contains(log, "Pushed "+away.Host+"/web@"+digest):
 				t.Errorf("want a push to eu-west-1's registry; log:\n%s", log)
+			case tc.name == "replication unreadable" && !strings.Contains(log, "ecr:DescribeRegistry"):
+				t.Errorf("the log does not say why it pushed:\n%s", log)
 			}
 		})
 	}
