@@ -48,6 +48,9 @@ func (c *Config) commandTargets(r *reader, platforms []Platform, entries []*entr
 		if t.Platform == "" {
 			r.fail("deployment-id", "key %q: %q is not %s", id.name, id.id, strings.Join(forms, " or "))
 		}
+		if !targetNamePattern.MatchString(id.name) {
+			r.fail("deployment-id", "key %q is not a target name (1-200 letters, digits and _.+=,@/:-, from a letter or digit)", id.name)
+		}
 		prefix, _, _ := strings.Cut(id.name, "/")
 		e := byName[id.name]
 		switch {

@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -29,6 +31,9 @@ func (e *entry) label() string {
 	if e.name == "" {
 		return fmt.Sprintf("entry %d", e.index)
 	}
+	if !targetNamePattern.MatchString(e.name) {
+		return fmt.Sprintf("entry %d (%q)", e.index, e.name) // as the name's own problem quotes it
+	}
 	return fmt.Sprintf("entry %d (%s)", e.index, e.name)
 }
 
@@ -39,6 +44,10 @@ func (e *entry) has(key string) bool {
 }
 
 // entryKeys are the keys of an entry that are not the step's deploy inputs.
+// targetNamePattern is a target's name: printed at the start of its log
+// lines, it holds no space or control character.
+var targetNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+=,@/:-]{0,199}$`)
+
 var entryKeys = []string{"wave", "name", "environment", "aws-region", "role-to-assume"}
 
 // targetDeployInputs are the inputs targetDeploy reads: the deploy inputs
@@ -102,6 +111,12 @@ func (c *Config) readEntries(r *reader, platforms []Platform, text string) []*en
 		e.name = e.values["name"]
 		if e.name == "" && e.platform != nil {
 			e.name = defaultName(e.region, e.platform, e.values)
+		}
+		if v := e.values["name"]; v != "" && !targetNamePattern.MatchString(v) {
+			e.problems = append(e.problems, fmt.Sprintf("key \"name\" (line %d): %q is not a target name (1-200 letters, digits and _.+=,@/:-, from a letter or digit): it names the target in the log, the outputs and deployment-id", e.lines["name"], v))
+		}
+		if v := e.values["environment"]; strings.ContainsFunc(v, unicode.IsControl) {
+			e.problems = append(e.problems, fmt.Sprintf("key \"environment\" (line %d): %q holds a control character", e.lines["environment"], v))
 		}
 		e.wave = 1
 		if v := e.values["wave"]; v != "" {

@@ -160,6 +160,10 @@ func TestTargetsInvalid(t *testing.T) {
 			[]string{`input "targets": entry 1 (eu-west-1/g): key "on-ready" (line 3): is a step-wide input`,
 				`input "targets": entry 1 (eu-west-1/g): key "secrets" (line 4): is a step-wide input`}},
 		{"wave 0", "- wave: 0\n" + group, nil, []string{`input "targets": entry 1 (eu-west-1/g): key "wave" (line 1): "0" is not a whole number of 1 or more`}},
+		{"hostile name", "- name: \"a\\n::error::x\"\n" + group, nil,
+			[]string{`input "targets": entry 1 ("a\n::error::x"): key "name" (line 1): "a\n::error::x" is not a target name`}},
+		{"environment with a newline", "- environment: \"prod\\n::error::x\"\n" + group, nil,
+			[]string{`input "targets": entry 1 (eu-west-1/g): key "environment" (line 1): "prod\n::error::x" holds a control character`}},
 		{"wave words", "- name: a\n  wave: first\n" + group, nil, []string{`input "targets": entry 1 (a): key "wave" (line 2): "first" is not a whole number`}},
 		{"no platform", "- aws-region: eu-west-1\n- name: x\n", nil, []string{
 			`input "targets": entry 1: chooses no platform: give codedeploy-application and codedeploy-deployment-group, or ecs-cluster and ecs-service`,
@@ -272,6 +276,7 @@ func TestCommandTargetsInvalid(t *testing.T) {
 		"trailing":     {`{"a": "d-ABCDEF123"} x`, `more follows the JSON object`, nil},
 		"empty":        {`{}`, `input "deployment-id": is an empty JSON object`, nil},
 		"bad id":       {`{"a": "d-ABCDEF123", "b": "d-1"}`, `input "deployment-id": key "b": "d-1" is not a CodeDeploy deployment id`, nil},
+		"hostile key":  {`{"a\n::error::x": "d-ABCDEF123"}`, `input "deployment-id": key "a\n::error::x" is not a target name`, nil},
 		"no region":    {`{"api": "d-ABCDEF123"}`, `input "deployment-id": key "api": no region: give aws-region, or name the target <region>/...`, map[string]string{"AWS_REGION": ""}},
 		"bad targets":  {`{"api": "d-ABCDEF123"}`, `input "targets": entry 1: key "bogus" (line 1) is not a key of an entry`, map[string]string{"targets": "- bogus: 1"}},
 		"with deploy":  {`{"api": "d-ABCDEF123"}`, `input "deployment-id": is only used with command continue, stop or status`, map[string]string{"command": "deploy", "image": step["image"]}},
