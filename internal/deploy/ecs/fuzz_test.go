@@ -1,42 +1,16 @@
 package ecs
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/deploytest"
 )
-
-// fuzzAppSpec checks that parse gives no error or an *deploy.AppSpecError whose
-// line is in the file.
-func fuzzAppSpec(f *testing.F, seeds []string, parse func(data []byte) error) {
-	for _, p := range seeds {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		err := parse(data)
-		var ae *deploy.AppSpecError
-		lines := strings.Count(string(data), "\n") + 1
-		switch {
-		case err != nil && !errors.As(err, &ae):
-			t.Fatalf("error %v is a %T, want *deploy.AppSpecError", err, err)
-		case err != nil && ae.Line > lines:
-			t.Fatalf("error at line %d of a %d-line file", ae.Line, lines)
-		}
-	})
-}
 
 // FuzzParseECSTemplate fuzzes the ECS appspec template's parser.
 func FuzzParseECSTemplate(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join(appSpecs, "*.yaml"))
-	fuzzAppSpec(f, seeds, func(data []byte) error {
+	deploytest.FuzzAppSpec(f, seeds, func(data []byte) error {
 		_, err := parseECSTemplate("appspec.yaml", data)
 		return err
 	})
