@@ -256,6 +256,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad port", merge(deploy, map[string]string{"container-port": "70000"}), "container-port", "from 1 to 65535"},
 		{"bad lambda function", merge(deploy, map[string]string{"lambda-function": "web:live"}), "lambda-function", "not a Lambda function name"},
 		{"lambda function with bundle", merge(deploy, map[string]string{"lambda-function": "web", "bundle": "bundle", "s3-bucket": "bkt"}), "lambda-function", "give one"},
+		{"Lambda image of another region", map[string]string{"image": "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app:v1", "codedeploy-application": "app", "codedeploy-deployment-group": "g", "lambda-function": "web"}, "image", "is in us-gov-west-1's ECR and Lambda runs only images of its own region"},
 		{"numeric lambda alias", merge(deploy, map[string]string{"lambda-alias": "12"}), "lambda-alias", "not only digits"},
 		{"lambda function without a deployment", map[string]string{"lambda-function": "web", "secrets": "a/b"}, "lambda-function", "is for a deployment"},
 		{"bad container name", merge(deploy, map[string]string{"container-name": "web app"}), "container-name", "not a container name"},

@@ -43,11 +43,11 @@ func (e *entry) has(key string) bool {
 	return ok
 }
 
-// entryKeys are the keys of an entry that are not the step's deploy inputs.
 // targetNamePattern is a target's name: printed at the start of its log
 // lines, it holds no space or control character.
 var targetNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+=,@/:-]{0,199}$`)
 
+// entryKeys are the keys of an entry that are not the step's deploy inputs.
 var entryKeys = []string{"wave", "name", "environment", "aws-region", "role-to-assume"}
 
 // targetDeployInputs are the inputs targetDeploy reads: the deploy inputs

@@ -202,6 +202,8 @@ func TestTargetsInvalid(t *testing.T) {
 		{"plan checks entries too", "- ecs-cluster: prod\n  ecs-service: s\n  container-port: 0\n", map[string]string{"command": "plan"},
 			[]string{`input "targets": entry 1 (eu-west-1/s): input "container-port": "0" is not a whole number from 1 to 65535`}},
 		{"no image", "-" + group[1:], map[string]string{"image": ""}, []string{`input "image": a deployment needs an image`}},
+		{"Lambda image of another region", "- lambda-function: fn\n  task-definition: \"\"\n  aws-region: us-east-1\n" + group, nil,
+			[]string{`input "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1" is in eu-west-1's ECR and Lambda runs only images of its own region (us-east-1): give an image in us-east-1, or ecr-repository to build one there (inherited by targets entry 1 (us-east-1/g)`}},
 		{"every problem at once", "- wave: -1\n" + group + "- ecs-cluster: c\n  ecs-service: s\n  timeout: soon\n- name: n\n", nil, []string{
 			`entry 1 (eu-west-1/g): key "wave"`,
 			`entry 2 (eu-west-1/s): input "timeout": "soon" is not a duration`,

@@ -99,6 +99,7 @@ func (c *Config) deployTarget(r *reader, platforms []Platform, e *entry) (Target
 		return "", false
 	}}
 	one := *c
+	one.AWS.Region = e.region
 	one.Targets = nil
 	one.Deploy.Own = nil
 	er.targetDeploy(&one.Deploy, c.GitHub.Workspace)
