@@ -177,37 +177,64 @@ func parseEntries(text string) ([]*entry, string) {
 	for i, item := range list.Content {
 		e := &entry{index: i + 1, values: map[string]string{}, lines: map[string]int{}}
 		entries = append(entries, e)
-		if item.Kind == yaml.AliasNode {
-			item = item.Alias
-		}
-		if item.Kind != yaml.MappingNode {
+		if item = deref(item); item.Kind != yaml.MappingNode {
 			e.problems = append(e.problems, fmt.Sprintf("is %s (line %d), not a mapping of keys to values (key: value)", kind(item), item.Line))
 			continue
 		}
 		e.mapping = true
-		for j := 0; j+1 < len(item.Content); j += 2 {
-			k, v := item.Content[j], item.Content[j+1]
-			if v.Kind == yaml.AliasNode {
-				v = v.Alias
-			}
-			switch {
-			case k.Kind != yaml.ScalarNode:
-				e.problems = append(e.problems, fmt.Sprintf("line %d: a key is %s, not a name", k.Line, kind(k)))
-			case e.has(k.Value):
-				e.problems = append(e.problems, fmt.Sprintf("key %q (line %d) is given twice", k.Value, k.Line))
-			case v.Kind != yaml.ScalarNode:
-				e.problems = append(e.problems, fmt.Sprintf("key %q (line %d): is %s, not a single value", k.Value, v.Line, kind(v)))
-			default:
-				value := strings.TrimSpace(v.Value)
-				if v.Tag == "!!null" {
-					value = ""
-				}
-				e.values[k.Value], e.lines[k.Value] = value, k.Line
-				e.keys = append(e.keys, k.Value)
-			}
-		}
+		e.read(item, false)
 	}
 	return entries, ""
+}
+
+// read adds the keys of mapping m to the entry: its own, then those of its
+// merge keys (<<: *anchor, or a list of anchors) that it does not set
+// itself, as YAML's merge key has it. A merged key's line is where the
+// anchor gives it.
+func (e *entry) read(m *yaml.Node, merged bool) {
+	var merges []*yaml.Node
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		k, v := m.Content[j], deref(m.Content[j+1])
+		switch {
+		case k.Kind == yaml.ScalarNode && k.Tag == "!!merge":
+			merges = append(merges, v)
+		case k.Kind != yaml.ScalarNode:
+			e.problems = append(e.problems, fmt.Sprintf("line %d: a key is %s, not a name", k.Line, kind(k)))
+		case e.has(k.Value) && merged:
+		case e.has(k.Value):
+			e.problems = append(e.problems, fmt.Sprintf("key %q (line %d) is given twice", k.Value, k.Line))
+		case v.Kind != yaml.ScalarNode:
+			e.problems = append(e.problems, fmt.Sprintf("key %q (line %d): is %s, not a single value", k.Value, v.Line, kind(v)))
+		default:
+			value := strings.TrimSpace(v.Value)
+			if v.Tag == "!!null" {
+				value = ""
+			}
+			e.values[k.Value], e.lines[k.Value] = value, k.Line
+			e.keys = append(e.keys, k.Value)
+		}
+	}
+	for _, v := range merges {
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = v.Content
+		}
+		for _, src := range sources {
+			if src = deref(src); src.Kind != yaml.MappingNode {
+				e.problems = append(e.problems, fmt.Sprintf("line %d: the merge key << takes a mapping or a list of them, not %s", src.Line, kind(src)))
+				continue
+			}
+			e.read(src, true)
+		}
+	}
+}
+
+// deref is the node an alias stands for, else n.
+func deref(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n.Alias
+	}
+	return n
 }
 
 // kind says what a YAML node is, for an error.

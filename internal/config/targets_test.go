@@ -135,6 +135,35 @@ func TestTargetsDefaults(t *testing.T) {
 	}
 }
 
+// TestTargetsMergeKeys: an entry may take another's keys through a YAML
+// anchor and merge key, its own keys winning wherever written.
+func TestTargetsMergeKeys(t *testing.T) {
+	t.Parallel()
+	ws := targetsWorkspace(t)
+	targets := `
+- &api
+  name: eu-api
+  aws-region: eu-west-1
+  codedeploy-application: app
+  codedeploy-deployment-group: api
+- name: us-api
+  <<: [*api, {wave: 3, environment: other}]
+  aws-region: us-east-1
+  wave: 2
+`
+	c, err := config.Load(env(ws, merge(step, map[string]string{"targets": targets})), both)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(c.Targets) != 2 {
+		t.Fatalf("%d targets, want 2", len(c.Targets))
+	}
+	us := c.Targets[1]
+	if us.Name != "us-api" || us.Region != "us-east-1" || us.Wave != 2 || us.Environment != "other" || us.Deploy.DeploymentGroup != "api" {
+		t.Errorf("merged entry = %s %s wave %d env %s group %s; want us-api us-east-1 wave 2 env other group api", us.Name, us.Region, us.Wave, us.Environment, us.Deploy.DeploymentGroup)
+	}
+}
+
 func TestTargetsInvalid(t *testing.T) {
 	t.Parallel()
 	ws := targetsWorkspace(t)
@@ -159,6 +188,10 @@ func TestTargetsInvalid(t *testing.T) {
 		{"step-wide key", "-" + group[1:] + "  on-ready: pause\n  secrets: a/b\n", nil,
 			[]string{`input "targets": entry 1 (eu-west-1/g): key "on-ready" (line 3): is a step-wide input`,
 				`input "targets": entry 1 (eu-west-1/g): key "secrets" (line 4): is a step-wide input`}},
+		{"merge key of a scalar", "- <<: 5\n" + group, nil,
+			[]string{`input "targets": entry 1 (eu-west-1/g): line 1: the merge key << takes a mapping or a list of them, not a single value ("5")`}},
+		{"merged key not a value", "- &a {codedeploy-application: app, codedeploy-deployment-group: [g]}\n- <<: *a\n  name: b\n", nil,
+			[]string{`input "targets": entry 2 (b): key "codedeploy-deployment-group" (line 1): is a list, not a single value`}},
 		{"wave 0", "- wave: 0\n" + group, nil, []string{`input "targets": entry 1 (eu-west-1/g): key "wave" (line 1): "0" is not a whole number of 1 or more`}},
 		{"hostile name", "- name: \"a\\n::error::x\"\n" + group, nil,
 			[]string{`input "targets": entry 1 ("a\n::error::x"): key "name" (line 1): "a\n::error::x" is not a target name`}},
