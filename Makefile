@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLines$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseKeyValues$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzParseSecretSpec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzTargets$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/secrets -run '^$$' -fuzz '^FuzzFlatten$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/deploy/ecs -run '^$$' -fuzz '^FuzzParseTaskDefinition$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/deploy/server -run '^$$' -fuzz '^FuzzCheckAppSpec$$' -fuzztime $(FUZZTIME)

@@ -14,7 +14,7 @@ import (
 
 // workspace makes a workspace with an app to build, a bundle and a task
 // definition, and a symlink that leads out of it.
-func workspace(t *testing.T) string {
+func workspace(t testing.TB) string {
 	t.Helper()
 	ws := t.TempDir()
 	for _, dir := range []string{"app", "bundle"} {

@@ -375,3 +375,29 @@ func TestTargetsStepWide(t *testing.T) {
 		})
 	}
 }
+
+// FuzzTargets: whatever the targets input holds, Load refuses it with
+// problems each on a line of its own naming an input, or gives targets
+// whose names are names (they start log lines) and whose waves count from 1.
+func FuzzTargets(f *testing.F) {
+	for _, s := range []string{example, "- <<: [*a]\n", "- &a {ecs-cluster: c, ecs-service: s}\n- <<: *a\n  name: \"x\\ny\"\n", "- name: a\n  wave: 2\n  ecs-cluster: c\n  ecs-service: s\n"} {
+		f.Add(s)
+	}
+	ws := workspace(f)
+	f.Fuzz(func(t *testing.T, targets string) {
+		c, err := config.Load(env(ws, merge(step, map[string]string{"targets": targets})), both)
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, `input "`) {
+					t.Fatalf("a line of the error does not name an input: %q", line)
+				}
+			}
+			return
+		}
+		for _, tg := range c.Targets {
+			if tg.Name == "" || strings.ContainsFunc(tg.Name, func(r rune) bool { return r <= ' ' || r == 0x7f }) || tg.Wave < 1 {
+				t.Fatalf("target %q wave %d", tg.Name, tg.Wave)
+			}
+		}
+	})
+}
