@@ -58,7 +58,7 @@ func (sc *Scenario) policy() (*Policy, error) {
 type SeedCall struct {
 	Service   string         `yaml:"service" json:"service"`
 	Operation string         `yaml:"operation" json:"operation"`
-	Region    string         `yaml:"region,omitempty" json:"region,omitempty"` // default us-east-1
+	Region    string         `yaml:"region,omitempty" json:"region,omitempty"` // default: the server's region
 	Input     map[string]any `yaml:"input,omitempty" json:"input,omitempty"`
 }
 
@@ -206,7 +206,7 @@ func (s *Server) ClearFaults() {
 func (s *Server) seed(c SeedCall) error {
 	region := c.Region
 	if region == "" {
-		region = "us-east-1"
+		region = s.region
 	}
 	body, err := json.Marshal(c.Input)
 	if err != nil {

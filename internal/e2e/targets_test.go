@@ -14,14 +14,17 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 )
 
 // TestTargets runs testdata/workflows/targets.yml with act against a sandbox
-// of two regions: one build, three Server blue/green groups in two waves
-// (us-east-1's bg, then eu-west-1's bg and bg2). The image is pushed once in
+// of two regions: one build, then two waves: us-east-1's Server blue/green
+// group bg, then eu-west-1's group bg and ECS-native service api-native (the
+// worker), each deploying the image in its own region. The image is pushed once in
 // us-east-1 and copied to eu-west-1's registry, or, when us-east-1's
 // registry replicates to eu-west-1, waited for there: no push to eu-west-1.
 func TestTargets(t *testing.T) {
@@ -33,6 +36,9 @@ func TestTargets(t *testing.T) {
 			home, away := regions["us-east-1"], regions["eu-west-1"]
 			for _, sb := range regions {
 				seedTargets(t, sb)
+			}
+			if err := away.Apply(scenario(t, "testdata/sandbox/ecs-native.yaml")); err != nil {
+				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
@@ -97,42 +103,29 @@ func TestTargets(t *testing.T) {
 			if got := ids["us-east-1/bg"]; got != aws.ToString(wave1.DeploymentId) {
 				t.Errorf("deployment-id us-east-1/bg = %q, want us-east-1's deployment %s", got, aws.ToString(wave1.DeploymentId))
 			}
-			for _, group := range []string{"bg", "bg2"} {
-				d := deployment(t, ctx, away, group)
-				name := "eu-west-1/" + group
-				if got := ids[name]; got != aws.ToString(d.DeploymentId) {
-					t.Errorf("deployment-id %s = %q, want eu-west-1's deployment %s", name, got, aws.ToString(d.DeploymentId))
+			bg := deployment(t, ctx, away, "bg")
+			if got := ids["eu-west-1/bg"]; got != aws.ToString(bg.DeploymentId) {
+				t.Errorf("deployment-id eu-west-1/bg = %q, want eu-west-1's deployment %s", got, aws.ToString(bg.DeploymentId))
+			}
+			worker := serviceDeployment(t, ctx, away, ids["eu-west-1/worker"])
+			for name, created := range map[string]*time.Time{"eu-west-1/bg": bg.CreateTime, "eu-west-1/worker": worker.CreatedAt} {
+				if wave1.CompleteTime == nil || created.Before(*wave1.CompleteTime) {
+					t.Errorf("%s created at %s, before wave 1 (%s) completed at %v", name, created, aws.ToString(wave1.DeploymentId), wave1.CompleteTime)
 				}
-				if wave1.CompleteTime == nil || d.CreateTime.Before(*wave1.CompleteTime) {
-					t.Errorf("%s created at %s, before wave 1 (%s) completed at %v", name, d.CreateTime, aws.ToString(wave1.DeploymentId), wave1.CompleteTime)
-				}
+			}
+			if got, want := containerImage(t, ctx, away, "api-native"), away.Host+"/team/web@"+digest; got != want {
+				t.Errorf("the worker runs %q, want eu-west-1's image %s", got, want)
 			}
 		})
 	}
 }
 
-// seedTargets seeds a region's sandbox with testdata/sandbox/server.yaml,
-// ECR repository team/web and group bg2, a copy of bg on its own Auto
-// Scaling group.
+// seedTargets seeds a region's sandbox with testdata/sandbox/server.yaml and
+// ECR repository team/web.
 func seedTargets(t *testing.T, sb *awssimtest.Sandbox) {
 	t.Helper()
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := awssim.LoadScenario(filepath.Join(root, "testdata/sandbox/server.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := scenario(t, "testdata/sandbox/server.yaml")
 	sc.Seed = append(sc.Seed, awssim.SeedCall{Service: "ecr", Operation: "CreateRepository", Input: map[string]any{"repositoryName": "team/web"}})
-	for _, c := range sc.Seed {
-		if c.Operation == "CreateDeploymentGroup" && c.Input["deploymentGroupName"] == "bg" {
-			bg2 := maps.Clone(c.Input)
-			bg2["deploymentGroupName"], bg2["autoScalingGroups"] = "bg2", []any{"web-bg2-asg"}
-			sc.Seed = append(sc.Seed, awssim.SeedCall{Service: c.Service, Operation: c.Operation, Input: bg2})
-			break
-		}
-	}
 	if err := sb.Apply(sc); err != nil {
 		t.Fatalf("seeding %s: %v", sb.Region, err)
 	}
@@ -141,6 +134,51 @@ func seedTargets(t *testing.T, sb *awssimtest.Sandbox) {
 			t.Error(err)
 		}
 	})
+}
+
+// scenario loads a scenario file of the repository.
+func scenario(t *testing.T, file string) awssim.Scenario {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := awssim.LoadScenario(filepath.Join(root, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// serviceDeployment returns ECS's service deployment arn in sb's region,
+// which must have succeeded.
+func serviceDeployment(t *testing.T, ctx context.Context, sb *awssimtest.Sandbox, arn string) ecstypes.ServiceDeployment {
+	t.Helper()
+	out, err := ecs.NewFromConfig(sb.Config()).DescribeServiceDeployments(ctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{arn}})
+	if err != nil || len(out.ServiceDeployments) != 1 {
+		t.Fatalf("%s: service deployment %q: %v (%v), want one", sb.Region, arn, out, err)
+	}
+	sd := out.ServiceDeployments[0]
+	if sd.Status != ecstypes.ServiceDeploymentStatusSuccessful {
+		t.Errorf("%s: service deployment %s is %s, want SUCCESSFUL", sb.Region, arn, sd.Status)
+	}
+	return sd
+}
+
+// containerImage is the image of the first container of the task
+// definition that service of cluster prod runs.
+func containerImage(t *testing.T, ctx context.Context, sb *awssimtest.Sandbox, service string) string {
+	t.Helper()
+	api := ecs.NewFromConfig(sb.Config())
+	svc, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{service}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatalf("%s: service %s: %v (%v)", sb.Region, service, svc, err)
+	}
+	td, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.Services[0].TaskDefinition})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image)
 }
 
 // countCalls counts the calls the sandbox logged of service's operation.

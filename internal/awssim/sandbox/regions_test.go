@@ -97,6 +97,25 @@ func TestRegionsRouteBySigningRegion(t *testing.T) {
 	}
 }
 
+// TestRegionsSeedInTheirRegion: a scenario's seed call that names no region
+// is made in the region of the sandbox it is applied to.
+func TestRegionsSeedInTheirRegion(t *testing.T) {
+	t.Parallel()
+	_, sbs := awssimtest.StartRegions(t, "us-east-1", "eu-west-1")
+	eu := sbs["eu-west-1"]
+	err := eu.Apply(awssim.Scenario{Seed: []awssim.SeedCall{{Service: "ecr", Operation: "CreateRepository", Input: map[string]any{"repositoryName": "app"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ecr.NewFromConfig(eu.Config()).DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(out.Repositories[0].RepositoryArn), "arn:aws:ecr:eu-west-1:123456789012:repository/app"; got != want {
+		t.Errorf("seeded repositoryArn = %s, want %s", got, want)
+	}
+}
+
 // TestRegionsRoutePresignedURLs: a presigned URL goes to the region in its
 // X-Amz-Credential.
 func TestRegionsRoutePresignedURLs(t *testing.T) {
