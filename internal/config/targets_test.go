@@ -376,27 +376,34 @@ func TestTargetsStepWide(t *testing.T) {
 	}
 }
 
-// FuzzTargets: whatever the targets input holds, Load refuses it with
-// problems each on a line of its own naming an input, or gives targets
-// whose names are names (they start log lines) and whose waves count from 1.
+// FuzzTargets: whatever the targets input holds, and whatever a JSON
+// deployment-id for command status holds, Load refuses it with problems
+// each on a line of its own naming an input, or gives targets whose names
+// are names (they start log lines) and, deploying, whose waves count from 1.
 func FuzzTargets(f *testing.F) {
-	for _, s := range []string{example, "- <<: [*a]\n", "- &a {ecs-cluster: c, ecs-service: s}\n- <<: *a\n  name: \"x\\ny\"\n", "- name: a\n  wave: 2\n  ecs-cluster: c\n  ecs-service: s\n"} {
-		f.Add(s)
+	ids := []string{`{"eu-west-1/api": "d-ABCDEF123", "worker": "arn:aws:ecs:us-west-2:123456789012:service-deployment/c/s/x1"}`, `{"a\n": 1}`, `d-ABCDEF123`, `{}`}
+	for i, s := range []string{example, "- <<: [*a]\n", "- &a {ecs-cluster: c, ecs-service: s}\n- <<: *a\n  name: \"x\\ny\"\n", "- name: a\n  wave: 2\n  ecs-cluster: c\n  ecs-service: s\n"} {
+		f.Add(s, ids[i])
 	}
 	ws := workspace(f)
-	f.Fuzz(func(t *testing.T, targets string) {
-		c, err := config.Load(env(ws, merge(step, map[string]string{"targets": targets})), both)
-		if err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if !strings.HasPrefix(line, `input "`) {
-					t.Fatalf("a line of the error does not name an input: %q", line)
+	f.Fuzz(func(t *testing.T, targets, id string) {
+		for _, inputs := range []map[string]string{
+			merge(step, map[string]string{"targets": targets}),
+			{"command": "status", "deployment-id": id},
+		} {
+			c, err := config.Load(env(ws, inputs), both)
+			if err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					if !strings.HasPrefix(line, `input "`) {
+						t.Fatalf("a line of the error does not name an input: %q", line)
+					}
 				}
+				continue
 			}
-			return
-		}
-		for _, tg := range c.Targets {
-			if tg.Name == "" || strings.ContainsFunc(tg.Name, func(r rune) bool { return r <= ' ' || r == 0x7f }) || tg.Wave < 1 {
-				t.Fatalf("target %q wave %d", tg.Name, tg.Wave)
+			for _, tg := range c.Targets {
+				if tg.Name == "" || strings.ContainsFunc(tg.Name, func(r rune) bool { return r <= ' ' || r == 0x7f }) || c.Takes() && tg.Wave < 1 {
+					t.Fatalf("target %q wave %d", tg.Name, tg.Wave)
+				}
 			}
 		}
 	})
