@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
@@ -47,18 +48,18 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 		return d.abandon(ctx, w, err)
 	}
 	switch end {
-	case endReady:
+	case poll.Ready:
 		out := w.outcome()
 		out.Paused = true
 		return out, nil
-	case endTrafficShifted:
+	case poll.TrafficShifted:
 		out := w.outcome()
 		out.TrafficShifted = true
 		w.note("traffic has moved to the replacement: not waiting for the termination wait (wait: traffic-shifted)")
 		return out, nil
-	case endCancelled:
+	case poll.Cancelled:
 		return d.cancel(ctx, w, opts.RollbackOnCancel)
-	case endTimeout:
+	case poll.Timeout:
 		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
 		stopErr := d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
 		out, err := d.finish(ctx, w, rollbackLimit(opts.Timeout))
@@ -128,7 +129,7 @@ func (d *Driver) finish(ctx context.Context, w *watcher, limit time.Duration) (*
 		return out, fmt.Errorf("following rollback %s: %w", out.RollbackID, err)
 	}
 	out.RollbackStatus = rb.status()
-	if end == endTimeout || end == endCancelled {
+	if end == poll.Timeout || end == poll.Cancelled {
 		w.note(fmt.Sprintf("stopped following rollback %s while %s", out.RollbackID, out.RollbackStatus))
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
@@ -58,22 +59,22 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 		w.note(fmt.Sprintf("giving up on the deployment (%v): stopping it with rollback", err))
 		out = d.stopAndSettle(ctx, w, true)
 		out.Abandoned = err
-	case end == endReady:
+	case end == poll.Ready:
 		out = w.outcome()
 		out.Paused = true
 		h := out.Awaiting()
 		w.note(fmt.Sprintf("paused at %s: PAUSE hook %s awaits action until %s, when ECS will %s (on-ready: pause; continue or stop with command and deployment-id)",
 			out.Stage, h.ID, h.ExpiresAt.UTC().Format(time.RFC3339), h.TimeoutAction))
-	case end == endTrafficShifted:
+	case end == poll.TrafficShifted:
 		out = w.outcome()
 		out.TrafficShifted = true
 		w.note(fmt.Sprintf("production traffic is on the new revision: not waiting for the bake time, which ends at %s (wait: traffic-shifted)", out.BakeEnds.UTC().Format(time.RFC3339)))
-	case end == endCancelled:
+	case end == poll.Cancelled:
 		_, why, _ := stopcause.Of(ctx)
 		w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(opts.RollbackOnCancel))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnCancel)
 		out.Cancelled, out.StoppedFor = true, why
-	case end == endTimeout:
+	case end == poll.Timeout:
 		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
 		out.TimedOut, out.Cancelled = true, ctx.Err() != nil
