@@ -1,6 +1,7 @@
-// Package outcome words how a driver left a deployment, for the CodeDeploy
-// and ECS-native drivers alike: what became of its stop, and the error that
-// says so while wrapping the sentinels a caller branches on.
+// Package outcome words how a driver leaves a deployment, for the
+// CodeDeploy and ECS-native drivers alike: the note as it stops one, what
+// became of the stop, and the error that says so while wrapping the
+// sentinels a caller branches on.
 package outcome
 
 import "fmt"
@@ -33,6 +34,20 @@ func StatusWord(status string) string {
 		return "in an unknown state"
 	}
 	return status
+}
+
+// Stopping is the note of a driver that stops a deployment, and why.
+func Stopping(why string, rollback bool) string {
+	return why + ": stopping the deployment" + RollbackWords(rollback)
+}
+
+// RollbackWords says whether a stop rolls back: " with rollback" or
+// " without rollback".
+func RollbackWords(rollback bool) string {
+	if rollback {
+		return " with rollback"
+	}
+	return " without rollback"
 }
 
 // Error is an error with a message of its own that wraps errs.

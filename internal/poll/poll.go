@@ -1,7 +1,8 @@
 // Package poll follows a deployment by polling it until it ends: the loop
 // the CodeDeploy and ECS-native drivers share, with its deadline and how
-// throttling and transient errors stretch its intervals. What a poll reads,
-// what ends the follow and what the driver does meanwhile are the driver's.
+// throttling and transient errors stretch its intervals, and Retry for a
+// single call. What a poll reads, what ends the follow and what the driver
+// does meanwhile are the driver's.
 package poll
 
 import (
@@ -84,7 +85,7 @@ func (l Loop) Follow(ctx context.Context, limit time.Duration) (End, error) {
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return Cancelled, nil
-			case err != nil && !awscfg.Throttled(err) && !awscfg.Transient(err):
+			case err != nil && !transient(err):
 				return Terminal, err
 			}
 			interval = l.Next(l.Clock.Now(), changed || acted)
@@ -101,3 +102,18 @@ func (l Loop) Follow(ctx context.Context, limit time.Duration) (End, error) {
 		}
 	}
 }
+
+// Retry calls call until it succeeds, fails for good or ctx ends, sleeping
+// interval on clock after each transient error.
+func Retry(ctx context.Context, clock Clock, interval time.Duration, call func(context.Context) error) error {
+	for {
+		err := call(ctx)
+		if err == nil || !transient(err) || !clock.Sleep(ctx, interval) {
+			return err
+		}
+	}
+}
+
+// transient reports whether a call may pass when repeated: it was
+// throttled, or met a server fault or a network error.
+func transient(err error) bool { return awscfg.Throttled(err) || awscfg.Transient(err) }

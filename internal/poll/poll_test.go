@@ -120,3 +120,17 @@ func TestFollowCancelled(t *testing.T) {
 		t.Errorf("Follow = %v, %v after %q; want Cancelled, nil at once", end, err, log)
 	}
 }
+
+func TestRetry(t *testing.T) {
+	t.Parallel()
+	var log []string
+	errs := []error{throttled, fault, refused, nil}
+	err := Retry(context.Background(), &fakeClock{log: &log}, time.Second, func(context.Context) error {
+		err := errs[0]
+		errs = errs[1:]
+		return err
+	})
+	if err != refused || !slices.Equal(log, []string{"sleep 1s", "sleep 1s"}) {
+		t.Errorf("Retry = %v after %q; want %v after two sleeps", err, log, refused)
+	}
+}
