@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -47,7 +48,7 @@ func (d *Driver) Stop(ctx context.Context, id string, rollback bool) error {
 	if err := d.stop(ctx, id, rollback); err != nil {
 		return err
 	}
-	d.observer().Note(id, "stop requested for deployment "+id+rollbackWords(rollback))
+	d.observer().Note(id, "stop requested for deployment "+id+outcome.RollbackWords(rollback))
 	return nil
 }
 
@@ -60,12 +61,7 @@ func (d *Driver) Status(ctx context.Context, id string) (*Outcome, error) {
 
 // stopRetrying is stop, repeated on transient errors until ctx ends.
 func (d *Driver) stopRetrying(ctx context.Context, id string, rollback bool) error {
-	for {
-		err := d.stop(ctx, id, rollback)
-		if err == nil || !(awscfg.Throttled(err) || awscfg.Transient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
-			return err
-		}
-	}
+	return poll.Retry(ctx, d.clock(), d.pollMin(), func(ctx context.Context) error { return d.stop(ctx, id, rollback) })
 }
 
 // stop calls StopDeployment; a deployment that already ended is not an error.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -165,7 +166,7 @@ func (d *Driver) Create(ctx context.Context, s Spec) (string, error) {
 		switch {
 		case err != nil:
 			return "", fmt.Errorf("waiting for active deployment %s: %w", active, err)
-		case end == endCancelled:
+		case end == poll.Cancelled:
 			return "", fmt.Errorf("waiting for active deployment %s: %w", active, context.Cause(ctx))
 		}
 	}

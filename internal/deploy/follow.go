@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -18,19 +18,8 @@ type readyMode int
 
 const (
 	readyContinue readyMode = iota // call ContinueDeployment(READY_WAIT)
-	readyPause                     // return endReady
+	readyPause                     // return poll.Ready
 	readyWait                      // keep waiting: someone else decides
-)
-
-// end is why follow returned.
-type end int
-
-const (
-	endTerminal end = iota
-	endReady
-	endTimeout
-	endCancelled
-	endTrafficShifted // untilTraffic: every AllowTraffic event ended
 )
 
 // watcher follows one deployment and remembers what it reported.
@@ -69,66 +58,39 @@ func (w *watcher) rollbackID() string {
 }
 
 // follow polls the deployment until it is terminal, at Ready (readyPause),
-// past limit (0: none) or cancelled. Its schedule picks the intervals;
-// throttling lengthens them. Transient errors (throttling, server faults,
-// network errors, after the SDK's own retries) are retried until limit; any
-// other error ends the watch.
-func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (end, error) {
-	clock := w.d.clock()
-	var deadline time.Time
-	if limit > 0 {
-		deadline = clock.Now().Add(limit)
-	}
-	interval, failing := w.d.pollMin(), false
+// past limit (0: none) or cancelled, continuing it at Ready (readyContinue).
+// Its schedule picks the intervals.
+func (w *watcher) follow(ctx context.Context, limit time.Duration, mode readyMode) (poll.End, error) {
 	sched := w.d.schedule()
-	for {
-		changed, err := w.poll(ctx)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return endCancelled, nil
-		case err != nil && awscfg.Throttled(err):
-			interval = min(max(2*interval, w.d.pollMax()), 4*w.d.pollMax())
-			w.note(fmt.Sprintf("CodeDeploy is throttling: polling every %s", interval.Round(time.Millisecond)))
-		case err != nil && awscfg.Transient(err):
-			if !failing {
-				w.note(fmt.Sprintf("retrying until the timeout: %v", err))
-			}
-			failing, interval = true, w.d.pollMax()
-		case err != nil:
-			return endTerminal, err
-		default:
-			failing = false
-			switch st := w.info.Status; {
-			case isTerminal(st):
-				return endTerminal, nil
-			case w.untilTraffic && st == types.DeploymentStatusInProgress && w.trafficShifted():
-				return endTrafficShifted, nil
-			case st == types.DeploymentStatusReady && mode == readyPause:
-				return endReady, nil
-			case st == types.DeploymentStatusReady && mode == readyContinue && !w.continued:
-				if err := w.continueReady(ctx); err != nil {
-					if ctx.Err() != nil {
-						return endCancelled, nil
-					}
-					if !awscfg.Throttled(err) && !awscfg.Transient(err) {
-						return endTerminal, err
-					}
-				}
-				changed = true
-			}
-			interval = sched.next(ctx, w, clock.Now(), changed)
-		}
-		wait := interval
-		if !deadline.IsZero() {
-			wait = min(wait, deadline.Sub(clock.Now()))
-		}
-		if !clock.Sleep(ctx, wait) {
-			return endCancelled, nil
-		}
-		if !deadline.IsZero() && !clock.Now().Before(deadline) {
-			return endTimeout, nil
-		}
+	return poll.Loop{
+		Clock: w.d.clock(), Min: w.d.pollMin(), Max: w.d.pollMax(), Service: "CodeDeploy", Note: w.note,
+		Read:  w.poll,
+		Ended: func() (poll.End, bool) { return w.ended(mode) },
+		Act:   func(ctx context.Context) (bool, error) { return w.act(ctx, mode) },
+		Next:  func(now time.Time, changed bool) time.Duration { return sched.next(ctx, w, now, changed) },
+	}.Follow(ctx, limit)
+}
+
+// ended says whether the deployment as last read ends follow, and how.
+func (w *watcher) ended(mode readyMode) (poll.End, bool) {
+	switch st := w.info.Status; {
+	case isTerminal(st):
+		return poll.Terminal, true
+	case w.untilTraffic && st == types.DeploymentStatusInProgress && w.trafficShifted():
+		return poll.TrafficShifted, true
+	case st == types.DeploymentStatusReady && mode == readyPause:
+		return poll.Ready, true
 	}
+	return 0, false
+}
+
+// act continues the deployment once at Ready (readyContinue), and reports
+// whether it tried.
+func (w *watcher) act(ctx context.Context, mode readyMode) (bool, error) {
+	if w.info.Status != types.DeploymentStatusReady || mode != readyContinue || w.continued {
+		return false, nil
+	}
+	return true, w.continueReady(ctx)
 }
 
 // continueReady shifts traffic of a deployment waiting at Ready.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
 )
 
 // Outcome is how a deployment ended, or where it was left.
@@ -96,39 +98,23 @@ func (o *Outcome) Err() error {
 			fmt.Fprintf(&b, " (%s)", o.RollbackStatus)
 		}
 	}
-	return &outcomeError{msg: b.String(), errs: errs}
+	return outcome.Error(b.String(), errs)
 }
 
 // stopWords says what became of the driver's stop: requested and pending,
 // stopped, or refused.
 func (o *Outcome) stopWords() string {
+	ended := ""
 	switch {
-	case o.StopErr != nil:
-		return fmt.Sprintf("stop refused: %v; it is %s and still needs a stop", o.StopErr, o.statusWord())
-	case !o.StopRequested:
-		return fmt.Sprintf("no stop was requested; it is %s", o.statusWord())
 	case o.Status == types.DeploymentStatusStopped:
-		return "stopped"
+		ended = "stopped"
 	case isTerminal(o.Status):
-		return fmt.Sprintf("stop requested, but it ended %s first", o.Status)
+		ended = fmt.Sprintf("stop requested, but it ended %s first", o.Status)
 	}
-	return fmt.Sprintf("stop requested and pending (it is %s)", o.statusWord())
+	return outcome.Stop{Requested: o.StopRequested, Err: o.StopErr, Status: string(o.Status), Ended: ended}.String()
 }
 
-func (o *Outcome) statusWord() string {
-	if o.Status == "" {
-		return "in an unknown state"
-	}
-	return string(o.Status)
-}
-
-type outcomeError struct {
-	msg  string
-	errs []error
-}
-
-func (e *outcomeError) Error() string   { return e.msg }
-func (e *outcomeError) Unwrap() []error { return e.errs }
+func (o *Outcome) statusWord() string { return outcome.StatusWord(string(o.Status)) }
 
 // outcome is what the watcher knows of the deployment now.
 func (w *watcher) outcome() *Outcome {

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
@@ -47,19 +49,19 @@ func (d *Driver) Watch(ctx context.Context, id string, opts WatchOptions) (*Outc
 		return d.abandon(ctx, w, err)
 	}
 	switch end {
-	case endReady:
+	case poll.Ready:
 		out := w.outcome()
 		out.Paused = true
 		return out, nil
-	case endTrafficShifted:
+	case poll.TrafficShifted:
 		out := w.outcome()
 		out.TrafficShifted = true
 		w.note("traffic has moved to the replacement: not waiting for the termination wait (wait: traffic-shifted)")
 		return out, nil
-	case endCancelled:
+	case poll.Cancelled:
 		return d.cancel(ctx, w, opts.RollbackOnCancel)
-	case endTimeout:
-		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
+	case poll.Timeout:
+		w.note(outcome.Stopping(fmt.Sprintf("the timeout (%s) passed", opts.Timeout), opts.RollbackOnTimeout))
 		stopErr := d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
 		out, err := d.finish(ctx, w, rollbackLimit(opts.Timeout))
 		out.TimedOut, out.StopRequested, out.StopErr = true, stopErr == nil, stopErr
@@ -94,13 +96,6 @@ func rollbackLimit(timeout time.Duration) time.Duration {
 	return timeoutMargin
 }
 
-func rollbackWords(rollback bool) string {
-	if rollback {
-		return " with rollback"
-	}
-	return " without rollback"
-}
-
 // finish reads a deployment at its end: the failing event among the targets
 // poll read last, and its rollback, followed to its own end within limit.
 func (d *Driver) finish(ctx context.Context, w *watcher, limit time.Duration) (*Outcome, error) {
@@ -128,7 +123,7 @@ func (d *Driver) finish(ctx context.Context, w *watcher, limit time.Duration) (*
 		return out, fmt.Errorf("following rollback %s: %w", out.RollbackID, err)
 	}
 	out.RollbackStatus = rb.status()
-	if end == endTimeout || end == endCancelled {
+	if end == poll.Timeout || end == poll.Cancelled {
 		w.note(fmt.Sprintf("stopped following rollback %s while %s", out.RollbackID, out.RollbackStatus))
 	}
 	return out, nil
@@ -147,7 +142,7 @@ func rollbackExpected(info *types.DeploymentInfo) bool {
 // what became of the stop.
 func (d *Driver) cancel(ctx context.Context, w *watcher, rollback bool) (*Outcome, error) {
 	_, why, _ := stopcause.Of(ctx)
-	w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(rollback))
+	w.note(outcome.Stopping(cmp.Or(why, "the run was cancelled"), rollback))
 	stopErr := d.stopAndSettle(ctx, w, rollback)
 	out := w.outcome()
 	out.Cancelled, out.StoppedFor, out.StopRequested, out.StopErr = true, why, stopErr == nil, stopErr
@@ -170,10 +165,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) e
 		w.note(fmt.Sprintf("stop refused: %v", err))
 		return err
 	}
-	follow := ctx
-	if run, _, ok := stopcause.Of(ctx); ok {
-		follow = run // another target failed and the run goes on: follow the stop to its end
-	}
+	follow := stopcause.Follow(ctx)
 	if follow.Err() == nil {
 		if _, err := w.follow(follow, stopFollowLimit, readyWait); err != nil {
 			w.note(fmt.Sprintf("stop requested; reading the deployment since: %v", err))

@@ -37,3 +37,12 @@ func Of(ctx context.Context) (run context.Context, why string, ok bool) {
 	run, ok = ctx.Value(runKey{}).(context.Context)
 	return run, stop.reason, ok
 }
+
+// Follow is the context to follow a deployment's stop on: the run's when
+// WithStop's stop ended ctx (the run goes on), else ctx.
+func Follow(ctx context.Context) context.Context {
+	if run, _, ok := Of(ctx); ok {
+		return run
+	}
+	return ctx
+}

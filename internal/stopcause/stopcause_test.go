@@ -25,3 +25,16 @@ func TestOf(t *testing.T) {
 		t.Errorf("the run's own cancel: Of ok = %v, err %v; want not stopped, and cancelled", ok, other.Err())
 	}
 }
+
+func TestFollow(t *testing.T) {
+	run, cancelRun := context.WithCancel(context.Background())
+	defer cancelRun()
+	ctx, stop := WithStop(run)
+	if Follow(ctx) != ctx {
+		t.Error("Follow before a stop is not the target's context")
+	}
+	stop("target eu-west-1/api failed")
+	if Follow(ctx) != run {
+		t.Error("Follow after a stop is not the run's context")
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 )
 
 // OnActive says what to do before the update when the service has a
@@ -62,9 +64,9 @@ func (d *Driver) Clear(ctx context.Context, s *Service, policy OnActive, limit t
 	switch end, err := w.follow(ctx, limit, hookWait); {
 	case err != nil:
 		return err
-	case end == endCancelled:
+	case end == poll.Cancelled:
 		return ctx.Err()
-	case end != endTerminal:
+	case end != poll.Terminal:
 		return fmt.Errorf("ECS service %q: service deployment %s is still %s after %s: %w", s.Name, arn, w.status, limit, ErrActive)
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
 )
 
 // Continue continues the PAUSE hook of deployment arn that is awaiting
@@ -37,7 +39,7 @@ func (d *Driver) Stop(ctx context.Context, arn string, rollback bool) error {
 		d.observer().Note(arn, fmt.Sprintf("service deployment %s can no longer be stopped: %v", arn, err))
 		return nil
 	}
-	d.observer().Note(arn, "stop requested for service deployment "+arn+rollbackWords(rollback))
+	d.observer().Note(arn, "stop requested for service deployment "+arn+outcome.RollbackWords(rollback))
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -18,19 +18,8 @@ type hookMode int
 
 const (
 	hookContinue hookMode = iota // ContinueServiceDeployment(CONTINUE), once per hook
-	hookPause                    // return endReady
+	hookPause                    // return poll.Ready
 	hookWait                     // keep waiting: someone else decides
-)
-
-// end is why follow returned.
-type end int
-
-const (
-	endTerminal end = iota
-	endReady
-	endTimeout
-	endCancelled
-	endTrafficShifted // untilTraffic: production traffic is all on the new revision
 )
 
 // watcher follows one service deployment and remembers what it reported.
@@ -87,66 +76,40 @@ func (w *watcher) trafficShifted() bool {
 }
 
 // follow polls the deployment until it ends, pauses (hookPause), passes
-// limit (0: none) or ctx ends. Its schedule picks the intervals;
-// throttling lengthens them. Transient errors (throttling, server faults,
-// network errors, after the SDK's own retries) are retried until limit;
-// any other error ends the watch.
-func (w *watcher) follow(ctx context.Context, limit time.Duration, mode hookMode) (end, error) {
-	clock := w.d.clock()
-	var deadline time.Time
-	if limit > 0 {
-		deadline = clock.Now().Add(limit)
-	}
+// limit (0: none) or ctx ends, continuing PAUSE hooks (hookContinue). Its
+// schedule picks the intervals.
+func (w *watcher) follow(ctx context.Context, limit time.Duration, mode hookMode) (poll.End, error) {
 	sched := w.d.schedule()
-	interval, failing := w.d.pollMin(), false
-	for {
-		changed, err := w.poll(ctx)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return endCancelled, nil
-		case err != nil && awscfg.Throttled(err):
-			interval = min(max(2*interval, w.d.pollMax()), 4*w.d.pollMax())
-			w.note(fmt.Sprintf("ECS is throttling: polling every %s", interval.Round(time.Millisecond)))
-		case err != nil && awscfg.Transient(err):
-			if !failing {
-				w.note(fmt.Sprintf("retrying until the timeout: %v", err))
-			}
-			failing, interval = true, w.d.pollMax()
-		case err != nil:
-			return endTerminal, err
-		default:
-			failing = false
-			switch h := w.awaiting(); {
-			case isTerminal(w.status):
-				return endTerminal, nil
-			case w.untilTraffic && w.trafficShifted():
-				return endTrafficShifted, nil
-			case h != nil && mode == hookPause:
-				return endReady, nil
-			case h != nil && mode == hookContinue:
-				if err := w.continueHook(ctx, h); err != nil {
-					if ctx.Err() != nil {
-						return endCancelled, nil
-					}
-					if !awscfg.Throttled(err) && !awscfg.Transient(err) {
-						return endTerminal, err
-					}
-				}
-				changed = true
-			}
-			interval = sched.next(w, clock.Now(), changed)
-		}
-		wait := interval
-		if !deadline.IsZero() {
-			wait = min(wait, deadline.Sub(clock.Now()))
-		}
-		if !clock.Sleep(ctx, wait) {
-			return endCancelled, nil
-		}
-		if !deadline.IsZero() && !clock.Now().Before(deadline) {
-			return endTimeout, nil
-		}
+	return poll.Loop{
+		Clock: w.d.clock(), Min: w.d.pollMin(), Max: w.d.pollMax(), Service: "ECS", Note: w.note,
+		Read:  w.poll,
+		Ended: func() (poll.End, bool) { return w.ended(mode) },
+		Act:   func(ctx context.Context) (bool, error) { return w.act(ctx, mode) },
+		Next:  func(now time.Time, changed bool) time.Duration { return sched.next(w, now, changed) },
+	}.Follow(ctx, limit)
+}
+
+// ended says whether the deployment as last read ends follow, and how.
+func (w *watcher) ended(mode hookMode) (poll.End, bool) {
+	switch {
+	case isTerminal(w.status):
+		return poll.Terminal, true
+	case w.untilTraffic && w.trafficShifted():
+		return poll.TrafficShifted, true
+	case mode == hookPause && w.awaiting() != nil:
+		return poll.Ready, true
 	}
+	return 0, false
+}
+
+// act continues a PAUSE hook awaiting action (hookContinue), and reports
+// whether it tried.
+func (w *watcher) act(ctx context.Context, mode hookMode) (bool, error) {
+	h := w.awaiting()
+	if h == nil || mode != hookContinue {
+		return false, nil
+	}
+	return true, w.continueHook(ctx, h)
 }
 
 // continueHook continues a PAUSE hook awaiting action (on-ready: continue).

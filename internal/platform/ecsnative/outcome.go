@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
@@ -159,40 +160,23 @@ func (o *Outcome) Err() error {
 		fmt.Fprintf(&b, "was stopped (%s)", o.Status)
 	default:
 		errs = append(errs, ErrFailed)
-		fmt.Fprintf(&b, "ended %s", o.statusWord())
+		fmt.Fprintf(&b, "ended %s", outcome.StatusWord(string(o.Status)))
 	}
 	if code := o.ErrorCode(); code != "" {
 		fmt.Fprintf(&b, ": %s: %s", code, o.ErrorMessage())
 	}
-	return &outcomeError{msg: b.String(), errs: errs}
+	return outcome.Error(b.String(), errs)
 }
 
+// stopWords says what became of the driver's stop: requested and pending,
+// stopped (whatever status the deployment ended in), or refused.
 func (o *Outcome) stopWords() string {
-	switch {
-	case o.StopErr != nil:
-		return fmt.Sprintf("stop refused: %v; it is %s and still needs a stop", o.StopErr, o.statusWord())
-	case !o.StopRequested:
-		return fmt.Sprintf("no stop was requested; it is %s", o.statusWord())
-	case isTerminal(o.Status):
-		return fmt.Sprintf("stopped (%s)", o.Status)
+	ended := ""
+	if isTerminal(o.Status) {
+		ended = fmt.Sprintf("stopped (%s)", o.Status)
 	}
-	return fmt.Sprintf("stop requested and pending (it is %s)", o.statusWord())
+	return outcome.Stop{Requested: o.StopRequested, Err: o.StopErr, Status: string(o.Status), Ended: ended}.String()
 }
-
-func (o *Outcome) statusWord() string {
-	if o.Status == "" {
-		return "in an unknown state"
-	}
-	return string(o.Status)
-}
-
-type outcomeError struct {
-	msg  string
-	errs []error
-}
-
-func (e *outcomeError) Error() string   { return e.msg }
-func (e *outcomeError) Unwrap() []error { return e.errs }
 
 // outcome is what the watcher knows of the deployment now.
 func (w *watcher) outcome() *Outcome {

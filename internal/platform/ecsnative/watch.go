@@ -11,7 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/outcome"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/poll"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/stopcause"
 )
 
@@ -58,23 +59,23 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 		w.note(fmt.Sprintf("giving up on the deployment (%v): stopping it with rollback", err))
 		out = d.stopAndSettle(ctx, w, true)
 		out.Abandoned = err
-	case end == endReady:
+	case end == poll.Ready:
 		out = w.outcome()
 		out.Paused = true
 		h := out.Awaiting()
 		w.note(fmt.Sprintf("paused at %s: PAUSE hook %s awaits action until %s, when ECS will %s (on-ready: pause; continue or stop with command and deployment-id)",
 			out.Stage, h.ID, h.ExpiresAt.UTC().Format(time.RFC3339), h.TimeoutAction))
-	case end == endTrafficShifted:
+	case end == poll.TrafficShifted:
 		out = w.outcome()
 		out.TrafficShifted = true
 		w.note(fmt.Sprintf("production traffic is on the new revision: not waiting for the bake time, which ends at %s (wait: traffic-shifted)", out.BakeEnds.UTC().Format(time.RFC3339)))
-	case end == endCancelled:
+	case end == poll.Cancelled:
 		_, why, _ := stopcause.Of(ctx)
-		w.note(cmp.Or(why, "the run was cancelled") + ": stopping the deployment" + rollbackWords(opts.RollbackOnCancel))
+		w.note(outcome.Stopping(cmp.Or(why, "the run was cancelled"), opts.RollbackOnCancel))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnCancel)
 		out.Cancelled, out.StoppedFor = true, why
-	case end == endTimeout:
-		w.note(fmt.Sprintf("the timeout (%s) passed: stopping the deployment%s", opts.Timeout, rollbackWords(opts.RollbackOnTimeout)))
+	case end == poll.Timeout:
+		w.note(outcome.Stopping(fmt.Sprintf("the timeout (%s) passed", opts.Timeout), opts.RollbackOnTimeout))
 		out = d.stopAndSettle(ctx, w, opts.RollbackOnTimeout)
 		out.TimedOut, out.Cancelled = true, ctx.Err() != nil
 	default:
@@ -83,13 +84,6 @@ func (d *Driver) Watch(ctx context.Context, arn string, opts WatchOptions) (*Out
 	}
 	out.PreviousTaskDef = opts.Previous
 	return out, out.Err()
-}
-
-func rollbackWords(rollback bool) string {
-	if rollback {
-		return " with rollback"
-	}
-	return " without rollback"
 }
 
 // stopAndSettle stops the deployment (ROLLBACK, or ABORT without
@@ -105,10 +99,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) *
 	if stopErr != nil {
 		w.note(fmt.Sprintf("stop refused: %v", stopErr))
 	} else {
-		follow, limit := ctx, stopFollowLimit
-		if run, _, ok := stopcause.Of(ctx); ok {
-			follow = run // another target failed and the run goes on: follow the stop to its end
-		}
+		follow, limit := stopcause.Follow(ctx), stopFollowLimit
 		if follow.Err() != nil {
 			follow, limit = sctx, d.stopTimeout()
 		}
@@ -123,12 +114,7 @@ func (d *Driver) stopAndSettle(ctx context.Context, w *watcher, rollback bool) *
 
 // stopRetrying is stop, repeated on transient errors until ctx ends.
 func (d *Driver) stopRetrying(ctx context.Context, arn string, rollback bool) error {
-	for {
-		err := d.stop(ctx, arn, rollback)
-		if err == nil || !(awscfg.Throttled(err) || awscfg.Transient(err)) || !d.clock().Sleep(ctx, d.pollMin()) {
-			return err
-		}
-	}
+	return poll.Retry(ctx, d.clock(), d.pollMin(), func(ctx context.Context) error { return d.stop(ctx, arn, rollback) })
 }
 
 // stop calls StopServiceDeployment: ROLLBACK, or ABORT (the service stays
