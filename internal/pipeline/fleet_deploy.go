@@ -17,7 +17,9 @@ import (
 // deployWaves deploys the members wave by wave: every member of a wave at
 // once, the next wave once each of them succeeded. A member that fails
 // stops the rest of its wave (its deployments stopped, with rollback
-// unless rollback-on-cancel is false), and no later wave starts.
+// unless rollback-on-cancel is false), and no later wave starts. Nor does
+// one after a member a newer run superseded: this run's image is not the
+// one to deploy, and the later waves' members are superseded too.
 func (r *run) deployWaves(ctx context.Context) error {
 	var refs []secrets.Reference
 	if r.fetched != nil {
@@ -30,11 +32,13 @@ func (r *run) deployWaves(ctx context.Context) error {
 	for i, wave := range waves {
 		r.rep.Infof("Wave %d: %s", wave[0].spec.Wave, names(wave))
 		failed := r.deployWave(ctx, wave, refs)
-		w := worst(wave)
+		w, superseded := worst(wave), outcomeOf(wave, report.OutcomeSuperseded)
 		var why string
 		switch {
 		case failed != nil:
 			why = fmt.Sprintf("not started: wave %d did not succeed", wave[0].spec.Wave)
+		case superseded != nil:
+			why = fmt.Sprintf("not started: a newer run superseded %s in wave %d", superseded.spec.Name, wave[0].spec.Wave)
 		case w.res.Result.Outcome == report.OutcomePaused:
 			why = fmt.Sprintf("not started: wave %d is paused at Ready (continue it with command: continue)", wave[0].spec.Wave)
 		}
@@ -42,6 +46,9 @@ func (r *run) deployWaves(ctx context.Context) error {
 			for _, later := range waves[i+1:] {
 				for _, m := range later {
 					m.res.Note = why
+					if superseded != nil && failed == nil {
+						m.supersede()
+					}
 				}
 			}
 			r.sayWhere()
@@ -99,6 +106,26 @@ func (r *run) deployWave(ctx context.Context, wave []*member, refs []secrets.Ref
 		}
 	}
 	return fmt.Errorf("target %s: %w", first.spec.Name, failure(first.res.Result))
+}
+
+// outcomeOf is the first member of ms whose outcome is o, or nil.
+func outcomeOf(ms []*member, o report.Outcome) *member {
+	for _, m := range ms {
+		if m.res.Result.Outcome == o {
+			return m
+		}
+	}
+	return nil
+}
+
+// supersede records that a member was not started because a newer run
+// superseded this one.
+func (m *member) supersede() {
+	res := m.res.Result
+	if res.Deploy == nil {
+		res.Deploy = &report.Deployment{}
+	}
+	res.Deploy.Status, res.Outcome = report.StatusSuperseded, report.OutcomeSuperseded
 }
 
 // failure is a member's error, or its outcome as one.
