@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
@@ -323,5 +325,51 @@ func TestFleetPlan(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// TestFleetMixedPlatformsFailure: a Server group and an ECS-native service
+// in one wave; the group fails its ValidateService hook while the service's
+// deployment bakes, so the run stops the service deployment with rollback
+// (ECS moves traffic back), says why, and starts no later wave.
+func TestFleetMixedPlatformsFailure(t *testing.T) {
+	t.Parallel()
+	sb := seededSandbox(t, "server.yaml", 60, moreGroups("bg2"), awssim.Scenario{
+		Lifecycle: []awssim.LifecycleFault{{DeploymentGroup: "bg", Event: "ValidateService", Message: "health check failed"}},
+	})
+	applyScenario(t, sb, "ecs-native.yaml")
+	inputs := fleetInputs(sb.PushImage(t, "web"), `
+- {wave: 1, codedeploy-application: web, codedeploy-deployment-group: bg}
+- {wave: 1, name: worker, ecs-cluster: prod, ecs-service: api-native}
+- {wave: 2, codedeploy-application: web, codedeploy-deployment-group: bg2}
+`)
+	code, out, log := runAction(t, sb, inputs)
+	if code != exitcode.Failed {
+		t.Fatalf("exit %d, want %d; log:\n%s", code, exitcode.Failed, log)
+	}
+	results := targetsOutput(t, out)
+	worker := results["worker"]
+	if !strings.HasPrefix(worker.DeploymentID, "arn:aws:ecs:") || worker.Note != "stopped: us-east-1/bg failed" {
+		t.Fatalf("worker = %+v, want its service deployment stopped because bg failed; log:\n%s", worker, log)
+	}
+	sds := serviceDeployments(t, sb, "api-native")
+	if len(sds) != 1 || aws.ToString(sds[0].ServiceDeploymentArn) != worker.DeploymentID || sds[0].Status != ecstypes.ServiceDeploymentStatusRollbackSuccessful {
+		t.Errorf("api-native's service deployments %+v, want the worker's, ROLLBACK_SUCCESSFUL", sds)
+	}
+	svc, err := ecs.NewFromConfig(sb.Config()).DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"api-native"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live := aws.ToString(svc.Services[0].TaskDefinition); !strings.HasSuffix(live, ":task-definition/api:1") {
+		t.Errorf("api-native runs %s after the stop, want api:1 (rolled back)", live)
+	}
+	if r := results["us-east-1/bg2"]; r.DeploymentID != "" || !strings.Contains(r.Note, "not started") {
+		t.Errorf("bg2 = %+v, want it not started", r)
+	}
+	if !strings.Contains(log, "worker: "+worker.DeploymentID+": target us-east-1/bg failed: stopping the deployment with rollback") || worker.Status != "Stopped" {
+		t.Errorf("worker's status %q; want Stopped, and its log to say why it stopped; log:\n%s", worker.Status, log)
+	}
+	if out["deployment-status"] != "Failed" || !strings.HasPrefix(out["error-message"], "us-east-1/bg: ") {
+		t.Errorf("deployment-status %q, error-message %q: want Failed, bg's first", out["deployment-status"], out["error-message"])
 	}
 }
