@@ -83,16 +83,8 @@ func actionImage(tb testing.TB) string {
 // repository), such as the demo scenario.
 func sandbox(tb testing.TB, file string) *awssimtest.Sandbox {
 	tb.Helper()
-	root, err := RepoRoot()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sc, err := awssim.LoadScenario(filepath.Join(root, file))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	sb := awssimtest.Start(tb, awssim.Options{})
-	if err := sb.Apply(sc); err != nil {
+	if err := sb.Apply(scenario(tb, file)); err != nil {
 		tb.Fatalf("seeding the sandbox with %s: %v", file, err)
 	}
 	tb.Cleanup(func() {

@@ -137,15 +137,15 @@ func seedTargets(t *testing.T, sb *awssimtest.Sandbox) {
 }
 
 // scenario loads a scenario file of the repository.
-func scenario(t *testing.T, file string) awssim.Scenario {
-	t.Helper()
+func scenario(tb testing.TB, file string) awssim.Scenario {
+	tb.Helper()
 	root, err := RepoRoot()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	sc, err := awssim.LoadScenario(filepath.Join(root, file))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return sc
 }
