@@ -77,7 +77,7 @@ func checkInputs(c *config.Config, r config.InputReader) {
 	if d.LambdaFunction != "" && (d.Bundle != "" || d.TaskDefinition != "") {
 		r.Fail("lambda-function", "is for a Lambda deployment group; bundle and task-definition are for EC2/Server and ECS: give one")
 	}
-	if m := ecrHostPattern.FindStringSubmatch(c.Image.URI); d.LambdaFunction != "" && m != nil && m[1] != c.AWS.Region {
+	if m := ecrHostPattern.FindStringSubmatch(c.Image.URI); d.LambdaFunction != "" && m != nil && c.AWS.Region != "" && m[1] != c.AWS.Region {
 		r.Fail("image", "%q is in %s's ECR and Lambda runs only images of its own region (%s): give an image in %s, or ecr-repository to build one there", c.Image.URI, m[1], c.AWS.Region, c.AWS.Region)
 	}
 	if !healthPathPattern.MatchString(d.HealthCheckPath) {
