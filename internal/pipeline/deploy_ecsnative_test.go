@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +16,8 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awssim/awssimtest"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/exitcode"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/platform/ecsnative"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/report"
 )
 
 // nativeSandbox starts a sandbox seeded with testdata/sandbox/ecs-native.yaml
@@ -234,6 +238,88 @@ func TestECSNativeInputs(t *testing.T) {
 		}
 		if n := len(sb.Calls()) - before; n != 0 {
 			t.Errorf("%v: %d AWS calls", tt.inputs, n)
+		}
+	}
+}
+
+// liveRunTag is the RunTag value of the task definition ECS service
+// service of cluster prod was last updated to ("" without one), and that
+// task definition.
+func liveRunTag(t *testing.T, sb *awssimtest.Sandbox, service string) (tag, taskDef string) {
+	t.Helper()
+	client := ecs.NewFromConfig(sb.Config())
+	ctx := context.Background()
+	svc, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{service}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatalf("DescribeServices %s: %v", service, err)
+	}
+	taskDef = aws.ToString(svc.Services[0].TaskDefinition)
+	td, err := client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(taskDef), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range td.Tags {
+		if aws.ToString(tag.Key) == ecsnative.RunTag {
+			return aws.ToString(tag.Value), taskDef
+		}
+	}
+	return "", taskDef
+}
+
+// TestSupersedeECSNative: the supersede check for an ECS-native service,
+// one run at a time. Each run's task definition carries its run; an older
+// run deploys nothing (no UpdateService) once a newer run updated the
+// service, unless it is a re-run or the check is off, and it neither waits
+// for nor stops a newer run's deployment in progress.
+func TestSupersedeECSNative(t *testing.T) {
+	t.Parallel()
+	sb := nativeSandbox(t, awssim.DefaultTimeScale)
+	image := sb.PushImage(t, "web")
+	steps := []struct {
+		name       string
+		run, try   int
+		inputs     map[string]string
+		wantStatus string
+		wantLive   string // the RunTag of the service's task definition afterwards
+	}{
+		{"the newest run deploys", 200, 1, nil, "Succeeded", "200/1"},
+		{"an older run is superseded", 199, 1, nil, report.StatusSuperseded, "200/1"},
+		{"a re-run of an older run deploys", 198, 2, nil, "Succeeded", "198/2"},
+		{"with the check off an older run deploys", 197, 1, map[string]string{"supersede-check": "false"}, "Succeeded", "197/1"},
+		{"a newer run's deployment in progress", 300, 1, map[string]string{"wait": "false"}, "", "300/1"},
+		{"an older run neither stops it nor deploys", 299, 1, map[string]string{"on-active-deployment": "stop"}, report.StatusSuperseded, "300/1"},
+	}
+	calls := func(op string) int {
+		n := 0
+		for _, c := range sb.Calls() {
+			if c.Operation == op {
+				n++
+			}
+		}
+		return n
+	}
+	for _, s := range steps {
+		inputs := nativeInputs(image, "api-native")
+		maps.Copy(inputs, s.inputs)
+		updates, stops := calls("UpdateService"), calls("StopServiceDeployment")
+		code, out, log := runActionEnv(t, sb, inputs, runEnv(s.run, s.try))
+		if code != exitcode.OK || out["deployment-status"] != s.wantStatus || out["error-code"] != "" {
+			t.Fatalf("%s: exit %d, deployment-status %q, error-code %q; want 0, %q\n%s", s.name, code, out["deployment-status"], out["error-code"], s.wantStatus, log)
+		}
+		tag, taskDef := liveRunTag(t, sb, "api-native")
+		if tag != s.wantLive {
+			t.Errorf("%s: the service runs %s of run %q, want run %s", s.name, taskDef, tag, s.wantLive)
+		}
+		superseded := s.wantStatus == report.StatusSuperseded
+		notice := fmt.Sprintf("Superseded: task definition %s of run %s is newer than this run (%d) in ECS service prod/api-native", taskDef, strings.TrimSuffix(s.wantLive, "/1"), s.run)
+		if strings.Contains(log, notice) != superseded {
+			t.Errorf("%s: notice %q: %v, want %v\n%s", s.name, notice, !superseded, superseded, log)
+		}
+		if n := calls("UpdateService") - updates; n != map[bool]int{true: 0, false: 1}[superseded] {
+			t.Errorf("%s: %d UpdateService calls", s.name, n)
+		}
+		if n := calls("StopServiceDeployment") - stops; n != 0 {
+			t.Errorf("%s: %d StopServiceDeployment calls", s.name, n)
 		}
 	}
 }

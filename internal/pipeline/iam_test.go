@@ -219,12 +219,13 @@ var iamRuns = []iamRun{
 		name: "ecs-native", scenario: "ecs-native.yaml", stages: []string{"secrets", "image", "deploy, ECS-native"},
 		values: withValues(map[string][]string{
 			"secret": {"api/db"}, "repository": {"web"}, "cluster": {"prod"}, "service": {"api-pause"}, "role": {"api-task", "api-execution"},
+			"family": {"api"},
 		}),
 		runs: func(t *testing.T, sb *awssimtest.Sandbox, image string) {
 			mustRun(t, sb, nativeInputs(image, "api-pause")) // continues the PAUSE hook
 			in := nativeInputs(image, "api-pause")
 			in["on-ready"] = "pause"
-			_, out, _ := runAction(t, sb, in)
+			_, out, _ := runActionEnv(t, sb, in, runEnv(100, 1)) // a run: its revision is tagged, and checked (supersede-check)
 			mustRun(t, sb, map[string]string{"command": "stop", "deployment-id": out["deployment-id"]})
 		},
 	},

@@ -36,6 +36,7 @@ type ecsCluster struct {
 // sent, plus what ECS adds.
 type ecsTaskDef struct {
 	fields   map[string]any
+	tags     []any // as sent; DescribeTaskDefinition gives them with include TAGS
 	arn      string
 	family   string
 	revision int
@@ -277,15 +278,21 @@ func (s *Service) ecsRegisterTaskDefinition(r *awssim.Request) (any, error) {
 	if defs, _ := fields["containerDefinitions"].([]any); len(defs) == 0 {
 		return nil, awssim.Errorf("ClientException", "Container list cannot be empty.")
 	}
-	tags := fields["tags"]
+	tags, _ := fields["tags"].([]any)
 	delete(fields, "tags")
 	rev := len(s.ecs.families[family]) + 1
 	td := &ecsTaskDef{
 		fields:   fields,
+		tags:     tags,
 		arn:      fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", r.Region, awssim.Account, family, rev),
 		family:   family,
 		revision: rev,
 		at:       s.Clock.Now(),
+	}
+	if len(tags) > 0 { // tag on create: ECS also authorizes ecs:TagResource on the new revision
+		if e := s.Check(r.IAM, []awssim.IAMCheck{{Action: "ecs:TagResource", Resource: td.arn}}, "AccessDeniedException", 400); e != nil {
+			return nil, e
+		}
 	}
 	s.ecs.families[family] = append(s.ecs.families[family], td)
 	out := map[string]any{"taskDefinition": td}
@@ -314,7 +321,8 @@ func (s *Service) findTaskDef(ref string) (*ecsTaskDef, bool) {
 
 func (s *Service) ecsDescribeTaskDefinition(r *awssim.Request) (any, error) {
 	var in struct {
-		TaskDefinition string `json:"taskDefinition"`
+		TaskDefinition string   `json:"taskDefinition"`
+		Include        []string `json:"include"`
 	}
 	if err := r.Decode(&in); err != nil {
 		return nil, err
@@ -323,7 +331,15 @@ func (s *Service) ecsDescribeTaskDefinition(r *awssim.Request) (any, error) {
 	if !ok {
 		return nil, awssim.Errorf("ClientException", "Unable to describe task definition.")
 	}
-	return map[string]any{"taskDefinition": td}, nil
+	out := map[string]any{"taskDefinition": td}
+	if slices.Contains(in.Include, "TAGS") {
+		tags := td.tags
+		if tags == nil {
+			tags = []any{}
+		}
+		out["tags"] = tags
+	}
+	return out, nil
 }
 
 // ecsCheckNetwork refuses a service whose network configuration does not fit

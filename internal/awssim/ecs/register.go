@@ -51,7 +51,7 @@ func checks(operation, region string, in awssim.Input) []awssim.IAMCheck {
 		return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s", region, awssim.Account, name)
 	}
 	switch operation {
-	case "RegisterTaskDefinition":
+	case "RegisterTaskDefinition": // with tags, also ecs:TagResource on the new revision: the operation checks it, knowing the ARN
 		checks := one("*")
 		for _, role := range []string{in.Str("taskRoleArn"), in.Str("executionRoleArn")} {
 			if role != "" {

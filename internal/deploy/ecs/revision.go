@@ -6,6 +6,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -175,14 +176,18 @@ type TaskDefinition struct {
 	LoadBalancer *types.LoadBalancer              // the one traffic shifts through; nil: none
 	ImageURI     string                           // by digest
 	Secrets      []deploy.SecretRef
+	Tags         []types.Tag // registered with it, each replacing the file's tag of its key
 }
 
-// Register registers Draft's task definition of td and returns the new
-// revision's ARN; on error nothing is registered.
+// Register registers Draft's task definition of td, with td's Tags, and
+// returns the new revision's ARN; on error nothing is registered.
 func Register(ctx context.Context, api API, td TaskDefinition) (string, error) {
 	in, err := Draft(ctx, api, td)
 	if err != nil {
 		return "", err
+	}
+	for _, tag := range td.Tags {
+		in.Tags = append(slices.DeleteFunc(in.Tags, func(t types.Tag) bool { return aws.ToString(t.Key) == aws.ToString(tag.Key) }), tag)
 	}
 	return register(ctx, api, in)
 }

@@ -29,10 +29,7 @@ func TestDiscover(t *testing.T) {
 			"containerName": "app", "containerPort": 8080}},
 	}}}})
 	ctx := context.Background()
-	s, err := f.drv.Discover(ctx, "prod", "api-native", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.discover(t, "api-native")
 	if s.Strategy != types.DeploymentStrategyBlueGreen || s.Bake != 5*time.Minute || len(s.PauseStages) != 0 || !strings.HasSuffix(s.TaskDefinition, "task-definition/api:1") {
 		t.Errorf("api-native: %+v", s)
 	}
@@ -353,10 +350,7 @@ func TestRevisionRefuses(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	s, err := f.drv.Discover(ctx, "prod", "api-native", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.discover(t, "api-native")
 	for _, tt := range []struct {
 		in   ecsnative.RevisionInput
 		want string

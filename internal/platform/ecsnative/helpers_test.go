@@ -57,6 +57,16 @@ func newFixture(t testing.TB, extra ...awssim.Scenario) *fixture {
 	return f
 }
 
+// discover discovers service (on-ready: continue).
+func (f *fixture) discover(t testing.TB, service string) *ecsnative.Service {
+	t.Helper()
+	s, err := f.drv.Discover(context.Background(), "prod", service, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // start discovers service, registers a revision of the new image with a
 // secret reference and starts the deployment.
 func (f *fixture) start(t testing.TB, service string, pause bool) (*ecsnative.Service, string) {

@@ -18,19 +18,21 @@ type RevisionInput struct {
 	ContainerPort  int    // 0: the service's load balancer's; else it must match
 	ImageURI       string // by digest
 	Secrets        []deploy.SecretRef
+	Run            deploy.Run // the workflow run, tagged on the revision (RunTag) when known
 }
 
 // Revision registers the task definition revision to deploy to s, exactly
 // as the CodeDeploy ECS platform makes it (internal/deploy/ecs.Register):
 // the file's task definition or the service's current one, the container's
 // image set by digest, the secrets added by reference, the load balancer's
-// port checked. It returns the revision's ARN; on error nothing is
-// registered.
+// port checked, tagged with the run. It returns the revision's ARN; on
+// error nothing is registered.
 func (d *Driver) Revision(ctx context.Context, s *Service, in RevisionInput) (string, error) {
 	td, err := taskDefinition(s, in)
 	if err != nil {
 		return "", err
 	}
+	td.Tags = runTags(in.Run)
 	return taskdef.Register(ctx, d.API, td)
 }
 

@@ -26,10 +26,7 @@ func TestStartFindsTheDeploymentOfALostAnswer(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	s, err := f.drv.Discover(ctx, "prod", "api-native", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.discover(t, "api-native")
 	td, err := f.drv.Revision(ctx, s, ecsnative.RevisionInput{ImageURI: imageURI})
 	if err != nil {
 		t.Fatal(err)

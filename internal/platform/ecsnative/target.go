@@ -2,6 +2,7 @@ package ecsnative
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -114,6 +115,7 @@ func (t *Target) Prepare(ctx context.Context, image string, refs []secrets.Refer
 	}
 	arn, err := t.drv.Revision(ctx, s, RevisionInput{
 		TaskDefinition: in.TaskDefinition, ContainerName: in.ContainerName, ContainerPort: in.ContainerPort, ImageURI: image, Secrets: secretRefs,
+		Run: t.run(),
 	})
 	if err != nil {
 		return err
@@ -127,7 +129,9 @@ func (t *Target) Prepare(ctx context.Context, image string, refs []secrets.Refer
 }
 
 // Deploy updates the service to the prepared revision and, with wait,
-// follows the service deployment ECS starts.
+// follows the service deployment ECS starts. With supersede-check it
+// deploys nothing when a newer run updated the service: checked before a
+// deployment in progress is waited for or stopped, and again after.
 func (t *Target) Deploy(ctx context.Context) error {
 	cfg := t.env.Config
 	in, s := cfg.Deploy, t.svc
@@ -136,7 +140,13 @@ func (t *Target) Deploy(ctx context.Context) error {
 		timeout = s.DefaultTimeout()
 	}
 	prog := t.progress()
+	if done, err := t.superseded(ctx); done || err != nil {
+		return err
+	}
 	if err := t.drv.Clear(ctx, s, OnActive(in.OnActive), timeout); err != nil {
+		return err
+	}
+	if done, err := t.superseded(ctx); done || err != nil {
 		return err
 	}
 	arn, err := t.drv.Start(ctx, s, t.taskDef)
@@ -155,6 +165,32 @@ func (t *Target) Deploy(ctx context.Context) error {
 	})
 	prog.finish(out)
 	return err
+}
+
+// superseded reports whether a newer run's task definition is the
+// service's (supersede-check, on a run's first attempt: a re-run always
+// deploys); then the run ends Superseded, with a notice, having deployed
+// nothing.
+func (t *Target) superseded(ctx context.Context) (bool, error) {
+	run, res := t.run(), t.env.Result
+	if !t.env.Config.Deploy.SupersedeCheck || run.ID <= 0 || run.Attempt > 1 {
+		return false, nil
+	}
+	var sup *SupersededError
+	if err := t.drv.CheckSuperseded(ctx, t.svc, run); !errors.As(err, &sup) {
+		return false, err
+	}
+	res.Deploy.Status, res.Outcome = report.StatusSuperseded, report.OutcomeSuperseded
+	t.env.Report.OutputResult(res)
+	t.env.Report.Noticef("Superseded: task definition %s of run %d is newer than this run (%d) in ECS service %s/%s; nothing deployed, this run's %s stays registered unused (supersede-check: true)",
+		sup.TaskDefinition, sup.By.ID, run.ID, t.svc.Cluster, t.svc.Name, t.taskDef)
+	return true, nil
+}
+
+// run is the workflow run; zero outside Actions.
+func (t *Target) run() deploy.Run {
+	id, attempt := t.env.Config.GitHub.Run()
+	return deploy.Run{ID: id, Attempt: attempt}
 }
 
 // Attach makes service deployment arn the one a command acts on.
