@@ -323,3 +323,24 @@ func TestSupersedeECSNative(t *testing.T) {
 		}
 	}
 }
+
+// TestECSNativeRunTagRefused: a role without ecs:TagResource (made from an
+// earlier README) has the tagged registration refused; the run registers
+// the revision untagged, says why, and deploys.
+func TestECSNativeRunTagRefused(t *testing.T) {
+	t.Parallel()
+	sb := nativeSandbox(t, awssim.DefaultTimeScale, awssim.Scenario{Faults: []awssim.Fault{
+		{Service: "ecs", Operation: "RegisterTaskDefinition", Error: "AccessDeniedException", Count: 1,
+			Message: "User is not authorized to perform: ecs:TagResource"},
+	}})
+	code, out, log := runActionEnv(t, sb, nativeInputs(sb.PushImage(t, "web"), "api-native"), runEnv(500, 1))
+	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
+		t.Fatalf("exit %d, deployment-status %q; want 0, Succeeded\n%s", code, out["deployment-status"], log)
+	}
+	if !strings.Contains(log, "::warning::Registering the task definition tagged "+ecsnative.RunTag+" was refused") {
+		t.Errorf("no warning about the refused tag\n%s", log)
+	}
+	if tag, taskDef := liveRunTag(t, sb, "api-native"); tag != "" || taskDef != out["task-definition-arn"] {
+		t.Errorf("the service runs %s tagged %q, want this run's %s untagged", taskDef, tag, out["task-definition-arn"])
+	}
+}
