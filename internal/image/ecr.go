@@ -122,8 +122,18 @@ func TagDigest(ctx context.Context, api imageDescriber, name, tag string) (strin
 // and tag or digest.
 var refPattern = regexp.MustCompile(`^([^/]+)/(.+?)(?::([\w][\w.\-]{0,127})|@(sha256:[a-f0-9]{64}))$`)
 
-// ecrHost matches an ECR registry host and captures its account.
-var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$`)
+// ecrHost matches an ECR registry host and captures its account and region.
+var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$`)
+
+// ECRRegion is the region of an image reference's ECR registry, or "" when
+// its host is not an ECR registry's (another registry, a sandbox).
+func ECRRegion(ref string) string {
+	host, _, _ := strings.Cut(ref, "/")
+	if m := ecrHost.FindStringSubmatch(host); m != nil {
+		return m[2]
+	}
+	return ""
+}
 
 // Resolve finds an existing image, given by tag or digest, in ECR
 // (BatchGetImage) and returns it named by digest. The registry's account is

@@ -195,3 +195,19 @@ func TestReadPushStream(t *testing.T) {
 		})
 	}
 }
+
+func TestECRRegion(t *testing.T) {
+	t.Parallel()
+	for ref, want := range map[string]string{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1":                                         "eu-west-1",
+		"123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/a/b@sha256:" + strings.Repeat("0", 64): "us-gov-west-1",
+		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1":                                     "cn-north-1",
+		"127.0.0.1:5000/app:v1": "",
+		"ghcr.io/team/app:v1":   "",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example/app:v1": "",
+	} {
+		if got := ECRRegion(ref); got != want {
+			t.Errorf("ECRRegion(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}

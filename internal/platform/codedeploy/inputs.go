@@ -13,6 +13,7 @@ import (
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/lambda"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/server"
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/image"
 )
 
 // Inputs is the platform as config chooses it: codedeploy-application (and
@@ -41,8 +42,6 @@ var (
 	lambdaFunctionPattern = regexp.MustCompile(`^(?:arn:aws[a-z\-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:)?[A-Za-z0-9_\-]{1,64}$`)
 	lambdaAliasPattern    = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,128}$`)
 	digitsPattern         = regexp.MustCompile(`^[0-9]+$`)
-	// ecrHostPattern is an Amazon ECR registry host; its group is the region.
-	ecrHostPattern = regexp.MustCompile(`^\d{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/`)
 )
 
 // checkInputs checks the platform's inputs once config chose it.
@@ -77,8 +76,8 @@ func checkInputs(c *config.Config, r config.InputReader) {
 	if d.LambdaFunction != "" && (d.Bundle != "" || d.TaskDefinition != "") {
 		r.Fail("lambda-function", "is for a Lambda deployment group; bundle and task-definition are for EC2/Server and ECS: give one")
 	}
-	if m := ecrHostPattern.FindStringSubmatch(c.Image.URI); d.LambdaFunction != "" && m != nil && c.AWS.Region != "" && m[1] != c.AWS.Region {
-		r.Fail("image", "%q is in %s's ECR and Lambda runs only images of its own region (%s): give an image in %s, or ecr-repository to build one there", c.Image.URI, m[1], c.AWS.Region, c.AWS.Region)
+	if region := image.ECRRegion(c.Image.URI); d.LambdaFunction != "" && region != "" && c.AWS.Region != "" && region != c.AWS.Region {
+		r.Fail("image", "%q is in %s's ECR and Lambda runs only images of its own region (%s): give an image in %s, or ecr-repository to build one there", c.Image.URI, region, c.AWS.Region, c.AWS.Region)
 	}
 	if !healthPathPattern.MatchString(d.HealthCheckPath) {
 		r.Fail("health-check-path", "%q is not a URL path: it must start with '/' and hold only letters, digits, %s and %%XX escapes, with an optional ?query", d.HealthCheckPath, pathPunct)
