@@ -47,7 +47,7 @@ func (r *run) deployWaves(ctx context.Context) error {
 				for _, m := range later {
 					m.res.Note = why
 					if superseded != nil && failed == nil {
-						m.supersede()
+						m.res.Result.Supersede()
 					}
 				}
 			}
@@ -116,16 +116,6 @@ func outcomeOf(ms []*member, o report.Outcome) *member {
 		}
 	}
 	return nil
-}
-
-// supersede records that a member was not started because a newer run
-// superseded this one.
-func (m *member) supersede() {
-	res := m.res.Result
-	if res.Deploy == nil {
-		res.Deploy = &report.Deployment{}
-	}
-	res.Deploy.Status, res.Outcome = report.StatusSuperseded, report.OutcomeSuperseded
 }
 
 // failure is a member's error, or its outcome as one.

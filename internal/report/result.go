@@ -58,6 +58,15 @@ func (r *Result) Duration() time.Duration {
 	return r.End.Sub(r.Start)
 }
 
+// Supersede records that a newer run made this one deploy nothing
+// (supersede-check): deployment-status Superseded, outcome superseded.
+func (r *Result) Supersede() {
+	if r.Deploy == nil {
+		r.Deploy = &Deployment{}
+	}
+	r.Deploy.Status, r.Outcome = StatusSuperseded, OutcomeSuperseded
+}
+
 // AddSpan records a stage or phase on the run's timeline.
 func (r *Result) AddSpan(name string, start, end time.Time) {
 	r.Timeline = append(r.Timeline, Span{Name: name, Start: start, End: end})

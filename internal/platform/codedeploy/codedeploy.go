@@ -158,8 +158,7 @@ func (t *Target) Deploy(ctx context.Context) error {
 		prog.Track(id, cfg.AWS.Region) // also a deployment Create stopped: a person can act on it
 	}
 	if sup := (*deploy.SupersededError)(nil); errors.As(err, &sup) {
-		d.Status = report.StatusSuperseded
-		res.Outcome = report.OutcomeSuperseded
+		res.Supersede()
 		t.env.Report.OutputResult(res)
 		say := t.env.Report.Noticef
 		if sup.Stopped != nil && sup.Stopped.Err() == nil {

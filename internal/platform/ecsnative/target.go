@@ -190,7 +190,7 @@ func (t *Target) superseded(ctx context.Context) (bool, error) {
 	if err := t.drv.CheckSuperseded(ctx, t.svc, run); !errors.As(err, &sup) {
 		return false, err
 	}
-	res.Deploy.Status, res.Outcome = report.StatusSuperseded, report.OutcomeSuperseded
+	res.Supersede()
 	t.env.Report.OutputResult(res)
 	t.env.Report.Noticef("Superseded: task definition %s of run %d is newer than this run (%d) in ECS service %s/%s; nothing deployed, this run's %s stays registered unused (supersede-check: true)",
 		sup.TaskDefinition, sup.By.ID, run.ID, t.svc.Cluster, t.svc.Name, t.taskDef)
