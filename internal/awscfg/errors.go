@@ -3,6 +3,7 @@ package awscfg
 import (
 	"context"
 	"errors"
+	"regexp"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -37,4 +38,20 @@ func Transient(err error) bool {
 		return ae.ErrorFault() == smithy.FaultServer
 	}
 	return true
+}
+
+// deniedPattern finds the IAM action in AWS's AccessDenied message ("User: …
+// is not authorized to perform: <action> on resource: …").
+var deniedPattern = regexp.MustCompile(`is not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)`)
+
+// DeniedAction is the IAM action an AccessDenied error says the caller may
+// not perform, or "" for any other error.
+func DeniedAction(err error) string {
+	if err == nil {
+		return ""
+	}
+	if m := deniedPattern.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	return ""
 }

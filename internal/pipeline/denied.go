@@ -2,28 +2,22 @@ package pipeline
 
 import (
 	"fmt"
-	"regexp"
-)
 
-// deniedAction finds the IAM action in AWS's AccessDenied message ("User: …
-// is not authorized to perform: <action> on resource: …").
-var deniedAction = regexp.MustCompile(`is not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)`)
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
+)
 
 // neededBy adds to an AccessDenied error, whose message already names the
 // action and resource, the stage and input that needed the permission.
 // Other errors are returned as they are.
 func (r *run) neededBy(stage string, err error) error {
-	if err == nil {
-		return nil
-	}
-	m := deniedAction.FindStringSubmatch(err.Error())
-	if m == nil {
+	action := awscfg.DeniedAction(err)
+	if action == "" {
 		return err
 	}
 	input := r.cfg.InputFor(stage)
 	switch {
 	case input == "" && r.target != nil:
-		input = r.target.InputFor(m[1])
+		input = r.target.InputFor(action)
 	case input == "" && r.fleet != nil:
 		return err // each member's error names its input (fleet.each)
 	}
@@ -33,9 +27,9 @@ func (r *run) neededBy(stage string, err error) error {
 // neededByTarget adds to an AccessDenied error of a target the input that
 // needed the permission; other errors are returned as they are.
 func neededByTarget(t Target, err error) error {
-	m := deniedAction.FindStringSubmatch(err.Error())
-	if m == nil {
+	action := awscfg.DeniedAction(err)
+	if action == "" {
 		return err
 	}
-	return fmt.Errorf("%w (needed by %s)", err, t.InputFor(m[1]))
+	return fmt.Errorf("%w (needed by %s)", err, t.InputFor(action))
 }
