@@ -326,13 +326,15 @@ func TestSupersedeECSNative(t *testing.T) {
 
 // TestECSNativeRunTagRefused: a role without ecs:TagResource (made from an
 // earlier README) has the tagged registration refused; the run registers
-// the revision untagged, says why, and deploys.
+// the revision untagged, says why, and deploys. A refusal of
+// ecs:RegisterTaskDefinition itself is not retried.
 func TestECSNativeRunTagRefused(t *testing.T) {
 	t.Parallel()
-	sb := nativeSandbox(t, awssim.DefaultTimeScale, awssim.Scenario{Faults: []awssim.Fault{
-		{Service: "ecs", Operation: "RegisterTaskDefinition", Error: "AccessDeniedException", Count: 1,
-			Message: "User is not authorized to perform: ecs:TagResource"},
-	}})
+	refused := func(action string) awssim.Scenario {
+		return awssim.Scenario{Faults: []awssim.Fault{{Service: "ecs", Operation: "RegisterTaskDefinition", Error: "AccessDeniedException", Count: 1,
+			Message: "User: arn:aws:sts::123456789012:assumed-role/deploy/run is not authorized to perform: " + action + " on resource: arn:aws:ecs:us-east-1:123456789012:task-definition/api:2"}}}
+	}
+	sb := nativeSandbox(t, awssim.DefaultTimeScale, refused("ecs:TagResource"))
 	code, out, log := runActionEnv(t, sb, nativeInputs(sb.PushImage(t, "web"), "api-native"), runEnv(500, 1))
 	if code != exitcode.OK || out["deployment-status"] != "Succeeded" {
 		t.Fatalf("exit %d, deployment-status %q; want 0, Succeeded\n%s", code, out["deployment-status"], log)
@@ -342,5 +344,11 @@ func TestECSNativeRunTagRefused(t *testing.T) {
 	}
 	if tag, taskDef := liveRunTag(t, sb, "api-native"); tag != "" || taskDef != out["task-definition-arn"] {
 		t.Errorf("the service runs %s tagged %q, want this run's %s untagged", taskDef, tag, out["task-definition-arn"])
+	}
+
+	sb = nativeSandbox(t, awssim.DefaultTimeScale, refused("ecs:RegisterTaskDefinition"))
+	code, _, log = runActionEnv(t, sb, nativeInputs(sb.PushImage(t, "web"), "api-native"), runEnv(500, 1))
+	if code == exitcode.OK || strings.Contains(log, "registering it untagged") || countCalls(sb, "ecs", "RegisterTaskDefinition") != 1 {
+		t.Errorf("RegisterTaskDefinition refused: exit %d, %d calls; want a failure after one call, no untagged retry\n%s", code, countCalls(sb, "ecs", "RegisterTaskDefinition"), log)
 	}
 }

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go"
-
+	"github.com/bluegreen-deploy/bluegreen-deploy/internal/awscfg"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/config"
 	"github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy"
 	taskdef "github.com/bluegreen-deploy/bluegreen-deploy/internal/deploy/ecs"
@@ -120,7 +119,7 @@ func (t *Target) Prepare(ctx context.Context, image string, refs []secrets.Refer
 		Run: t.run(),
 	}
 	arn, err := t.drv.Revision(ctx, s, rev)
-	if denied(err) && rev.Run.ID > 0 {
+	if awscfg.DeniedAction(err) == "ecs:TagResource" && rev.Run.ID > 0 {
 		// A role made before the run tag may lack ecs:TagResource: deploy
 		// untagged rather than not at all.
 		t.env.Report.Warningf("Registering the task definition tagged %s was refused (%v): registering it untagged; give the role ecs:TagResource on the family's task definitions so that supersede-check can tell this run's revisions", RunTag, err)
@@ -265,10 +264,4 @@ func CheckFiles(in config.Deploy) error {
 	}
 	_, err := taskdef.LoadTaskDefinition(in.TaskDefinition)
 	return err
-}
-
-// denied reports whether AWS refused a call for want of a permission.
-func denied(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException"
 }
