@@ -44,15 +44,30 @@ type Run struct {
 	ID, Attempt int64
 }
 
+// String is the run as "<id>/<attempt>".
+func (r Run) String() string { return fmt.Sprintf("%d/%d", r.ID, r.Attempt) }
+
 // Marker is how a description names the run.
-func (r Run) Marker() string { return fmt.Sprintf("run %d/%d", r.ID, r.Attempt) }
+func (r Run) Marker() string { return "run " + r.String() }
 
 // markerPattern finds a run's marker at the end of a description.
-var markerPattern = regexp.MustCompile(`\brun (\d+)/(\d+)\)$`)
+var markerPattern = regexp.MustCompile(`\brun (\d+/\d+)\)$`)
 
 // runOf reads the run a description names; ok is false when it names none.
 func runOf(description string) (Run, bool) {
 	m := markerPattern.FindStringSubmatch(description)
+	if m == nil {
+		return Run{}, false
+	}
+	return ParseRun(m[1])
+}
+
+// runPattern is a run as String writes it.
+var runPattern = regexp.MustCompile(`^(\d+)/(\d+)$`)
+
+// ParseRun reads a run written by String; ok is false when s is not one.
+func ParseRun(s string) (Run, bool) {
+	m := runPattern.FindStringSubmatch(s)
 	if m == nil {
 		return Run{}, false
 	}

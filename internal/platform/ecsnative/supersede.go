@@ -3,8 +3,6 @@ package ecsnative
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -24,20 +22,16 @@ func runTags(run deploy.Run) []types.Tag {
 	if run.ID <= 0 {
 		return nil
 	}
-	return []types.Tag{{Key: aws.String(RunTag), Value: aws.String(fmt.Sprintf("%d/%d", run.ID, run.Attempt))}}
+	return []types.Tag{{Key: aws.String(RunTag), Value: aws.String(run.String())}}
 }
 
 // taggedRun reads the run RunTag names; ok is false when it names none.
 func taggedRun(tags []types.Tag) (run deploy.Run, ok bool) {
 	for _, t := range tags {
-		if aws.ToString(t.Key) != RunTag {
-			continue
+		if aws.ToString(t.Key) == RunTag {
+			run, ok = deploy.ParseRun(aws.ToString(t.Value))
+			return run, ok && run.ID > 0
 		}
-		id, attempt, _ := strings.Cut(aws.ToString(t.Value), "/")
-		var err1, err2 error
-		run.ID, err1 = strconv.ParseInt(id, 10, 64)
-		run.Attempt, err2 = strconv.ParseInt(attempt, 10, 64)
-		return run, err1 == nil && err2 == nil && run.ID > 0
 	}
 	return deploy.Run{}, false
 }
